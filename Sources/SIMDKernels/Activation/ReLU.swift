@@ -1,0 +1,52 @@
+/// ReLU with a one-bit-per-element memory of which elements were positive: the only thing the
+/// backward pass needs from the forward pass of a ReLU. Bit b of byte k is element 8k+b, so with
+/// NHWC and channel counts that are multiples of eight one byte holds eight channels of a pixel.
+public enum ReLU {
+    /// Number of mask bytes for `count` elements.
+    public static func maskBytes(_ count: Int) -> Int { (count + 7) / 8 }
+
+    /// x = max(x, 0) in place, recording x > 0 in `mask`. `count` must be a multiple of 8.
+    public static func forward(_ x: UnsafeMutablePointer<Float>, count: Int, mask: UnsafeMutablePointer<UInt8>) {
+        precondition(count % 8 == 0, "ReLU works on whole groups of 8 elements (count \(count))")
+        Parallel.forRanges(count / 8, minChunk: 4096) { r in
+            for g in r {
+                let v = SIMD8Access.load(x + 8 * g)
+                mask[g] = maskBits(v)
+                SIMD8Access.store(relu(v), x + 8 * g)
+            }
+        }
+    }
+
+    /// dy = dy where the forward input was positive, else 0 (in place).
+    public static func backward(_ dy: UnsafeMutablePointer<Float>, count: Int, mask: UnsafePointer<UInt8>) {
+        precondition(count % 8 == 0, "ReLU works on whole groups of 8 elements (count \(count))")
+        Parallel.forRanges(count / 8, minChunk: 4096) { r in
+            for g in r {
+                let v = SIMD8Access.load(dy + 8 * g)
+                SIMD8Access.store(applyMask(v, mask[g]), dy + 8 * g)
+            }
+        }
+    }
+
+    /// max(v, 0) as one `vmaxps` (`pointwiseMax` is an out-of-line scalar call in Swift).
+    @inline(__always)
+    public static func relu(_ v: SIMD8<Float>) -> SIMD8<Float> {
+        v.replacing(with: 0, where: v .< 0)
+    }
+
+    /// Bit b set when lane b is > 0.
+    @inline(__always)
+    public static func maskBits(_ v: SIMD8<Float>) -> UInt8 {
+        let lanes = SIMD8<UInt32>(1, 2, 4, 8, 16, 32, 64, 128)
+        let picked = SIMD8<UInt32>(repeating: 0).replacing(with: lanes, where: v .> 0)
+        return UInt8(truncatingIfNeeded: picked.wrappedSum())
+    }
+
+    /// Zeroes the lanes whose bit is clear.
+    @inline(__always)
+    public static func applyMask(_ v: SIMD8<Float>, _ bits: UInt8) -> SIMD8<Float> {
+        let lanes = SIMD8<UInt32>(1, 2, 4, 8, 16, 32, 64, 128)
+        let on = (SIMD8<UInt32>(repeating: UInt32(bits)) & lanes) .!= 0
+        return SIMD8<Float>(repeating: 0).replacing(with: v, where: on)
+    }
+}

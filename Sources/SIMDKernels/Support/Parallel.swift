@@ -1,0 +1,37 @@
+import Dispatch
+
+/// How kernels spread work over the cores: `DispatchQueue.concurrentPerform`, which runs
+/// iterations on the calling thread plus the global pool, sized to the machine.
+public enum Parallel {
+    /// Runs `body(i)` for i in 0..<count on all cores. Falls back to a plain loop for one item
+    /// so tiny layers do not pay the dispatch cost.
+    @inline(__always)
+    public static func forEach(_ count: Int, _ body: (Int) -> Void) {
+        if count <= 1 {
+            if count == 1 { body(0) }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: count, execute: body)
+    }
+
+    /// Splits 0..<total into about `chunksPerCore` chunks per core, calling `body(range)`.
+    public static func forRanges(_ total: Int, minChunk: Int = 1, _ body: (Range<Int>) -> Void) {
+        guard total > 0 else { return }
+        let chunks = min(max(1, total / max(minChunk, 1)), coreCount * 4)
+        let size = (total + chunks - 1) / chunks
+        let n = (total + size - 1) / size
+        forEach(n) { i in body((i * size)..<min(total, (i + 1) * size)) }
+    }
+
+    public static let coreCount: Int = {
+        #if canImport(Glibc)
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return 1
+        #endif
+    }()
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

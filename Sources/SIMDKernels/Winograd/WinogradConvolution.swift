@@ -1,0 +1,184 @@
+/// A 3x3/pad-1 convolution layer computed with Winograd F(4x4,3x3) in three parallel phases:
+///
+/// 1. input transform: every 6x6 input tile (overlapping by 2) becomes 36 transformed values per
+///    channel, stored as V[p][tile][cin] (p = position in the 6x6 transform domain);
+/// 2. 36 independent GEMMs M[p] = V[p] (tiles x cin) * U[p] (cin x cout), with the 4x16
+///    micro-kernel;
+/// 3. output transform back to 4x4 outputs, fused with bias, ReLU and the ReLU mask.
+///
+/// The same class serves backward-data: the gradient with respect to the input is the same
+/// convolution of the output gradient with each kernel rotated 180 degrees and in/out channels
+/// swapped, so `init(…, forBackwardData: true)` just transforms different weights.
+///
+/// Weights are transformed once (at load) and packed as U[p][cout/16][cin][16] so the
+/// micro-kernel reads B contiguously. Needs cin % 8 == 0 and cout % 16 == 0 (true for every VGG16
+/// layer but block1_conv1's 3 input channels, which `DirectConvolution` handles).
+public final class WinogradConvolution: @unchecked Sendable {
+    public let inChannels: Int
+    public let outChannels: Int
+    let coBlocks: Int
+    let packed: AlignedBuffer<Float>
+
+    /// - Parameters:
+    ///   - weights: the layer's forward weights, OIHW `[cout][cin][3][3]` as in the ONNX file.
+    ///   - forBackwardData: build the convolution that maps output gradients (cout channels)
+    ///     to input gradients (cin channels).
+    public init(weights: UnsafePointer<Float>, outChannels cout: Int, inChannels cin: Int, forBackwardData: Bool = false) {
+        let convIn = forBackwardData ? cout : cin
+        let convOut = forBackwardData ? cin : cout
+        precondition(convIn % 8 == 0 && convOut % 16 == 0,
+                     "Winograd path needs input channels % 8 and output channels % 16, got \(convIn) -> \(convOut)")
+        inChannels = convIn
+        outChannels = convOut
+        coBlocks = convOut / 16
+        packed = AlignedBuffer<Float>(count: 36 * convIn * convOut)
+        let coBlocks = self.coBlocks
+        let dst = packed.pointer
+        Parallel.forEach(convOut) { o in
+            var g = [Double](repeating: 0, count: 9)
+            for i in 0..<convIn {
+                for k in 0..<9 {
+                    // Backward: channel roles swap and the kernel turns 180 degrees.
+                    let src = forBackwardData
+                        ? weights[(i * cin + o) * 9 + (8 - k)]
+                        : weights[(o * cin + i) * 9 + k]
+                    g[k] = Double(src)
+                }
+                let u = WinogradF43.kernelTransform(g)
+                for p in 0..<36 {
+                    dst[((p * coBlocks + o / 16) * convIn + i) * 16 + o % 16] = Float(u[p])
+                }
+            }
+        }
+    }
+
+    /// Resident bytes of the transformed weights.
+    public var residentBytes: Int { packed.count * 4 }
+
+    public static func tileCount(_ shape: TensorShape) -> Int {
+        let t = shape.n * ((shape.h + 3) / 4) * ((shape.w + 3) / 4)
+        return (t + 3) / 4 * 4  // padded to the micro-kernel's 4 rows
+    }
+
+    /// Floats of scratch `run` needs for an input of `shape`.
+    public func scratchCount(for shape: TensorShape) -> Int {
+        36 * WinogradConvolution.tileCount(shape) * (inChannels + outChannels)
+    }
+
+    /// output = conv(input) (+ bias), then ReLU recording `reluMask` when it is given.
+    /// `scratch` must hold `scratchCount(for: shape)` floats.
+    public func run(
+        input: UnsafePointer<Float>, shape: TensorShape,
+        bias: UnsafePointer<Float>?, reluMask: UnsafeMutablePointer<UInt8>?,
+        output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+    ) {
+        precondition(shape.c == inChannels, "input has \(shape.c) channels, layer expects \(inChannels)")
+        let tiles = WinogradConvolution.tileCount(shape)
+        let v = scratch
+        let m = scratch + 36 * tiles * inChannels
+        transformInput(input, shape, v, tiles)
+        multiply(v, m, tiles)
+        transformOutput(m, shape, tiles, bias, reluMask, output)
+    }
+
+    // MARK: phases
+
+    func transformInput(_ x: UnsafePointer<Float>, _ s: TensorShape, _ v: UnsafeMutablePointer<Float>, _ tiles: Int) {
+        let th = (s.h + 3) / 4, tw = (s.w + 3) / 4, cin = s.c
+        let pStride = tiles * cin / 8  // SIMD8 units between transform positions
+        let vv = UnsafeMutableRawPointer(v).assumingMemoryBound(to: SIMD8<Float>.self)
+        Parallel.forEach(s.n * th) { row in
+            let n = row / th, ty = row % th
+            withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 36) { tmpBuf in
+                let tmp = tmpBuf.baseAddress!
+                let zero = SIMD8<Float>(repeating: 0)
+                for tx in 0..<tw {
+                    let tile = (n * th + ty) * tw + tx
+                    let y0 = 4 * ty - 1, x0 = 4 * tx - 1
+                    for g in stride(from: 0, to: cin, by: 8) {
+                        for c in 0..<6 {
+                            let xx = x0 + c
+                            let colOK = xx >= 0 && xx < s.w
+                            @inline(__always) func at(_ r: Int) -> SIMD8<Float> {
+                                let yy = y0 + r
+                                guard colOK && yy >= 0 && yy < s.h else { return zero }
+                                return SIMD8Access.load(x + ((n * s.h + yy) * s.w + xx) * cin + g)
+                            }
+                            WinogradF43.inputColumn(at(0), at(1), at(2), at(3), at(4), at(5), tmp + c, 6)
+                        }
+                        let out = vv + (tile * cin + g) / 8
+                        for r in 0..<6 {
+                            let t = tmp + 6 * r
+                            WinogradF43.inputColumn(t[0], t[1], t[2], t[3], t[4], t[5], out + 6 * r * pStride, pStride)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func multiply(_ v: UnsafeMutablePointer<Float>, _ m: UnsafeMutablePointer<Float>, _ tiles: Int) {
+        let cin = inChannels, cout = outChannels, coBlocks = self.coBlocks
+        let quadsPerChunk = 16
+        let quads = tiles / 4
+        let chunks = (quads + quadsPerChunk - 1) / quadsPerChunk
+        let u = UnsafePointer(packed.pointer)
+        Parallel.forEach(36 * chunks * coBlocks) { item in
+            let cb = item % coBlocks
+            let chunk = (item / coBlocks) % chunks
+            let p = item / (coBlocks * chunks)
+            let b = u + (p * coBlocks + cb) * cin * 16
+            let q1 = min(quads, (chunk + 1) * quadsPerChunk)
+            for q in (chunk * quadsPerChunk)..<q1 {
+                let t = 4 * q
+                GEMMMicroKernel.run4x16(
+                    a: v + (p * tiles + t) * cin, lda: cin, b: b, k: cin,
+                    c: m + (p * tiles + t) * cout + cb * 16, ldc: cout)
+            }
+        }
+    }
+
+    func transformOutput(
+        _ m: UnsafeMutablePointer<Float>, _ s: TensorShape, _ tiles: Int,
+        _ bias: UnsafePointer<Float>?, _ mask: UnsafeMutablePointer<UInt8>?, _ y: UnsafeMutablePointer<Float>
+    ) {
+        let th = (s.h + 3) / 4, tw = (s.w + 3) / 4, cout = outChannels
+        let pStride = tiles * cout / 8
+        let mm = UnsafeRawPointer(m).assumingMemoryBound(to: SIMD8<Float>.self)
+        Parallel.forEach(s.n * th) { row in
+            let n = row / th, ty = row % th
+            withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 24 + 16) { tmpBuf in
+                let tmp = tmpBuf.baseAddress!
+                let out4 = tmp + 24
+                for tx in 0..<tw {
+                    let tile = (n * th + ty) * tw + tx
+                    for g in stride(from: 0, to: cout, by: 8) {
+                        let src = mm + (tile * cout + g) / 8
+                        for c in 0..<6 {
+                            WinogradF43.outputColumn(src + c * pStride, 6 * pStride, tmp + c, 6)
+                        }
+                        for r in 0..<4 {
+                            WinogradF43.outputColumn(tmp + 6 * r, 1, out4 + 4 * r, 1)
+                        }
+                        let b = bias.map { SIMD8Access.load($0 + g) } ?? SIMD8<Float>(repeating: 0)
+                        for r in 0..<4 {
+                            let yy = 4 * ty + r
+                            if yy >= s.h { break }
+                            for c in 0..<4 {
+                                let xx = 4 * tx + c
+                                if xx >= s.w { break }
+                                var val = out4[4 * r + c] + b
+                                let e = ((n * s.h + yy) * s.w + xx) * cout + g
+                                if let mask {
+                                    mask[e / 8] = ReLU.maskBits(val)
+                                    val = ReLU.relu(val)
+                                }
+                                SIMD8Access.store(val, y + e)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

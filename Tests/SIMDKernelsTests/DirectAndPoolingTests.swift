@@ -1,0 +1,66 @@
+import SIMDKernels
+import XCTest
+
+final class DirectAndPoolingTests: XCTestCase {
+    func testDirectConvolutionForwardAndBackwardMatchReference() {
+        var rng = TestRandom(5)
+        let cin = 3, cout = 64
+        for s in [TensorShape(n: 1, h: 7, w: 5, c: cin), TensorShape(n: 3, h: 4, w: 9, c: cin)] {
+            let w = rng.buffer(cout * cin * 9, scale: 0.3)
+            let b = rng.buffer(cout)
+            let conv = DirectConvolution(weights: w.pointer, outChannels: cout, inChannels: cin)
+            let x = rng.buffer(s.count, scale: 100)
+            let got = AlignedBuffer<Float>(count: s.with(c: cout).count)
+            let want = AlignedBuffer<Float>(count: got.count)
+            conv.forward(input: x.pointer, shape: s, bias: b.pointer, reluMask: nil, output: got.pointer)
+            ReferenceConvolution.forward(input: x.pointer, shape: s, weights: w.pointer, bias: b.pointer, outChannels: cout, output: want.pointer)
+            XCTAssertLessThan(relativeError(got.pointer, want.pointer, got.count), 1e-5, "forward \(s)")
+
+            let dy = rng.buffer(got.count)
+            let dx = AlignedBuffer<Float>(count: s.count)
+            let dxWant = AlignedBuffer<Float>(count: s.count)
+            conv.backwardData(outputGradient: dy.pointer, outShape: s.with(c: cout), inputGradient: dx.pointer)
+            ReferenceConvolution.backwardData(outputGradient: dy.pointer, outShape: s.with(c: cout), weights: w.pointer, inChannels: cin, inputGradient: dxWant.pointer)
+            XCTAssertLessThan(relativeError(dx.pointer, dxWant.pointer, dx.count), 1e-5, "backward \(s)")
+        }
+    }
+
+    func testMaxPoolMatchesReferenceIncludingOddSizesAndTies() {
+        var rng = TestRandom(11)
+        for s in [TensorShape(n: 1, h: 4, w: 4, c: 8), TensorShape(n: 3, h: 7, w: 5, c: 16), TensorShape(n: 1, h: 3, w: 3, c: 8)] {
+            let x = rng.buffer(s.count)
+            // Force ties in the first channel so the tie rule is exercised.
+            for i in stride(from: 0, to: s.count, by: s.c) { x[i] = 1 }
+            let o = s.pooled
+            let y = AlignedBuffer<Float>(count: o.count), yRef = AlignedBuffer<Float>(count: o.count)
+            let a = AlignedBuffer<UInt8>(count: o.count), aRef = AlignedBuffer<UInt8>(count: o.count)
+            MaxPool.forward(input: x.pointer, shape: s, output: y.pointer, argmax: a.pointer)
+            ReferencePooling.maxPoolForward(input: x.pointer, shape: s, output: yRef.pointer, argmax: aRef.pointer)
+            XCTAssertEqual(y.toArray(), yRef.toArray(), "pool forward \(s)")
+            XCTAssertEqual(a.toArray(), aRef.toArray(), "pool argmax \(s)")
+
+            let dy = rng.buffer(o.count)
+            let dx = AlignedBuffer<Float>(count: s.count), dxRef = AlignedBuffer<Float>(count: s.count)
+            for i in 0..<s.count { dx[i] = .nan }  // backward must write every element
+            MaxPool.backward(outputGradient: dy.pointer, argmax: a.pointer, inShape: s, inputGradient: dx.pointer)
+            ReferencePooling.maxPoolBackward(outputGradient: dy.pointer, argmax: aRef.pointer, inShape: s, inputGradient: dxRef.pointer)
+            XCTAssertEqual(dx.toArray(), dxRef.toArray(), "pool backward \(s)")
+        }
+    }
+
+    func testReLUMaskRoundTrip() {
+        var rng = TestRandom(3)
+        let n = 64
+        let x = rng.buffer(n)
+        let orig = x.toArray()
+        let mask = AlignedBuffer<UInt8>(count: ReLU.maskBytes(n))
+        ReLU.forward(x.pointer, count: n, mask: mask.pointer)
+        let g = AlignedBuffer<Float>(count: n)
+        for i in 0..<n { g[i] = 1 }
+        ReLU.backward(g.pointer, count: n, mask: mask.pointer)
+        for i in 0..<n {
+            XCTAssertEqual(x[i], max(orig[i], 0))
+            XCTAssertEqual(g[i], orig[i] > 0 ? 1 : 0)
+        }
+    }
+}
