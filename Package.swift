@@ -13,8 +13,6 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "fvd", targets: ["fvd"]),
-        .executable(name: "fvctl", targets: ["fvctl"]),
-        .executable(name: "fvbench", targets: ["fvbench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -28,21 +26,16 @@ let package = Package(
         .target(name: "FVModel", dependencies: ["SIMDKernels"], swiftSettings: kernelFlags),
         .target(name: "FVImage", dependencies: ["CPNG"]),
         .target(name: "FVOptim", dependencies: ["FVModel", "SIMDKernels"], swiftSettings: kernelFlags),
-        .target(name: "FVProtocol", dependencies: ["CJSONC"]),
-        .target(name: "FVServer", dependencies: ["FVProtocol", "FVOptim", "FVModel", "FVImage"]),
 
         .executableTarget(
             name: "fvd",
-            dependencies: ["FVServer", "FVModel", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(
-            name: "fvctl",
-            dependencies: ["FVProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "fvbench", dependencies: ["FVOptim", "FVModel", "SIMDKernels"], swiftSettings: kernelFlags),
+            dependencies: ["FVModel", "FVOptim", "FVImage", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
+        // Shared by the test targets: finds the real weights that scripts/setup.sh made.
+        .target(name: "FVTestSupport", dependencies: ["FVModel"], path: "Tests/FVTestSupport"),
         .testTarget(name: "SIMDKernelsTests", dependencies: ["SIMDKernels"], swiftSettings: kernelFlags),
-        .testTarget(name: "FVModelTests", dependencies: ["FVModel", "SIMDKernels"]),
-        .testTarget(name: "FVOptimTests", dependencies: ["FVOptim", "FVModel", "FVImage"]),
-        .testTarget(name: "FVProtocolTests", dependencies: ["FVProtocol"]),
-        .testTarget(name: "FVServerTests", dependencies: ["FVServer", "FVProtocol", "FVImage"]),
+        .testTarget(name: "FVModelTests", dependencies: ["FVModel", "SIMDKernels", "FVTestSupport"]),
+        .testTarget(name: "FVOptimTests", dependencies: ["FVOptim", "FVModel", "SIMDKernels", "FVTestSupport"]),
+        .testTarget(name: "FVImageTests", dependencies: ["FVImage"]),
     ]
 )

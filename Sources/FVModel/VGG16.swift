@@ -1,0 +1,59 @@
+/// The architecture fvd visualises: VGG16's 13 3x3/pad-1 conv layers with ReLU, and a 2x2 max-pool
+/// after the last conv of each block. The classifier is not used. Names are Keras' names.
+public struct LayerSpec: Equatable, Sendable {
+    public let index: Int
+    public let name: String
+    public let inChannels: Int
+    public let outChannels: Int
+    /// A 2x2/stride-2 max-pool follows this layer (when the network goes further than it).
+    public let poolAfter: Bool
+}
+
+public enum VGG16 {
+    public static let layers: [LayerSpec] = {
+        let table: [(String, Int, Int, Bool)] = [
+            ("block1_conv1", 3, 64, false), ("block1_conv2", 64, 64, true),
+            ("block2_conv1", 64, 128, false), ("block2_conv2", 128, 128, true),
+            ("block3_conv1", 128, 256, false), ("block3_conv2", 256, 256, false), ("block3_conv3", 256, 256, true),
+            ("block4_conv1", 256, 512, false), ("block4_conv2", 512, 512, false), ("block4_conv3", 512, 512, true),
+            ("block5_conv1", 512, 512, false), ("block5_conv2", 512, 512, false), ("block5_conv3", 512, 512, true),
+        ]
+        return table.enumerated().map { i, t in
+            LayerSpec(index: i, name: t.0, inChannels: t.1, outChannels: t.2, poolAfter: t.3)
+        }
+    }()
+
+    public static var layerNames: [String] { layers.map(\.name) }
+
+    public static func layer(named name: String) -> LayerSpec? { layers.first { $0.name == name } }
+
+    /// Keras "caffe" preprocessing subtracts this BGR mean; fvd's seed preset (like the notebook)
+    /// feeds values in 0...255 without subtracting it.
+    public static let bgrMean: [Float] = [103.939, 116.779, 123.68]
+
+    /// Smallest and largest image side fvd accepts: 16 px leaves block5 at 1x1 after four pools.
+    public static let minimumSide = 16
+    public static let maximumSide = 1024
+
+    /// The activation shape at the output of layer `index` (post-ReLU, before any pool after it)
+    /// for an input of `n` images of h x w.
+    public static func outputShape(layer index: Int, n: Int, h: Int, w: Int) -> (h: Int, w: Int, c: Int) {
+        var hh = h, ww = w
+        for l in layers[..<index] where l.poolAfter {
+            hh /= 2
+            ww /= 2
+        }
+        return (hh, ww, layers[index].outChannels)
+    }
+
+    /// Multiply-adds x 2 of the convolutions from the input up to and including `index`,
+    /// for one image (direct-convolution FLOPs, the figure speeds are quoted in).
+    public static func forwardFLOPs(throughLayer index: Int, h: Int, w: Int) -> Double {
+        var total = 0.0
+        for l in layers[...index] {
+            let s = outputShape(layer: l.index, n: 1, h: h, w: w)
+            total += 2.0 * 9 * Double(l.inChannels * l.outChannels * s.h * s.w)
+        }
+        return total
+    }
+}

@@ -1,0 +1,125 @@
+import SIMDKernels
+
+/// VGG16's conv stack with resident weights, run forward to any layer and backward to the
+/// input. The weights file stays memory-mapped; for the SIMD backend each layer's weights are
+/// also transformed once, here, for both directions (Winograd U for forward and for
+/// backward-data), so a job does no weight work at all.
+public final class VGG16Network: @unchecked Sendable {
+    public let weights: MappedWeights
+    public let backend: KernelBackend
+    let firstLayer: DirectConvolution
+    let forwardConvs: [WinogradConvolution?]
+    let backwardConvs: [WinogradConvolution?]
+
+    public init(weights: MappedWeights, backend: KernelBackend = .simd) {
+        self.weights = weights
+        self.backend = backend
+        firstLayer = DirectConvolution(weights: weights.kernel(0), outChannels: 64, inChannels: 3)
+        if backend == .simd {
+            forwardConvs = VGG16.layers.map { l in
+                l.index == 0 ? nil : WinogradConvolution(weights: weights.kernel(l.index), outChannels: l.outChannels, inChannels: l.inChannels)
+            }
+            backwardConvs = VGG16.layers.map { l in
+                l.index == 0 ? nil : WinogradConvolution(weights: weights.kernel(l.index), outChannels: l.outChannels, inChannels: l.inChannels, forBackwardData: true)
+            }
+        } else {
+            forwardConvs = Array(repeating: nil, count: VGG16.layers.count)
+            backwardConvs = forwardConvs
+        }
+    }
+
+    /// Bytes of transformed weights held in memory (beyond the mapped file).
+    public var transformedBytes: Int {
+        firstLayer.residentBytes + (forwardConvs + backwardConvs).reduce(0) { $0 + ($1?.residentBytes ?? 0) }
+    }
+
+    func scratchCount(layer: Int, inputShape: TensorShape) -> Int {
+        guard let f = forwardConvs[layer], let b = backwardConvs[layer] else { return 0 }
+        return max(f.scratchCount(for: inputShape), b.scratchCount(for: inputShape.with(c: b.inChannels)))
+    }
+
+    /// Runs the network from `input` (NHWC, BGR, model input space) to the post-ReLU output of
+    /// the workspace's target layer, keeping what backward needs. The result is `ws.output`.
+    public func forward(_ input: UnsafePointer<Float>, _ ws: NetworkWorkspace) {
+        var current = input
+        var inA = false  // `current` is the external input, not a workspace buffer
+        for l in VGG16.layers[...ws.target] {
+            let s = ws.convInputShapes[l.index]
+            let out = inA ? ws.bufferB.pointer : ws.bufferA.pointer
+            convForward(l, current, s, out, ws.masks[l.index].pointer, ws.scratch.pointer)
+            inA.toggle()
+            let outShape = s.with(c: l.outChannels)
+            if let winners = ws.poolWinners[l.index] {
+                let pooled = inA ? ws.bufferB.pointer : ws.bufferA.pointer
+                switch backend {
+                case .simd: MaxPool.forward(input: out, shape: outShape, output: pooled, argmax: winners.pointer)
+                case .reference: ReferencePooling.maxPoolForward(input: out, shape: outShape, output: pooled, argmax: winners.pointer)
+                }
+                inA.toggle()
+                current = UnsafePointer(pooled)
+            } else {
+                current = UnsafePointer(out)
+            }
+        }
+        ws.outputInA = inA
+    }
+
+    /// Given dLoss/d(target activations) in `ws.outputGradient`, computes dLoss/d(input) into
+    /// `ws.inputGradient`. Destroys the contents of both ping-pong buffers.
+    public func backward(_ ws: NetworkWorkspace) {
+        var grad = ws.outputGradient
+        var spare = ws.output
+        for l in VGG16.layers[...ws.target].reversed() {
+            let outShape = ws.convInputShapes[l.index].with(c: l.outChannels)
+            ReLU.backward(grad, count: outShape.count, mask: ws.masks[l.index].pointer)
+            if l.index == 0 {
+                switch backend {
+                case .simd:
+                    firstLayer.backwardData(outputGradient: grad, outShape: outShape, inputGradient: ws.inputGradient.pointer)
+                case .reference:
+                    ReferenceConvolution.backwardData(outputGradient: grad, outShape: outShape, weights: weights.kernel(0),
+                                                      inChannels: 3, inputGradient: ws.inputGradient.pointer)
+                }
+                return
+            }
+            convBackward(l, grad, outShape, spare, ws.scratch.pointer)
+            swap(&grad, &spare)
+            let below = VGG16.layers[l.index - 1]
+            if let winners = ws.poolWinners[below.index] {
+                let belowShape = ws.convInputShapes[below.index].with(c: below.outChannels)
+                switch backend {
+                case .simd: MaxPool.backward(outputGradient: grad, argmax: winners.pointer, inShape: belowShape, inputGradient: spare)
+                case .reference: ReferencePooling.maxPoolBackward(outputGradient: grad, argmax: winners.pointer, inShape: belowShape, inputGradient: spare)
+                }
+                swap(&grad, &spare)
+            }
+        }
+    }
+
+    func convForward(_ l: LayerSpec, _ x: UnsafePointer<Float>, _ s: TensorShape, _ y: UnsafeMutablePointer<Float>,
+                     _ mask: UnsafeMutablePointer<UInt8>, _ scratch: UnsafeMutablePointer<Float>) {
+        let bias = weights.bias(l.index)
+        switch backend {
+        case .simd:
+            if let conv = forwardConvs[l.index] {
+                conv.run(input: x, shape: s, bias: bias, reluMask: mask, output: y, scratch: scratch)
+            } else {
+                firstLayer.forward(input: x, shape: s, bias: bias, reluMask: mask, output: y)
+            }
+        case .reference:
+            ReferenceConvolution.forward(input: x, shape: s, weights: weights.kernel(l.index), bias: bias, outChannels: l.outChannels, output: y)
+            ReLU.forward(y, count: s.with(c: l.outChannels).count, mask: mask)
+        }
+    }
+
+    func convBackward(_ l: LayerSpec, _ dy: UnsafeMutablePointer<Float>, _ outShape: TensorShape,
+                      _ dx: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
+        switch backend {
+        case .simd:
+            backwardConvs[l.index]!.run(input: dy, shape: outShape, bias: nil, reluMask: nil, output: dx, scratch: scratch)
+        case .reference:
+            ReferenceConvolution.backwardData(outputGradient: dy, outShape: outShape, weights: weights.kernel(l.index),
+                                              inChannels: l.inChannels, inputGradient: dx)
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import FVImage
+import XCTest
+
+final class PNGCodecTests: XCTestCase {
+    func testRoundTripKeepsEveryPixel() throws {
+        var px = [UInt8]()
+        for i in 0..<(7 * 5 * 3) { px.append(UInt8((i * 37) % 256)) }
+        let img = RGBImage(width: 7, height: 5, pixels: px)
+        let png = try PNGCodec.encode(img)
+        XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
+        XCTAssertEqual(try PNGCodec.decode(png), img)
+    }
+
+    func testNotAPNG() {
+        XCTAssertThrowsError(try PNGCodec.decode(Array("hello".utf8))) {
+            XCTAssertEqual("\($0)", "the image is not a PNG file (bad signature); send PNG bytes")
+        }
+    }
+
+    func testDamagedPNGIsAnErrorNotACrash() throws {
+        let png = try PNGCodec.encode(RGBImage(width: 4, height: 4, pixels: [UInt8](repeating: 9, count: 48)))
+        // Cuts inside the signature, IHDR and IDAT (a missing IEND alone libpng forgives).
+        for cut in [9, 20, 33, 45] {
+            XCTAssertThrowsError(try PNGCodec.decode(Array(png.prefix(cut))), "cut at \(cut)")
+        }
+        var corrupt = png
+        corrupt[24] = 7  // bit depth 7 does not exist (and the IHDR CRC no longer matches)
+        XCTAssertThrowsError(try PNGCodec.decode(corrupt))
+    }
+
+    /// A "PNG bomb": a valid header declaring 100000 x 100000 pixels. Refused before allocating.
+    func testHugeDeclaredSizeIsRefusedCheaply() throws {
+        var png = try PNGCodec.encode(RGBImage(width: 1, height: 1, pixels: [0, 0, 0]))
+        // IHDR data starts at byte 16: width (4 bytes BE), height (4 bytes BE); fix its CRC.
+        let dims: [UInt8] = [0, 1, 0x86, 0xA0, 0, 1, 0x86, 0xA0]
+        png.replaceSubrange(16..<24, with: dims)
+        let crc = crc32(Array(png[12..<29]))
+        png.replaceSubrange(29..<33, with: [UInt8(crc >> 24), UInt8((crc >> 16) & 0xff), UInt8((crc >> 8) & 0xff), UInt8(crc & 0xff)])
+        XCTAssertThrowsError(try PNGCodec.decode(png)) {
+            XCTAssertEqual("\($0)", "the PNG is 100000x100000 pixels; at most 4096x4096 is accepted, scale it down first")
+        }
+    }
+
+    func crc32(_ bytes: [UInt8]) -> UInt32 {
+        var c: UInt32 = 0xffff_ffff
+        for b in bytes {
+            c ^= UInt32(b)
+            for _ in 0..<8 { c = (c >> 1) ^ (c & 1 != 0 ? 0xedb8_8320 : 0) }
+        }
+        return c ^ 0xffff_ffff
+    }
+}
