@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "fvd", targets: ["fvd"]),
+        .executable(name: "fvctl", targets: ["fvctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -25,11 +26,17 @@ let package = Package(
         .target(name: "SIMDKernels", swiftSettings: kernelFlags),
         .target(name: "FVModel", dependencies: ["SIMDKernels"], swiftSettings: kernelFlags),
         .target(name: "FVImage", dependencies: ["CPNG"]),
+        .target(name: "FVProtocol", dependencies: ["CJSONC"]),
+        .target(name: "FVTransport", dependencies: ["FVProtocol"]),
+        .target(name: "FVServer", dependencies: ["FVProtocol", "FVTransport", "FVOptim", "FVModel", "FVImage"]),
         .target(name: "FVOptim", dependencies: ["FVModel", "SIMDKernels"], swiftSettings: kernelFlags),
 
         .executableTarget(
+            name: "fvctl",
+            dependencies: ["FVProtocol", "FVTransport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
             name: "fvd",
-            dependencies: ["FVModel", "FVOptim", "FVImage", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["FVServer", "FVTransport", "FVModel", "FVOptim", "FVImage", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Shared by the test targets: finds the real weights that scripts/setup.sh made.
         .target(name: "FVTestSupport", dependencies: ["FVModel"], path: "Tests/FVTestSupport"),

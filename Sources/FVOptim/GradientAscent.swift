@@ -7,6 +7,12 @@ public struct AscentProgress: Sendable {
     public let steps: Int
     /// Each image's loss at the start of this step (before its update), as the notebook prints.
     public let losses: [Float]
+
+    public init(step: Int, steps: Int, losses: [Float]) {
+        self.step = step
+        self.steps = steps
+        self.losses = losses
+    }
 }
 
 public struct AscentResult: Sendable {
@@ -15,6 +21,12 @@ public struct AscentResult: Sendable {
     public let images: [Float]
     /// Each image's loss after the last step.
     public let losses: [Float]
+
+    public init(job: AscentJob, images: [Float], losses: [Float]) {
+        self.job = job
+        self.images = images
+        self.losses = losses
+    }
 
     /// Image `n` as 8-bit RGB for a PNG.
     public func rgb(_ n: Int) -> [UInt8] {

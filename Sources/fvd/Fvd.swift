@@ -7,7 +7,8 @@ struct Fvd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fvd",
         abstract: "Feature-visualisation daemon for VGG16: shows what pattern a filter responds to.",
-        subcommands: [ImportWeights.self, VerifyWeights.self, Render.self]
+        subcommands: [Serve.self, ImportWeights.self, VerifyWeights.self, Render.self],
+        defaultSubcommand: Serve.self
     )
 }
 

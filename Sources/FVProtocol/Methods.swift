@@ -1,0 +1,175 @@
+/// fvd's methods and their params: names, types and the wire form, shared by the daemon (which
+/// decodes) and clients (which encode). Range checks that need the model (layer names, filter
+/// counts) happen in the daemon; these only guarantee types and sane magnitudes.
+public enum Method: String, CaseIterable, Sendable {
+    case info, pattern, grid, activations, jobs, cancel, status
+}
+
+/// The server-to-client notification carrying a job's progress.
+public enum Notification {
+    public static let progress = "progress"
+}
+
+/// Parameters every render takes. Absent ones come from the preset.
+public struct RenderOptions: Equatable, Sendable {
+    public var preset: String?
+    public var size: Int?
+    public var steps: Int?
+    public var stepSize: Double?
+    public var seed: Int?
+
+    public init(preset: String? = nil, size: Int? = nil, steps: Int? = nil, stepSize: Double? = nil, seed: Int? = nil) {
+        self.preset = preset
+        self.size = size
+        self.steps = steps
+        self.stepSize = stepSize
+        self.seed = seed
+    }
+
+    static let keys = ["preset", "size", "steps", "stepSize", "seed"]
+
+    init(_ r: ParamReader) throws {
+        preset = try r.string("preset")
+        size = try r.int("size", in: 1...1_000_000)
+        steps = try r.int("steps", in: 0...1_000_000_000)
+        stepSize = try r.double("stepSize")
+        seed = try r.int("seed", in: 0...Int64(UInt32.max))
+    }
+
+    func add(to o: inout [String: JSON]) {
+        if let preset { o["preset"] = .string(preset) }
+        if let size { o["size"] = JSON(size) }
+        if let steps { o["steps"] = JSON(steps) }
+        if let stepSize { o["stepSize"] = JSON(stepSize) }
+        if let seed { o["seed"] = JSON(seed) }
+    }
+}
+
+public struct PatternParams: Equatable, Sendable {
+    public var layer: String
+    public var filter: Int
+    public var options: RenderOptions
+    /// Send `progress` notifications (default true).
+    public var progress: Bool
+
+    public init(layer: String, filter: Int, options: RenderOptions = .init(), progress: Bool = true) {
+        self.layer = layer
+        self.filter = filter
+        self.options = options
+        self.progress = progress
+    }
+
+    public init(_ params: JSON?) throws {
+        let r = try ParamReader(params, method: "pattern", allowed: ["layer", "filter", "progress"] + RenderOptions.keys)
+        layer = try r.requiredString("layer")
+        filter = try r.requiredInt("filter", in: 0...1_000_000)
+        options = try RenderOptions(r)
+        progress = try r.bool("progress") ?? true
+    }
+
+    public var json: JSON {
+        var o: [String: JSON] = ["layer": .string(layer), "filter": JSON(filter), "progress": .bool(progress)]
+        options.add(to: &o)
+        return .object(o)
+    }
+}
+
+public struct GridParams: Equatable, Sendable {
+    public var layer: String
+    /// The filters to show; default: the first 64 (or all, for fewer).
+    public var filters: [Int]?
+    public var columns: Int?
+    public var margin: Int?
+    public var options: RenderOptions
+    public var progress: Bool
+
+    public init(layer: String, filters: [Int]? = nil, columns: Int? = nil, margin: Int? = nil, options: RenderOptions = .init(), progress: Bool = true) {
+        self.layer = layer
+        self.filters = filters
+        self.columns = columns
+        self.margin = margin
+        self.options = options
+        self.progress = progress
+    }
+
+    public init(_ params: JSON?) throws {
+        let r = try ParamReader(params, method: "grid", allowed: ["layer", "filters", "columns", "margin", "progress"] + RenderOptions.keys)
+        layer = try r.requiredString("layer")
+        filters = try r.intArray("filters", in: 0...1_000_000, maxCount: 512)
+        columns = try r.int("columns", in: 1...64)
+        margin = try r.int("margin", in: 0...64)
+        options = try RenderOptions(r)
+        progress = try r.bool("progress") ?? true
+    }
+
+    public var json: JSON {
+        var o: [String: JSON] = ["layer": .string(layer), "progress": .bool(progress)]
+        if let filters { o["filters"] = .array(filters.map { JSON($0) }) }
+        if let columns { o["columns"] = JSON(columns) }
+        if let margin { o["margin"] = JSON(margin) }
+        options.add(to: &o)
+        return .object(o)
+    }
+}
+
+public struct ActivationsParams: Equatable, Sendable {
+    public var layer: String
+    /// A PNG, base64-encoded.
+    public var png: String?
+    /// Or a raw tensor in model input space: {"height": H, "width": W, "data": [H*W*3 floats, BGR]}.
+    public var tensor: JSON?
+    public var top: Int
+    /// "caffe" (subtract the ImageNet BGR mean, right for photographs; the default for PNGs)
+    /// or "none". Tensors are always taken as they are.
+    public var preprocess: String
+
+    public init(layer: String, png: String? = nil, tensor: JSON? = nil, top: Int = 10, preprocess: String = "caffe") {
+        self.layer = layer
+        self.png = png
+        self.tensor = tensor
+        self.top = top
+        self.preprocess = preprocess
+    }
+
+    public init(_ params: JSON?) throws {
+        let r = try ParamReader(params, method: "activations", allowed: ["layer", "png", "tensor", "top", "preprocess"])
+        layer = try r.requiredString("layer")
+        png = try r.string("png")
+        tensor = r.raw("tensor")
+        top = try r.int("top", in: 0...512) ?? 10
+        preprocess = try r.string("preprocess") ?? "caffe"
+        guard (png == nil) != (tensor == nil || tensor == .null) else {
+            throw RPCError.invalidParams("activations needs exactly one of \"png\" (base64 PNG bytes) or \"tensor\"")
+        }
+        guard ["caffe", "none"].contains(preprocess) else {
+            throw RPCError.invalidParams("param \"preprocess\" must be \"caffe\" or \"none\", got \"\(preprocess)\"")
+        }
+    }
+
+    public var json: JSON {
+        var o: [String: JSON] = ["layer": .string(layer), "top": JSON(top), "preprocess": .string(preprocess)]
+        if let png { o["png"] = .string(png) }
+        if let tensor { o["tensor"] = tensor }
+        return .object(o)
+    }
+}
+
+public struct CancelParams: Equatable, Sendable {
+    public var job: Int
+
+    public init(job: Int) { self.job = job }
+
+    public init(_ params: JSON?) throws {
+        let r = try ParamReader(params, method: "cancel", allowed: ["job"])
+        job = try r.requiredInt("job", in: 0...Int64(Int32.max))
+    }
+
+    public var json: JSON { ["job": JSON(job)] }
+}
+
+/// For methods without params (info, jobs, status): refuses any.
+public enum NoParams {
+    public static func check(_ params: JSON?, method: String) throws {
+        _ = try ParamReader(params, method: method, allowed: [])
+    }
+}

@@ -1,0 +1,98 @@
+import FVProtocol
+import FVTransport
+import Foundation
+
+/// One client connection: a thread that reads and frames lines, hands each to the server, and
+/// an `Outbox` that writes replies. When the client goes away its jobs are cancelled.
+final class Connection: @unchecked Sendable {
+    let id: Int
+    let socket: UnixSocket
+    let uid: UInt32
+    private(set) var outbox: Outbox!
+    private unowned let server: Server
+    private let lock = NSLock()
+    private var jobs: [Job] = []
+    private var closed = false
+
+    init(id: Int, socket: UnixSocket, uid: UInt32, server: Server) {
+        self.id = id
+        self.socket = socket
+        self.uid = uid
+        self.server = server
+        socket.setSendTimeout(seconds: 60)
+        outbox = Outbox(socket: socket) { [weak self] in self?.close(reason: "client stopped reading") }
+    }
+
+    func start() {
+        let t = Thread { [self] in readLoop() }
+        t.name = "fvd-conn-\(id)"
+        t.start()
+    }
+
+    func send(_ message: JSON, progressKey: Int? = nil) {
+        outbox.send(JSONCodec.serialize(message), progressKey: progressKey)
+    }
+
+    func track(_ job: Job) {
+        lock.lock()
+        jobs.removeAll { $0.isCompleted }
+        jobs.append(job)
+        lock.unlock()
+    }
+
+    private func readLoop() {
+        var framer = LineFramer(maxLine: server.config.maxLineBytes)
+        var buf = [UInt8](repeating: 0, count: 65536)
+        var partialSince: Date?
+        loop: while !isClosed {
+            if !socket.waitReadable(timeoutMs: 500) {
+                if let t = partialSince, Date().timeIntervalSince(t) > server.config.lineDeadline {
+                    send(RPCMessage.error(id: .null, RPCError(RPCError.lineTimeout, "no newline within \(Int(server.config.lineDeadline)) s; end every message with a newline")))
+                    break
+                }
+                continue
+            }
+            let n: Int
+            do { n = try buf.withUnsafeMutableBytes { try socket.read(into: $0) } } catch { break }
+            if n == 0 { break }
+            for out in buf.withUnsafeBytes({ framer.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) {
+                switch out {
+                case .line(let line):
+                    server.handle(line: line, from: self)
+                case .tooLong:
+                    send(RPCMessage.error(id: .null, RPCError(RPCError.lineTooLong, "message longer than \(server.config.maxLineBytes) bytes; send smaller messages (one per line)")))
+                    break loop
+                }
+            }
+            if framer.pendingCount == 0 {
+                partialSince = nil
+            } else if partialSince == nil {
+                partialSince = Date()
+            }
+        }
+        close(reason: "client disconnected")
+    }
+
+    var isClosed: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return closed
+    }
+
+    /// Cancels this connection's jobs, lets the outbox flush, and releases the socket.
+    func close(reason: String) {
+        lock.lock()
+        if closed {
+            lock.unlock()
+            return
+        }
+        closed = true
+        let mine = jobs
+        jobs.removeAll()
+        lock.unlock()
+        server.scheduler.cancel(jobs: mine, reason: reason)
+        outbox.close()
+        socket.shutdown()
+        server.remove(self)
+    }
+}

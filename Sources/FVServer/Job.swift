@@ -1,0 +1,76 @@
+import FVOptim
+import FVProtocol
+import Foundation
+
+/// One unit of queued work: a render (an ascent job, which may be merged with others of the same
+/// layer and settings) or a forward pass. Its `complete` runs exactly once, whatever happens.
+final class Job: @unchecked Sendable {
+    enum Work {
+        /// Gradient ascent; `finish` turns this job's share of the result into the JSON result.
+        case ascent(AscentJob, finish: (AscentResult) throws -> JSON)
+        /// Anything else that needs the cores (activations).
+        case compute(() throws -> JSON)
+    }
+
+    enum State: String { case queued, running }
+
+    let id: Int
+    let uid: UInt32
+    let method: String
+    let summary: String
+    let work: Work
+    let token = CancellationToken()
+    let submitted = Date()
+    let onProgress: ((AscentProgress) -> Void)?
+    private let onComplete: (Result<JSON, RPCError>) -> Void
+    private let lock = NSLock()
+    private var completed = false
+
+    // Guarded by the scheduler's lock.
+    var state = State.queued
+    var step = 0
+    var started: Date?
+
+    init(id: Int, uid: UInt32, method: String, summary: String, work: Work,
+         onProgress: ((AscentProgress) -> Void)?, onComplete: @escaping (Result<JSON, RPCError>) -> Void) {
+        self.id = id
+        self.uid = uid
+        self.method = method
+        self.summary = summary
+        self.work = work
+        self.onProgress = onProgress
+        self.onComplete = onComplete
+    }
+
+    var steps: Int {
+        if case .ascent(let a, _) = work { return a.steps }
+        return 1
+    }
+
+    var ascent: AscentJob? {
+        if case .ascent(let a, _) = work { return a }
+        return nil
+    }
+
+    /// Delivers the outcome; later calls are ignored (a job is answered exactly once).
+    func complete(_ r: Result<JSON, RPCError>) {
+        lock.lock()
+        let first = !completed
+        completed = true
+        lock.unlock()
+        if first { onComplete(r) }
+    }
+
+    var isCompleted: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return completed
+    }
+
+    /// The error a client gets for a job stopped for `reason`.
+    static func stoppedError(_ reason: String) -> RPCError {
+        if reason.hasPrefix("time limit") { return RPCError(RPCError.timeLimit, "job stopped: \(reason); ask for fewer steps or a smaller size") }
+        if reason.hasPrefix("daemon shutting down") { return RPCError(RPCError.shuttingDown, "job stopped: \(reason); send it again when fvd is back") }
+        return RPCError(RPCError.jobCancelled, "job cancelled: \(reason)")
+    }
+}

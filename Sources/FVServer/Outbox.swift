@@ -1,0 +1,77 @@
+import FVTransport
+import Foundation
+
+/// What a connection still has to send, written by its own thread so that a client that reads
+/// slowly never blocks a job or another client. Responses are never dropped; progress
+/// notifications are, when the client falls behind (only the newest per job is kept), so a
+/// client that never reads cannot grow the daemon's memory beyond its own responses.
+final class Outbox: @unchecked Sendable {
+    private let socket: UnixSocket
+    private let lock = NSCondition()
+    private var queue: [(line: [UInt8], progressKey: Int?)] = []
+    private var closed = false
+    private let onFailure: () -> Void
+    /// Progress lines beyond this many queued messages replace older ones instead of queueing.
+    static let progressBacklog = 8
+
+    init(socket: UnixSocket, onFailure: @escaping () -> Void) {
+        self.socket = socket
+        self.onFailure = onFailure
+        let t = Thread { [weak self] in self?.drain() }
+        t.name = "fvd-writer"
+        t.start()
+    }
+
+    /// Queues a message; `progressKey` marks a droppable progress notification for that job.
+    func send(_ line: String, progressKey: Int? = nil) {
+        let bytes = Array((line + "\n").utf8)
+        lock.lock()
+        defer { lock.unlock() }
+        if closed { return }
+        if let key = progressKey, queue.count >= Outbox.progressBacklog {
+            if let i = queue.lastIndex(where: { $0.progressKey == key }) {
+                queue[i].line = bytes
+            }
+            return  // behind: keep at most one pending progress line per job
+        }
+        queue.append((bytes, progressKey))
+        lock.signal()
+    }
+
+    var pending: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return queue.count
+    }
+
+    /// Stops after what is queued has been written (or the peer has gone).
+    func close() {
+        lock.lock()
+        closed = true
+        lock.signal()
+        lock.unlock()
+    }
+
+    private func drain() {
+        while true {
+            lock.lock()
+            while queue.isEmpty && !closed { lock.wait() }
+            if queue.isEmpty && closed {
+                lock.unlock()
+                return
+            }
+            let next = queue.removeFirst()
+            lock.unlock()
+            do {
+                try socket.writeAll(next.line)
+            } catch {
+                lock.lock()
+                queue.removeAll()
+                closed = true
+                lock.unlock()
+                onFailure()
+                return
+            }
+        }
+    }
+}

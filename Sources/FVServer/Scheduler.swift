@@ -1,0 +1,229 @@
+import FVModel
+import FVOptim
+import FVProtocol
+import Foundation
+
+/// The job queue: bounded in all and per user, served round-robin over the users (uids) that
+/// have work waiting, so one user's hundred jobs delay another user's by at most one running
+/// job. A fixed number of runner threads each take the next job; renders waiting with the same
+/// layer and settings are merged into one batched optimisation (the engine's batches are
+/// exact: each image comes out as it would alone).
+final class Scheduler: @unchecked Sendable {
+    let config: ServerConfig
+    let engine: GradientAscent
+    private let cond = NSCondition()
+    private var queues: [UInt32: [Job]] = [:]
+    private var lastServed: UInt32?
+    private var running: [Job] = []
+    private var stopping = false
+    private var threads: [Thread] = []
+    private(set) var mergedRuns = 0
+
+    init(config: ServerConfig, engine: GradientAscent) {
+        self.config = config
+        self.engine = engine
+    }
+
+    func start() {
+        for i in 0..<max(1, config.concurrentJobs) {
+            let t = Thread { [self] in runLoop() }
+            t.name = "fvd-runner-\(i)"
+            t.start()
+            threads.append(t)
+        }
+    }
+
+    // MARK: queue
+
+    func submit(_ job: Job) throws {
+        cond.lock()
+        defer { cond.unlock() }
+        if stopping { throw RPCError(RPCError.shuttingDown, "fvd is shutting down; send the request again when it is back") }
+        let total = queues.values.reduce(0) { $0 + $1.count }
+        guard total < config.maxQueued else {
+            throw RPCError(RPCError.queueFull, "the queue is full (\(total) jobs waiting); try again later")
+        }
+        guard queues[job.uid, default: []].count < config.maxQueuedPerUser else {
+            throw RPCError(RPCError.queueFull, "you have \(config.maxQueuedPerUser) jobs waiting, the most one user may; wait for some to finish or cancel some (fvctl jobs, fvctl cancel)")
+        }
+        queues[job.uid, default: []].append(job)
+        cond.signal()
+    }
+
+    /// Cancels job `id` if `uid` owns it (root owns all). Queued jobs are answered at once;
+    /// running ones stop within a step.
+    func cancel(id: Int, uid: UInt32, reason: String) throws {
+        cond.lock()
+        defer { cond.unlock() }
+        if let r = running.first(where: { $0.id == id && (uid == 0 || $0.uid == uid) }) {
+            r.token.cancel(reason)
+            return
+        }
+        for (owner, q) in queues where uid == 0 || owner == uid {
+            if let i = q.firstIndex(where: { $0.id == id }) {
+                let job = q[i]
+                queues[owner]!.remove(at: i)
+                job.token.cancel(reason)
+                job.complete(.failure(Job.stoppedError(reason)))
+                return
+            }
+        }
+        throw RPCError(RPCError.noSuchJob, "no job \(id) among your jobs; `fvctl jobs` lists them")
+    }
+
+    /// Cancels a set of jobs (a closed connection's), silently skipping finished ones.
+    func cancel(jobs: [Job], reason: String) {
+        for j in jobs where !j.isCompleted { try? cancel(id: j.id, uid: 0, reason: reason) }
+    }
+
+    /// Stops taking work, cancels everything queued and running; returns when runners are idle.
+    func shutdown(reason: String) {
+        cond.lock()
+        stopping = true
+        let queued = queues.values.flatMap { $0 }
+        queues.removeAll()
+        for r in running { r.token.cancel(reason) }
+        cond.broadcast()
+        cond.unlock()
+        for j in queued {
+            j.token.cancel(reason)
+            j.complete(.failure(Job.stoppedError(reason)))
+        }
+        // Wait (bounded) for running jobs to see their tokens.
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            cond.lock()
+            let busy = !running.isEmpty
+            cond.unlock()
+            if !busy { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+    }
+
+    struct Snapshot {
+        let queued: Int
+        let running: Int
+        let mergedRuns: Int
+    }
+
+    var snapshot: Snapshot {
+        cond.lock()
+        defer { cond.unlock() }
+        return Snapshot(queued: queues.values.reduce(0) { $0 + $1.count }, running: running.count, mergedRuns: mergedRuns)
+    }
+
+    /// The jobs `uid` may see (root: all), running first.
+    func list(uid: UInt32) -> [JSON] {
+        cond.lock()
+        defer { cond.unlock() }
+        let all = running + queues.keys.sorted().flatMap { queues[$0]! }
+        return all.filter { uid == 0 || $0.uid == uid }.map { j in
+            [
+                "id": JSON(j.id), "uid": JSON(Int(j.uid)), "method": .string(j.method), "summary": .string(j.summary),
+                "state": .string(j.state.rawValue), "step": JSON(j.step), "steps": JSON(j.steps),
+                "waitedSeconds": JSON((j.started ?? Date()).timeIntervalSince(j.submitted)),
+            ]
+        }
+    }
+
+    // MARK: running
+
+    /// Round-robin: the first user after the one served last that has work waiting.
+    private func takeNext() -> [Job]? {
+        cond.lock()
+        defer { cond.unlock() }
+        while !stopping && queues.values.allSatisfy(\.isEmpty) { cond.wait() }
+        if stopping { return nil }
+        let users = queues.keys.filter { !queues[$0]!.isEmpty }.sorted()
+        let uid = users.first { lastServed == nil || $0 > lastServed! } ?? users[0]
+        lastServed = uid
+        let first = queues[uid]!.removeFirst()
+        var batch = [first]
+        if config.batchRequests, let a = first.ascent {
+            var items = a.items.count
+            for owner in queues.keys.sorted() {
+                queues[owner]!.removeAll { j in
+                    guard let b = j.ascent, b.layer == a.layer, b.size == a.size, b.steps == a.steps, b.stepSize == a.stepSize,
+                          (items + b.items.count) * a.size * a.size <= config.limits.maxPixels,
+                          items + b.items.count <= config.limits.maxBatch else { return false }
+                    items += b.items.count
+                    batch.append(j)
+                    return true
+                }
+            }
+        }
+        for j in batch {
+            j.state = .running
+            j.started = Date()
+        }
+        running.append(contentsOf: batch)
+        if batch.count > 1 { mergedRuns += 1 }
+        return batch
+    }
+
+    private func finished(_ batch: [Job]) {
+        cond.lock()
+        running.removeAll { r in batch.contains { $0 === r } }
+        cond.unlock()
+    }
+
+    private func runLoop() {
+        while let batch = takeNext() {
+            run(batch)
+            finished(batch)
+        }
+    }
+
+    private func run(_ batch: [Job]) {
+        if case .compute(let f) = batch[0].work {
+            let j = batch[0]
+            if let why = j.token.cancellationReason { return j.complete(.failure(Job.stoppedError(why))) }
+            j.complete(Result { try f() }.mapError { $0 as? RPCError ?? RPCError(RPCError.internalError, "\($0)") })
+            return
+        }
+        let parts = batch.map { $0.ascent! }
+        var merged = parts[0]
+        merged.items = parts.flatMap(\.items)
+        var offsets: [Int] = []
+        var o = 0
+        for p in parts {
+            offsets.append(o)
+            o += p.items.count
+        }
+        let runToken = CancellationToken()
+        let deadline = Date().addingTimeInterval(config.jobTimeLimit)
+        for j in batch where j.token.isCancelled { j.complete(.failure(Job.stoppedError(j.token.cancellationReason!))) }
+        do {
+            let result = try engine.run(merged, limits: config.limits, cancel: runToken) { [self] p in
+                var live = 0
+                for (k, j) in batch.enumerated() where !j.isCompleted {
+                    if let why = j.token.cancellationReason {
+                        j.complete(.failure(Job.stoppedError(why)))
+                        continue
+                    }
+                    live += 1
+                    cond.lock()
+                    j.step = p.step
+                    cond.unlock()
+                    let slice = Array(p.losses[offsets[k]..<(offsets[k] + parts[k].items.count)])
+                    j.onProgress?(AscentProgress(step: p.step, steps: p.steps, losses: slice))
+                }
+                if live == 0 { runToken.cancel("every request in the run was cancelled") }
+                if Date() > deadline { runToken.cancel("time limit of \(Int(config.jobTimeLimit)) s reached") }
+            }
+            let px = merged.size * merged.size * 3
+            for (k, j) in batch.enumerated() where !j.isCompleted {
+                let n = parts[k].items.count
+                let share = AscentResult(
+                    job: parts[k], images: Array(result.images[(offsets[k] * px)..<((offsets[k] + n) * px)]),
+                    losses: Array(result.losses[offsets[k]..<(offsets[k] + n)]))
+                guard case .ascent(_, let finish) = j.work else { continue }
+                j.complete(Result { try finish(share) }.mapError { $0 as? RPCError ?? RPCError(RPCError.internalError, "\($0)") })
+            }
+        } catch AscentError.cancelled(let why) {
+            for j in batch { j.complete(.failure(Job.stoppedError(j.token.cancellationReason ?? why))) }
+        } catch {
+            for j in batch { j.complete(.failure(RPCError(RPCError.invalidParams, "\(error)"))) }
+        }
+    }
+}

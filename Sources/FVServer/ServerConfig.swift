@@ -1,0 +1,36 @@
+import FVOptim
+
+/// Everything an operator can set about the daemon, with the defaults fvd ships.
+public struct ServerConfig: Sendable {
+    /// Where to bind when systemd did not pass a socket.
+    public var socketPath: String
+    public var socketMode: UInt32 = 0o660
+    public var weightsPath: String
+    /// nil: no cache.
+    public var cacheDirectory: String?
+    public var cacheMaxBytes = 256 << 20
+    /// Longest line a client may send.
+    public var maxLineBytes = 1 << 20
+    /// A client that starts a line must finish it within this many seconds.
+    public var lineDeadline: Double = 30
+    public var maxConnections = 128
+    /// Jobs waiting, in all and per user.
+    public var maxQueued = 256
+    public var maxQueuedPerUser = 32
+    /// Jobs that run at once (each already uses every core).
+    public var concurrentJobs = 1
+    /// Seconds a job may run before it is stopped.
+    public var jobTimeLimit: Double = 900
+    /// Merge queued renders of the same layer and settings into one batched optimisation.
+    public var batchRequests = true
+    public var limits = AscentJob.Limits()
+    /// Exit after this many seconds with no connection and no job (a per-user daemon that
+    /// fvctl started); nil: serve until stopped.
+    public var idleExit: Double?
+
+    public init(socketPath: String, weightsPath: String, cacheDirectory: String?) {
+        self.socketPath = socketPath
+        self.weightsPath = weightsPath
+        self.cacheDirectory = cacheDirectory
+    }
+}

@@ -1,0 +1,154 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public struct SocketError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public let errno: Int32
+
+    init(_ what: String, _ e: Int32 = Glibc.errno) {
+        description = "\(what): \(String(cString: strerror(e)))"
+        errno = e
+    }
+
+    init(message: String) {
+        description = message
+        errno = 0
+    }
+}
+
+/// A Unix stream socket: a thin typed wrapper over the POSIX calls (each method names the call it
+/// makes), retrying EINTR and turning errno into a thrown `SocketError`.
+public final class UnixSocket: @unchecked Sendable {
+    public let fd: Int32
+    private var closed = false
+
+    public init(adopting fd: Int32) { self.fd = fd }
+
+    deinit { if !closed { Glibc.close(fd) } }
+
+    /// `close(2)`, once.
+    public func close() {
+        if !closed {
+            closed = true
+            Glibc.close(fd)
+        }
+    }
+
+    /// `shutdown(2)` both ways: wakes a thread blocked reading this socket.
+    public func shutdown() { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+
+    static func address(_ path: String) throws -> (sockaddr_un, socklen_t) {
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        let capacity = MemoryLayout.size(ofValue: addr.sun_path)
+        guard !bytes.isEmpty, bytes.count < capacity else {
+            throw SocketError(message: "socket path \(path) is empty or longer than \(capacity - 1) bytes; choose a shorter path")
+        }
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        return (addr, socklen_t(MemoryLayout<sockaddr_un>.size))
+    }
+
+    static func newStreamSocket() throws -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SocketError("socket") }
+        return fd
+    }
+
+    /// `connect(2)` to a listening socket at `path`.
+    public static func connect(path: String) throws -> UnixSocket {
+        var (addr, len) = try address(path)
+        let fd = try newStreamSocket()
+        let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, len) } }
+        guard rc == 0 else {
+            let e = errno
+            Glibc.close(fd)
+            throw SocketError("cannot connect to \(path)", e)
+        }
+        return UnixSocket(adopting: fd)
+    }
+
+    /// `bind(2)` + `listen(2)` at `path` with `chmod(2)` to `mode`. A socket file left by a dead
+    /// process (connect is refused) is replaced; a live one, or any other kind of file, is an error.
+    public static func listen(path: String, mode: mode_t = 0o660, backlog: Int32 = 128) throws -> UnixSocket {
+        var st = stat()
+        if lstat(path, &st) == 0 {
+            guard (st.st_mode & S_IFMT) == S_IFSOCK else {
+                throw SocketError(message: "\(path) exists and is not a socket; remove it or choose another --socket path")
+            }
+            if let live = try? connect(path: path) {
+                live.close()
+                throw SocketError(message: "another fvd is already listening on \(path); stop it or choose another --socket path")
+            }
+            unlink(path)  // stale: its daemon is gone
+        }
+        var (addr, len) = try address(path)
+        let fd = try newStreamSocket()
+        let s = UnixSocket(adopting: fd)
+        let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        guard rc == 0 else { throw SocketError("cannot bind \(path)") }
+        guard chmod(path, mode) == 0 else { throw SocketError("cannot chmod \(path)") }
+        guard Glibc.listen(fd, backlog) == 0 else { throw SocketError("cannot listen on \(path)") }
+        return s
+    }
+
+    /// `accept(2)` then FD_CLOEXEC via `fcntl(2)` (Glibc's module does not export accept4);
+    /// nil when interrupted by `shutdown` or a signal.
+    public func accept() -> UnixSocket? {
+        let c = Glibc.accept(fd, nil, nil)
+        guard c >= 0 else { return nil }
+        _ = fcntl(c, F_SETFD, FD_CLOEXEC)
+        return UnixSocket(adopting: c)
+    }
+
+    /// `poll(2)` for readability; false on timeout.
+    public func waitReadable(timeoutMs: Int32) -> Bool {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let rc = poll(&p, 1, timeoutMs)
+        return rc > 0
+    }
+
+    /// `read(2)`: bytes read, 0 at end of stream. Retries EINTR.
+    public func read(into buf: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            let n = Glibc.read(fd, buf.baseAddress, buf.count)
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            throw SocketError("read")
+        }
+    }
+
+    /// `send(2)` until every byte is written (MSG_NOSIGNAL: a closed peer is an error, not SIGPIPE).
+    public func writeAll(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { raw in
+            var off = 0
+            while off < raw.count {
+                let n = send(fd, raw.baseAddress! + off, raw.count - off, Int32(MSG_NOSIGNAL))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw SocketError("send")
+                }
+                off += n
+            }
+        }
+    }
+
+    /// `setsockopt(SO_SNDTIMEO)`: a send blocked longer than this fails.
+    public func setSendTimeout(seconds: Int) {
+        var tv = timeval(tv_sec: seconds, tv_usec: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// `getsockopt(SO_PEERCRED)`: the connecting process's uid (nil if unavailable).
+    public func peerUID() -> UInt32? {
+        // struct ucred { pid_t pid; uid_t uid; gid_t gid; }
+        var cred = (Int32(0), UInt32(0), UInt32(0))
+        var len = socklen_t(MemoryLayout.size(ofValue: cred))
+        guard getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 else { return nil }
+        return cred.1
+    }
+}

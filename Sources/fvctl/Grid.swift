@@ -1,0 +1,38 @@
+import ArgumentParser
+import FVProtocol
+
+struct Grid: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Render many filters of a layer in one batched optimisation, tiled into LAYER_grid.png.")
+
+    @Argument(help: "Layer, e.g. block4_conv3.") var layer: String
+    @Option(help: "Filters, comma-separated (default: the first 64).") var filters: String?
+    @Option(help: "Tiles per row (default: a square grid).") var columns: Int?
+    @Option(help: "Black margin between tiles, pixels (default 5).") var margin: Int?
+    @Option(name: .shortAndLong, help: "Output PNG (default: LAYER_grid.png).") var output: String?
+    @OptionGroup var render: RenderOptionGroup
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        if let f = filters, f.split(separator: ",").contains(where: { Int($0.trimmingCharacters(in: .whitespaces)) == nil }) {
+            throw ValidationError("--filters takes comma-separated filter indices, e.g. 0,1,2,7")
+        }
+    }
+
+    func run() throws {
+        try runReportingFailures {
+            let path = output ?? "\(layer)_grid.png"
+            let list = filters.map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+            let params = GridParams(layer: layer, filters: list, columns: columns, margin: margin, options: render.options)
+            let r = try RenderCall.run(.grid, params: params.json, output: path, options: connection)
+            if connection.json {
+                var o = r.objectValue ?? [:]
+                o["png"] = nil
+                o["path"] = .string(path)
+                printJSON(.object(o))
+            } else {
+                print(path)
+            }
+        }
+    }
+}

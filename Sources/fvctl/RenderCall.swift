@@ -1,0 +1,60 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import FVProtocol
+import FVTransport
+import Foundation
+
+/// Runs a render request: shows progress, cancels the job in the daemon on Ctrl-C, and writes
+/// the PNG the daemon returns (the daemon never writes files for clients).
+enum RenderCall {
+    static func run(_ method: Method, params: JSON, output: String, options: ConnectionOptions) throws -> JSON {
+        let client = try options.connect()
+        let display = ProgressDisplay()
+        let jobID = Locked<Int?>(nil)
+        signal(SIGINT, SIG_IGN)
+        let sigint = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        sigint.setEventHandler {
+            display.finish()
+            if let id = jobID.value, let c = try? RPCClient(path: client.path) {
+                _ = try? c.call(Method.cancel.rawValue, CancelParams(job: id).json)
+            }
+            printError("fvctl: interrupted; the job was cancelled")
+            exit(Exit.interrupted)
+        }
+        sigint.resume()
+        defer { sigint.cancel() }
+
+        let result: JSON
+        do {
+            result = try client.call(method.rawValue, params) { name, p in
+                guard name == Notification.progress else { return }
+                if let id = p["job"]?.intValue { jobID.value = Int(id) }
+                if !options.json { display.update(p) }
+            }
+        } catch {
+            display.finish()
+            throw error
+        }
+        display.finish()
+        guard let b64 = result["png"]?.stringValue, let png = Data(base64Encoded: b64) else {
+            throw Failure(Exit.refused, "the daemon's answer has no PNG; is fvd the same version as fvctl?")
+        }
+        guard FileManager.default.createFile(atPath: output, contents: png) else {
+            throw Failure(Exit.cannotWrite, "cannot write \(output): check that its directory exists and is writable, or choose another path with -o")
+        }
+        return result
+    }
+}
+
+/// A value shared between the reading thread and the signal handler.
+final class Locked<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var v: T
+    init(_ v: T) { self.v = v }
+    var value: T {
+        get { lock.lock(); defer { lock.unlock() }; return v }
+        set { lock.lock(); v = newValue; lock.unlock() }
+    }
+}

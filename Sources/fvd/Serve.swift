@@ -1,0 +1,81 @@
+import ArgumentParser
+import Dispatch
+import FVModel
+import FVServer
+import FVTransport
+import Foundation
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve JSON-RPC 2.0 on a Unix socket (the default). Under systemd, uses the socket it passes.")
+
+    @Option(help: "Socket to bind when systemd passes none (default: \(SocketLocator.systemSocket) for root, else $XDG_RUNTIME_DIR/fvd/fvd.sock).")
+    var socket: String?
+    @Option(help: "Socket file mode, octal.") var socketMode: String = "660"
+    @Option(help: "Weights file (default: $FVD_WEIGHTS, the source tree's weights/, then \(WeightsLocator.installedPath)).")
+    var weights: String?
+    @Option(help: "Result cache directory (default: $CACHE_DIRECTORY, else $XDG_CACHE_HOME/fvd or ~/.cache/fvd).")
+    var cacheDir: String?
+    @Flag(help: "Do not cache results.") var noCache = false
+    @Option(help: "Result cache size cap in MiB.") var cacheMaxMb: Int = 256
+    @Option(help: "Jobs that run at once (each uses every core).") var jobs: Int = 1
+    @Option(help: "Seconds a job may run.") var jobTimeLimit: Double = 900
+    @Option(help: "Most connections at once.") var maxConnections: Int = 128
+    @Option(help: "Most jobs waiting, per user.") var maxQueuePerUser: Int = 32
+    @Option(help: "Longest request line, bytes.") var maxLine: Int = 1 << 20
+    @Option(help: "Seconds a client may take to finish a line.") var lineDeadline: Double = 30
+    @Flag(help: "Do not merge queued renders of the same layer into one batch.") var noBatching = false
+    @Option(help: "Exit after this many idle seconds (no connection, no job); used for per-user daemons fvctl starts.")
+    var idleExit: Double?
+
+    func run() throws {
+        try requireCPUFeatures()
+        guard let mode = UInt32(socketMode, radix: 8) else { throw ValidationError("--socket-mode \(socketMode) is not an octal mode such as 660") }
+        var config = ServerConfig(
+            socketPath: socket ?? SocketLocator.defaultServerSocket,
+            weightsPath: weights ?? WeightsLocator.defaultPath(),
+            cacheDirectory: noCache ? nil : (cacheDir ?? Serve.defaultCacheDirectory()))
+        config.socketMode = mode
+        config.cacheMaxBytes = cacheMaxMb << 20
+        config.concurrentJobs = jobs
+        config.jobTimeLimit = jobTimeLimit
+        config.maxConnections = maxConnections
+        config.maxQueuedPerUser = maxQueuePerUser
+        config.maxLineBytes = maxLine
+        config.lineDeadline = lineDeadline
+        config.batchRequests = !noBatching
+        config.idleExit = idleExit
+
+        let server: Server
+        do {
+            server = try Server(config: config)
+        } catch let e as WeightsError {
+            Log.error("fvd cannot start: \(e.description)")
+            throw ExitCode(3)
+        }
+        // SIGTERM/SIGINT: stop accepting, cancel jobs with a reason, exit 0.
+        var sources: [DispatchSourceSignal] = []
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler { server.stop(reason: sig == SIGTERM ? "SIGTERM" : "SIGINT") }
+            s.resume()
+            sources.append(s)
+        }
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            try server.run()
+        } catch let e as SocketError {
+            Log.error("fvd cannot listen: \(e.description)")
+            throw ExitCode(4)
+        }
+        _ = sources
+    }
+
+    static func defaultCacheDirectory() -> String {
+        let env = ProcessInfo.processInfo.environment
+        if let d = env["CACHE_DIRECTORY"], !d.isEmpty { return String(d.split(separator: ":")[0]) }
+        if let x = env["XDG_CACHE_HOME"], !x.isEmpty { return x + "/fvd" }
+        return (env["HOME"] ?? "/tmp") + "/.cache/fvd"
+    }
+}
