@@ -23,7 +23,10 @@ let package = Package(
         .systemLibrary(name: "CJSONC", pkgConfig: "json-c", providers: [.apt(["libjson-c-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
 
-        .target(name: "SIMDKernels", swiftSettings: kernelFlags),
+        // cpuid through the compiler's builtins, compiled without the AVX2 flags so the check
+        // itself runs anywhere.
+        .target(name: "CCPUFeatures"),
+        .target(name: "SIMDKernels", dependencies: ["CCPUFeatures"], swiftSettings: kernelFlags),
         .target(name: "FVModel", dependencies: ["SIMDKernels"], swiftSettings: kernelFlags),
         .target(name: "FVImage", dependencies: ["CPNG"]),
         .target(name: "FVProtocol", dependencies: ["CJSONC"]),
@@ -44,5 +47,7 @@ let package = Package(
         .testTarget(name: "FVModelTests", dependencies: ["FVModel", "SIMDKernels", "FVTestSupport"]),
         .testTarget(name: "FVOptimTests", dependencies: ["FVOptim", "FVModel", "SIMDKernels", "FVTestSupport"]),
         .testTarget(name: "FVImageTests", dependencies: ["FVImage"]),
+        .testTarget(name: "FVProtocolTests", dependencies: ["FVProtocol"]),
+        .testTarget(name: "FVServerTests", dependencies: ["FVServer", "FVProtocol", "FVTransport", "FVImage", "FVTestSupport"]),
     ]
 )

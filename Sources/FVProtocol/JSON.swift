@@ -64,6 +64,7 @@ extension JSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Express
 extension JSON {
     public init(_ i: Int) { self = .int(Int64(i)) }
     /// Non-finite numbers have no JSON form; they become null.
-    public init(_ f: Float) { self = f.isFinite ? .double(Double(f)) : .null }
+    /// A Float is written with the float's own shortest digits (0.1, not 0.10000000149011612).
+    public init(_ f: Float) { self = f.isFinite ? .double(Double("\(f)") ?? Double(f)) : .null }
     public init(_ d: Double) { self = d.isFinite ? .double(d) : .null }
 }

@@ -13,6 +13,10 @@ public enum JSONCodec {
 
     public static func parse(_ bytes: [UInt8]) throws -> JSON {
         if bytes.contains(0) { throw ParseError(description: "the message contains a NUL byte") }
+        try rejectSingleQuotes(bytes)
+        // A trailing space ends a bare top-level number ("5"), which json-c otherwise reports
+        // as unfinished; it changes nothing else.
+        let bytes = bytes + [0x20]
         guard let tok = json_tokener_new_ex(Int32(maxDepth)) else { throw ParseError(description: "out of memory") }
         defer { json_tokener_free(tok) }
         json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8)
@@ -34,6 +38,21 @@ public enum JSONCodec {
     }
 
     public static func parse(_ text: String) throws -> JSON { try parse(Array(text.utf8)) }
+
+    /// json-c accepts 'single-quoted' strings even in strict mode; JSON has none. Outside
+    /// double-quoted strings a quote character can only be that.
+    static func rejectSingleQuotes(_ bytes: [UInt8]) throws {
+        var inString = false, escaped = false
+        for b in bytes {
+            if inString {
+                if escaped { escaped = false } else if b == 0x5C { escaped = true } else if b == 0x22 { inString = false }
+            } else if b == 0x22 {
+                inString = true
+            } else if b == 0x27 {
+                throw ParseError(description: "single-quoted strings are not JSON; use double quotes")
+            }
+        }
+    }
 
     static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
 

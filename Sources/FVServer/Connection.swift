@@ -44,6 +44,7 @@ final class Connection: @unchecked Sendable {
         var framer = LineFramer(maxLine: server.config.maxLineBytes)
         var buf = [UInt8](repeating: 0, count: 65536)
         var partialSince: Date?
+        var endOfInput = false
         loop: while !isClosed {
             if !socket.waitReadable(timeoutMs: 500) {
                 if let t = partialSince, Date().timeIntervalSince(t) > server.config.lineDeadline {
@@ -54,7 +55,10 @@ final class Connection: @unchecked Sendable {
             }
             let n: Int
             do { n = try buf.withUnsafeMutableBytes { try socket.read(into: $0) } } catch { break }
-            if n == 0 { break }
+            if n == 0 {
+                endOfInput = true
+                break
+            }
             for out in buf.withUnsafeBytes({ framer.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) {
                 switch out {
                 case .line(let line):
@@ -70,7 +74,21 @@ final class Connection: @unchecked Sendable {
                 partialSince = Date()
             }
         }
+        if endOfInput { awaitAnswersAfterHalfClose() }
         close(reason: "client disconnected")
+    }
+
+    /// The client stopped sending (end of input) but may still be reading, as `socat` and
+    /// `nc -N` do: finish its jobs and deliver the answers, unless it hangs up entirely.
+    private func awaitAnswersAfterHalfClose() {
+        while !isClosed {
+            lock.lock()
+            jobs.removeAll { $0.isCompleted }
+            let live = !jobs.isEmpty
+            lock.unlock()
+            if !live && outbox.pending == 0 { return }
+            if socket.waitHangUp(timeoutMs: 100) { return }
+        }
     }
 
     var isClosed: Bool {
@@ -91,7 +109,7 @@ final class Connection: @unchecked Sendable {
         jobs.removeAll()
         lock.unlock()
         server.scheduler.cancel(jobs: mine, reason: reason)
-        outbox.close()
+        outbox.closeAndFlush(timeout: 2)
         socket.shutdown()
         server.remove(self)
     }

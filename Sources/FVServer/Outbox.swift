@@ -10,6 +10,8 @@ final class Outbox: @unchecked Sendable {
     private let lock = NSCondition()
     private var queue: [(line: [UInt8], progressKey: Int?)] = []
     private var closed = false
+    private var writing = false
+    private var finished = false
     private let onFailure: () -> Void
     /// Progress lines beyond this many queued messages replace older ones instead of queueing.
     static let progressBacklog = 8
@@ -41,7 +43,16 @@ final class Outbox: @unchecked Sendable {
     var pending: Int {
         lock.lock()
         defer { lock.unlock() }
-        return queue.count
+        return queue.count + (writing ? 1 : 0)
+    }
+
+    /// Closes, then waits (at most `timeout` seconds) until everything queued has been written.
+    func closeAndFlush(timeout: Double) {
+        close()
+        let deadline = Date().addingTimeInterval(timeout)
+        lock.lock()
+        while !finished && lock.wait(until: deadline) {}
+        lock.unlock()
     }
 
     /// Stops after what is queued has been written (or the peer has gone).
@@ -57,17 +68,26 @@ final class Outbox: @unchecked Sendable {
             lock.lock()
             while queue.isEmpty && !closed { lock.wait() }
             if queue.isEmpty && closed {
+                finished = true
+                lock.broadcast()
                 lock.unlock()
                 return
             }
             let next = queue.removeFirst()
+            writing = true
             lock.unlock()
             do {
                 try socket.writeAll(next.line)
+                lock.lock()
+                writing = false
+                lock.unlock()
             } catch {
                 lock.lock()
                 queue.removeAll()
                 closed = true
+                writing = false
+                finished = true
+                lock.broadcast()
                 lock.unlock()
                 onFailure()
                 return

@@ -112,6 +112,13 @@ public final class UnixSocket: @unchecked Sendable {
         return rc > 0
     }
 
+    /// `poll(2)` for POLLHUP/POLLERR only: true once the peer has closed its end entirely
+    /// (a peer that only shut down writing, like `socat` after its input ends, still reads).
+    public func waitHangUp(timeoutMs: Int32) -> Bool {
+        var p = pollfd(fd: fd, events: 0, revents: 0)
+        return poll(&p, 1, timeoutMs) > 0 && (p.revents & Int16(POLLHUP | POLLERR)) != 0
+    }
+
     /// `read(2)`: bytes read, 0 at end of stream. Retries EINTR.
     public func read(into buf: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {

@@ -1,3 +1,4 @@
+import Foundation
 import SIMDKernels
 import XCTest
 
@@ -62,5 +63,16 @@ final class DirectAndPoolingTests: XCTestCase {
             XCTAssertEqual(x[i], max(orig[i], 0))
             XCTAssertEqual(g[i], orig[i] > 0 ? 1 : 0)
         }
+    }
+}
+
+final class CPUFeaturesTests: XCTestCase {
+    /// This machine (and CI's) has AVX2 and FMA, as /proc/cpuinfo says; cpuid must agree.
+    func testAgreesWithProcCpuinfo() throws {
+        let info = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let flags = Set(info.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? [])
+        XCTAssertEqual(CPUFeatures.missing().contains("AVX2"), !flags.contains("avx2"))
+        XCTAssertEqual(CPUFeatures.missing().contains("FMA"), !flags.contains("fma"))
+        if CPUFeatures.missing().isEmpty { XCTAssertNil(CPUFeatures.refusal()) }
     }
 }

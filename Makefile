@@ -1,0 +1,37 @@
+# Installs fvd system-wide: binaries, weights, systemd units, the fvd group.
+#   sudo make install            then: sudo systemctl enable --now fvd.socket
+#   sudo usermod -aG fvd USER    for each user who may use it
+PREFIX ?= /usr/local
+DESTDIR ?=
+UNITDIR ?= /etc/systemd/system
+
+.PHONY: build install uninstall test check-units
+
+build:
+	swift build -c release
+
+install: build
+	test -f weights/vgg16.fvw || { echo "weights/vgg16.fvw missing: run scripts/setup.sh first"; exit 1; }
+	install -D -m 0755 .build/release/fvd $(DESTDIR)$(PREFIX)/bin/fvd
+	install -D -m 0755 .build/release/fvctl $(DESTDIR)$(PREFIX)/bin/fvctl
+	install -D -m 0644 weights/vgg16.fvw $(DESTDIR)$(PREFIX)/share/fvd/vgg16.fvw
+	install -D -m 0644 docs/PROTOCOL.md $(DESTDIR)$(PREFIX)/share/doc/fvd/PROTOCOL.md
+	install -D -m 0644 systemd/fvd.socket $(DESTDIR)$(UNITDIR)/fvd.socket
+	sed 's|/usr/local|$(PREFIX)|g' systemd/fvd.service > fvd.service.tmp
+	install -D -m 0644 fvd.service.tmp $(DESTDIR)$(UNITDIR)/fvd.service
+	rm -f fvd.service.tmp
+	install -D -m 0644 systemd/fvd.sysusers $(DESTDIR)/usr/lib/sysusers.d/fvd.conf
+	if [ -z "$(DESTDIR)" ]; then \
+	  systemd-sysusers /usr/lib/sysusers.d/fvd.conf 2>/dev/null || getent group fvd >/dev/null || groupadd --system fvd; \
+	  systemctl daemon-reload 2>/dev/null || true; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/fvd $(DESTDIR)$(PREFIX)/bin/fvctl $(DESTDIR)$(UNITDIR)/fvd.socket $(DESTDIR)$(UNITDIR)/fvd.service
+	rm -rf $(DESTDIR)$(PREFIX)/share/fvd $(DESTDIR)$(PREFIX)/share/doc/fvd
+
+test:
+	scripts/setup.sh && swift test
+
+check-units:
+	scripts/check-units.sh

@@ -1,0 +1,74 @@
+import FVImage
+import FVProtocol
+import Foundation
+import XCTest
+
+/// fvctl (the real binary) and the Python example, against a daemon on a temporary socket.
+final class ClientProgramTests: XCTestCase {
+    static var daemon: TestDaemon!
+
+    override class func setUp() { daemon = try? TestDaemon() }
+    override class func tearDown() { daemon?.stop() }
+
+    func fvctl() throws -> String {
+        guard let p = builtBinary("fvctl") else {
+            XCTFail("fvctl is not built; run `swift build` first")
+            throw XCTSkip("no fvctl")
+        }
+        return p
+    }
+
+    func testPatternWritesTheFileAndPrintsItsPath() throws {
+        let d = try XCTUnwrap(Self.daemon)
+        let cwd = d.dir + "/work"
+        try FileManager.default.createDirectory(atPath: cwd, withIntermediateDirectories: true)
+        let (status, out, err) = try runProgram(try fvctl(), ["pattern", "block2_conv2", "5", "--size", "32", "--steps", "3", "--socket", d.socketPath], cwd: cwd)
+        XCTAssertEqual(status, 0, err)
+        XCTAssertEqual(out, "block2_conv2_5.png\n")
+        let png = try XCTUnwrap(FileManager.default.contents(atPath: cwd + "/block2_conv2_5.png"))
+        XCTAssertEqual(try PNGCodec.decode([UInt8](png)).width, 32)
+        XCTAssertTrue(err.contains("step 3/3"), "plain progress lines when not a terminal: \(err)")
+
+        let (s2, out2, _) = try runProgram(try fvctl(), ["pattern", "block2_conv2", "5", "--size", "32", "--steps", "3", "--socket", d.socketPath, "--json", "-o", "x.png"], cwd: cwd)
+        XCTAssertEqual(s2, 0)
+        let j = try JSONCodec.parse(out2.trimmingCharacters(in: .whitespacesAndNewlines))
+        XCTAssertEqual(j["path"], "x.png")
+        XCTAssertEqual(j["cached"], true)
+        XCTAssertNil(j["png"])
+    }
+
+    func testExitCodesAndMessages() throws {
+        let d = try XCTUnwrap(Self.daemon)
+        let (s1, _, e1) = try runProgram(try fvctl(), ["pattern", "block9_conv1", "1", "--socket", d.socketPath])
+        XCTAssertEqual(s1, 1)
+        XCTAssertTrue(e1.contains("unknown layer \"block9_conv1\"; valid layers: block1_conv1"), e1)
+        let (s2, _, e2) = try runProgram(try fvctl(), ["status", "--socket", d.dir + "/nobody.sock"])
+        XCTAssertEqual(s2, 3)
+        XCTAssertTrue(e2.contains("no fvd answers on \(d.dir)/nobody.sock"), e2)
+        let (s3, _, e3) = try runProgram(try fvctl(), ["pattern", "block1_conv1", "1", "--size", "16", "--steps", "1", "--socket", d.socketPath, "-o", "/nonexistent-dir/x.png"])
+        XCTAssertEqual(s3, 5)
+        XCTAssertTrue(e3.contains("cannot write /nonexistent-dir/x.png"), e3)
+        let (s4, _, _) = try runProgram(try fvctl(), ["pattern", "block1_conv1"])
+        XCTAssertEqual(s4, 64, "usage error")
+        let (s5, out5, _) = try runProgram(try fvctl(), ["layers", "--socket", d.socketPath])
+        XCTAssertEqual(s5, 0)
+        XCTAssertTrue(out5.contains("block3_conv1  256 filters"), out5)
+    }
+
+    func testThePythonExampleClient() throws {
+        let d = try XCTUnwrap(Self.daemon)
+        let script = repoRoot + "/examples/fvd_client.py"
+        let (s1, out1, e1) = try runProgram("/usr/bin/env", ["python3", script, "--socket", d.socketPath, "info"])
+        XCTAssertEqual(s1, 0, e1)
+        XCTAssertTrue(out1.contains("block5_conv3 512"), out1)
+        let png = d.dir + "/py.png"
+        let (s2, out2, e2) = try runProgram("/usr/bin/env", ["python3", script, "--socket", d.socketPath, "pattern", "block1_conv2", "3", "--size", "24", "--steps", "3", "-o", png])
+        XCTAssertEqual(s2, 0, e2)
+        let j = try JSONCodec.parse(out2.trimmingCharacters(in: .whitespacesAndNewlines))
+        XCTAssertGreaterThan(j["progress_notifications"]?.intValue ?? 0, 0)
+        XCTAssertEqual(try PNGCodec.decode([UInt8](XCTUnwrap(FileManager.default.contents(atPath: png)))).width, 24)
+        let (s3, _, e3) = try runProgram("/usr/bin/env", ["python3", script, "--socket", d.socketPath, "pattern", "nope", "3"])
+        XCTAssertEqual(s3, 1)
+        XCTAssertTrue(e3.contains("unknown layer"), e3)
+    }
+}

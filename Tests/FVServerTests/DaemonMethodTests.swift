@@ -1,0 +1,191 @@
+import FVImage
+import FVProtocol
+import FVTransport
+import Foundation
+import XCTest
+
+/// Every method, over a real socket.
+final class DaemonMethodTests: XCTestCase {
+    static var daemon: TestDaemon!
+
+    override class func setUp() {
+        daemon = try? TestDaemon()
+    }
+
+    override class func tearDown() {
+        daemon?.stop()
+    }
+
+    var d: TestDaemon {
+        get throws {
+            guard let d = Self.daemon else { throw XCTSkip("daemon did not start") }
+            return d
+        }
+    }
+
+    func testInfoListsTheLayersAndWeights() throws {
+        let r = try d.client().call("info")
+        let layers = try XCTUnwrap(r["layers"]?.arrayValue)
+        XCTAssertEqual(layers.count, 13)
+        XCTAssertEqual(layers[4]["name"], "block3_conv1")
+        XCTAssertEqual(layers[4]["filters"], 256)
+        XCTAssertEqual(r["weights"]?["checksum"]?.stringValue?.count, 16)
+        XCTAssertEqual(r["presets"]?["seed"]?["steps"], 1000)
+    }
+
+    func testPatternStreamsProgressInOrderAndReturnsAPNG() throws {
+        var steps: [Int64] = []
+        var jobIDs = Set<Int64>()
+        let r = try d.client().call("pattern", smallPattern(7, steps: 6, seed: 11)) { method, p in
+            XCTAssertEqual(method, "progress")
+            steps.append(p["step"]?.intValue ?? -1)
+            if let j = p["job"]?.intValue { jobIDs.insert(j) }
+            XCTAssertEqual(p["steps"], 6)
+            XCTAssertNotNil(p["loss"]?.doubleValue)
+        }
+        XCTAssertFalse(steps.isEmpty)
+        XCTAssertEqual(steps, steps.sorted(), "progress arrives in order")
+        XCTAssertEqual(steps.last, 6, "the last step is always reported")
+        XCTAssertEqual(jobIDs.count, 1)
+        let png = try XCTUnwrap(Data(base64Encoded: r["png"]?.stringValue ?? ""))
+        let img = try PNGCodec.decode([UInt8](png))
+        XCTAssertEqual(img.width, 32)
+        XCTAssertEqual(img.height, 32)
+        XCTAssertGreaterThan(r["loss"]?.doubleValue ?? 0, 0)
+        XCTAssertEqual(r["cached"], false)
+    }
+
+    func testSecondIdenticalRequestIsACacheHit() throws {
+        let c = try d.client()
+        let first = try c.call("pattern", smallPattern(9, steps: 3, seed: 5))
+        let t0 = Date()
+        let second = try c.call("pattern", smallPattern(9, steps: 3, seed: 5))
+        let dt = Date().timeIntervalSince(t0)
+        XCTAssertEqual(second["cached"], true)
+        XCTAssertEqual(second["png"], first["png"])
+        XCTAssertEqual(second["loss"], first["loss"])
+        XCTAssertLessThan(dt, 1.0, "a cache hit does not compute")
+        let other = try c.call("pattern", smallPattern(9, steps: 3, seed: 6))
+        XCTAssertEqual(other["cached"], false, "another seed is another image")
+        XCTAssertNotEqual(other["png"], first["png"])
+        XCTAssertGreaterThanOrEqual(try c.call("status")["cache"]?["hits"]?.intValue ?? 0, 1)
+    }
+
+    func testGridTilesEveryFilterWithItsLoss() throws {
+        let p = GridParams(layer: "block3_conv1", filters: [0, 5, 27], columns: 2, margin: 5, options: RenderOptions(size: 24, steps: 2))
+        let r = try d.client().call("grid", p.json)
+        XCTAssertEqual(r["tiles"]?.arrayValue?.map { $0["filter"] }, [0, 5, 27])
+        let img = try PNGCodec.decode([UInt8](Data(base64Encoded: r["png"]?.stringValue ?? "")!))
+        XCTAssertEqual(img.width, 2 * 24 + 5)
+        XCTAssertEqual(img.height, 2 * 24 + 5)
+        // The margin is black; the tiles are not.
+        XCTAssertEqual(Array(img.pixels[(24 * 3)..<(29 * 3)]), [UInt8](repeating: 0, count: 15))
+    }
+
+    func testActivationsOfAPNGAndOfATensor() throws {
+        var px = [UInt8]()
+        for y in 0..<32 { for x in 0..<32 { px += [UInt8(x * 8), UInt8(y * 8), 128] } }
+        let png = try PNGCodec.encode(RGBImage(width: 32, height: 32, pixels: px))
+        let r = try d.client().call("activations", ActivationsParams(layer: "block3_conv1", png: Data(png).base64EncodedString(), top: 5).json)
+        let means = try XCTUnwrap(r["means"]?.arrayValue?.compactMap(\.doubleValue))
+        XCTAssertEqual(means.count, 256)
+        XCTAssertEqual(r["width"], 8)
+        let top = try XCTUnwrap(r["top"]?.arrayValue)
+        XCTAssertEqual(top.count, 5)
+        XCTAssertEqual(top[0]["mean"]?.doubleValue, means.max())
+        let tops = top.compactMap { $0["mean"]?.doubleValue }
+        XCTAssertEqual(tops, tops.sorted(by: >))
+
+        let tensor: JSON = ["height": 16, "width": 16, "data": .array(Array(repeating: JSON(50.0), count: 16 * 16 * 3))]
+        let t = try d.client().call("activations", ActivationsParams(layer: "block1_conv1", tensor: tensor, top: 3).json)
+        XCTAssertEqual(t["channels"], 64)
+        XCTAssertThrowsError(try d.client().call("activations", ActivationsParams(layer: "block1_conv1", tensor: ["height": 16, "width": 16, "data": [1, 2]]).json)) {
+            XCTAssertEqual(($0 as? RPCError)?.code, RPCError.invalidParams)
+        }
+    }
+
+    func testJobsListAndCancelByRequestFromAnotherConnection() throws {
+        let a = try d.client()
+        let jobID = LockedValue<Int64?>(nil)
+        let result = LockedValue<Result<JSON, Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            do {
+                let r = try a.call("pattern", smallPattern(1, steps: 100_000, size: 48, seed: 99)) { _, p in jobID.set(p["job"]?.intValue) }
+                result.set(.success(r))
+            } catch { result.set(.failure(error)) }
+            done.signal()
+        }.start()
+        let deadline = Date().addingTimeInterval(20)
+        while jobID.get() == nil && Date() < deadline { usleep(20_000) }
+        let id = try XCTUnwrap(jobID.get(), "no progress arrived")
+        let b = try d.client()
+        let jobs = try XCTUnwrap(b.call("jobs")["jobs"]?.arrayValue)
+        XCTAssertTrue(jobs.contains { $0["id"]?.intValue == id && $0["state"] == "running" })
+        let t0 = Date()
+        XCTAssertEqual(try b.call("cancel", ["job": .int(id)])["cancelled"], true)
+        XCTAssertEqual(done.wait(timeout: .now() + 5), .success)
+        XCTAssertLessThan(Date().timeIntervalSince(t0), 1.0, "cancelled within a second")
+        guard case .failure(let e)? = result.get() else { return XCTFail("the job was not cancelled") }
+        XCTAssertEqual((e as? RPCError)?.code, RPCError.jobCancelled)
+        XCTAssertThrowsError(try b.call("cancel", ["job": .int(id)])) { XCTAssertEqual(($0 as? RPCError)?.code, RPCError.noSuchJob) }
+    }
+
+    func testDisconnectCancelsTheJobWithinASecond() throws {
+        let a = try d.client()
+        try a.send(line: JSONCodec.serialize(RPCRequest(id: 1, method: "pattern", params: smallPattern(2, steps: 100_000, size: 48, seed: 98)).json))
+        _ = try a.readMessage()  // first progress: it runs
+        a.close()
+        let b = try d.client()
+        let deadline = Date().addingTimeInterval(1.0)
+        var running = 1
+        while Date() < deadline {
+            running = Int(try b.call("status")["queue"]?["running"]?.intValue ?? -1)
+            if running == 0 { break }
+            usleep(20_000)
+        }
+        XCTAssertEqual(running, 0, "the disconnected client's job still runs after 1 s")
+    }
+
+    func testTwoClientsAtOnceBothGetTheirOwnResults() throws {
+        let results = LockedValue<[Int: JSON]>([:])
+        let group = DispatchGroup()
+        for f in [4, 8] {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                if let c = try? self.d.client(), let r = try? c.call("pattern", smallPattern(f, steps: 3, seed: 21)) {
+                    results.update { $0[f] = r }
+                }
+            }.start()
+        }
+        XCTAssertEqual(group.wait(timeout: .now() + 60), .success)
+        let r = results.get()
+        XCTAssertEqual(r.count, 2)
+        XCTAssertNotEqual(r[4]?["png"], r[8]?["png"])
+        // Each equals what it would be alone (the daemon may have batched them).
+        let solo = try d.client().call("pattern", PatternParams(layer: "block2_conv1", filter: 4, options: RenderOptions(size: 32, steps: 3, stepSize: 1, seed: 21), progress: false).json)
+        XCTAssertEqual(solo["loss"], r[4]?["loss"])
+    }
+
+    func testUnknownLayerAndFilterListTheValidOnes() throws {
+        let c = try d.client()
+        XCTAssertThrowsError(try c.call("pattern", ["layer": "block3_conv9", "filter": 1])) {
+            let e = $0 as? RPCError
+            XCTAssertEqual(e?.code, RPCError.invalidParams)
+            XCTAssertTrue(e?.message.contains("valid layers: block1_conv1, block1_conv2") ?? false, "\($0)")
+        }
+        XCTAssertThrowsError(try c.call("pattern", ["layer": "block1_conv1", "filter": 64])) {
+            XCTAssertEqual(($0 as? RPCError)?.message, "filter 64 does not exist in block1_conv1; valid filters are 0...63")
+        }
+    }
+}
+
+final class LockedValue<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var v: T
+    init(_ v: T) { self.v = v }
+    func get() -> T { lock.lock(); defer { lock.unlock() }; return v }
+    func set(_ n: T) { lock.lock(); v = n; lock.unlock() }
+    func update(_ f: (inout T) -> Void) { lock.lock(); f(&v); lock.unlock() }
+}

@@ -1,0 +1,100 @@
+import FVProtocol
+import FVServer
+import FVTestSupport
+import FVTransport
+import Foundation
+import XCTest
+
+/// A real fvd Server on a real Unix socket in a temporary directory, run on a thread of the test
+/// process; clients talk to it exactly as fvctl does.
+final class TestDaemon {
+    let dir: String
+    let socketPath: String
+    let server: Server
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(configure: (inout ServerConfig) -> Void = { _ in }) throws {
+        dir = NSTemporaryDirectory() + "fvd-test-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        socketPath = dir + "/fvd.sock"
+        _ = try RealWeights.load()
+        var config = ServerConfig(socketPath: socketPath, weightsPath: RealWeights.path, cacheDirectory: dir + "/cache")
+        configure(&config)
+        server = try Server(config: config)
+        let done = finished
+        let s = server
+        Thread {
+            do { try s.run() } catch { XCTFail("server failed: \(error)") }
+            done.signal()
+        }.start()
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if let c = try? RPCClient(path: socketPath) {
+                c.close()
+                return
+            }
+            usleep(10_000)
+        }
+        XCTFail("daemon did not start listening on \(socketPath)")
+    }
+
+    func client() throws -> RPCClient { try RPCClient(path: socketPath) }
+
+    func stop() {
+        server.stop(reason: "test finished")
+        _ = finished.wait(timeout: .now() + 15)
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    /// Sends raw text and returns the next message.
+    func exchange(_ raw: String, on c: RPCClient? = nil) throws -> JSON {
+        let client = try c ?? self.client()
+        try client.send(line: raw)
+        return try client.readMessage()
+    }
+}
+
+/// Small, fast renders for tests.
+func smallPattern(_ filter: Int = 3, steps: Int = 4, size: Int = 32, seed: Int = 0, layer: String = "block2_conv1") -> JSON {
+    PatternParams(layer: layer, filter: filter, options: RenderOptions(size: size, steps: steps, stepSize: 1, seed: seed)).json
+}
+
+/// The repository root (for the built binaries and examples).
+let repoRoot: String = {
+    var dir = URL(fileURLWithPath: #filePath)
+    while dir.path != "/" {
+        dir = dir.deletingLastPathComponent()
+        if FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) { return dir.path }
+    }
+    return "."
+}()
+
+/// Runs a program, returning (exit status, stdout, stderr).
+func runProgram(_ path: String, _ args: [String], cwd: String? = nil, env: [String: String] = [:]) throws -> (Int32, String, String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = args
+    if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+    var e = ProcessInfo.processInfo.environment
+    for (k, v) in env { e[k] = v }
+    p.environment = e
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let r = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: r, as: UTF8.self))
+}
+
+/// A binary `swift test` built alongside the tests.
+func builtBinary(_ name: String) -> String? {
+    for config in ["debug", "release"] {
+        for p in ["\(repoRoot)/.build/\(config)/\(name)", "\(repoRoot)/.build/x86_64-unknown-linux-gnu/\(config)/\(name)"]
+        where FileManager.default.isExecutableFile(atPath: p) {
+            return p
+        }
+    }
+    return nil
+}
