@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "fvd", targets: ["fvd"]),
         .executable(name: "fvctl", targets: ["fvctl"]),
+        .executable(name: "fvbench", targets: ["fvbench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -34,6 +35,7 @@ let package = Package(
         .target(name: "FVServer", dependencies: ["FVProtocol", "FVTransport", "FVOptim", "FVModel", "FVImage"]),
         .target(name: "FVOptim", dependencies: ["FVModel", "SIMDKernels"], swiftSettings: kernelFlags),
 
+        .executableTarget(name: "fvbench", dependencies: ["FVOptim", "FVModel", "SIMDKernels"], swiftSettings: kernelFlags),
         .executableTarget(
             name: "fvctl",
             dependencies: ["FVProtocol", "FVTransport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

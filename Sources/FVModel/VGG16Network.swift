@@ -123,3 +123,24 @@ public final class VGG16Network: @unchecked Sendable {
         }
     }
 }
+
+/// One layer at a time, for benchmarks.
+extension VGG16Network {
+    public func layerScratchCount(_ index: Int, _ inputShape: TensorShape) -> Int {
+        scratchCount(layer: index, inputShape: inputShape)
+    }
+
+    public func layerForward(_ index: Int, _ x: UnsafePointer<Float>, _ s: TensorShape, _ y: UnsafeMutablePointer<Float>,
+                             _ mask: UnsafeMutablePointer<UInt8>, _ scratch: UnsafeMutablePointer<Float>) {
+        convForward(VGG16.layers[index], x, s, y, mask, scratch)
+    }
+
+    public func layerBackward(_ index: Int, _ dy: UnsafeMutablePointer<Float>, _ outShape: TensorShape,
+                              _ dx: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
+        if index == 0 {
+            firstLayer.backwardData(outputGradient: dy, outShape: outShape, inputGradient: dx)
+        } else {
+            convBackward(VGG16.layers[index], dy, outShape, dx, scratch)
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import FVModel
+import FVOptim
+import Foundation
+import SIMDKernels
+
+/// fvd's benchmark (release build, not part of `swift test`): the machine's FMA peak, every
+/// VGG16 conv layer forward and backward, and the three reference jobs in seconds per step.
+/// Prints Markdown; docs/PERFORMANCE.md holds the latest run.
+///
+///     swift run -c release fvbench [--quick] [--jobs-only] [--reps N]
+@main
+struct Fvbench {
+    static func main() throws {
+        let args = CommandLine.arguments.dropFirst()
+        let quick = args.contains("--quick")
+        let jobsOnly = args.contains("--jobs-only")
+        let reps = args.firstIndex(of: "--reps").flatMap { Int(args[$0 + 1]) } ?? (quick ? 3 : 5)
+        if let why = CPUFeatures.refusal() {
+            print("fvbench: \(why)")
+            exit(1)
+        }
+        let weights = try MappedWeights(path: WeightsLocator.defaultPath())
+        let t0 = Date()
+        let net = VGG16Network(weights: weights, backend: .simd)
+        let prepare = Date().timeIntervalSince(t0)
+
+        print("# fvbench")
+        print("")
+        print("- machine: \(machineName()), \(Parallel.coreCount) cores")
+        print("- date: \(ISO8601DateFormatter().string(from: Date()))")
+        print("- weight preparation (Winograd transforms, both directions): \(Benchmark.f(prepare, 2)) s, \(net.transformedBytes >> 20) MiB resident")
+        print("- measured FMA peak: \(Benchmark.f(FMAPeak.measure(threads: 1), 1)) GFLOP/s on one core, \(Benchmark.f(FMAPeak.measure(threads: Parallel.coreCount), 1)) GFLOP/s on \(Parallel.coreCount) cores")
+        print("- medians of \(reps) runs after a warm-up; effective GFLOP/s = direct-convolution FLOPs / time")
+        print("")
+        jobs(net, reps: reps)
+        if !jobsOnly { layers(net, reps: quick ? 1 : 3, sizes: quick ? [150] : [150, 224], batches: quick ? [1] : [1, 16]) }
+    }
+
+    /// The three jobs of the kernels issue, seconds per ascent step (forward + backward).
+    static func jobs(_ net: VGG16Network, reps: Int) {
+        let engine = GradientAscent(network: net)
+        let table: [(String, String, Int, Int, Double)] = [
+            ("seed: 150x150, block3_conv1, batch 1", "block3_conv1", 150, 1, 0.21),
+            ("grid: 64x64, block4_conv3, batch 16", "block4_conv3", 64, 16, 1.92),
+            ("big: 224x224, block5_conv3, batch 1", "block5_conv3", 224, 1, 1.81),
+        ]
+        print("## The three jobs (seconds per step)")
+        print("")
+        print("| job | fvd s/step | best peer s/step (ANCHORS.md) | speed-up | effective GFLOP/s |")
+        print("| --- | --- | --- | --- | --- |")
+        for (name, layer, size, batch, peer) in table {
+            // Seconds per step = (time of an 8-step run - time of a 2-step run) / 6: set-up,
+            // the random start and the final forward cancel out.
+            func job(_ steps: Int) -> AscentJob {
+                AscentJob(layer: layer, items: (0..<batch).map { .init(filter: $0, seed: UInt32($0)) }, size: size, steps: steps, stepSize: 1)
+            }
+            let long = Benchmark.time(reps: reps) { _ = try! engine.run(job(8)) }
+            let short = Benchmark.time(reps: reps) { _ = try! engine.run(job(2)) }
+            let perStep = (long - short) / 6
+            let idx = VGG16.layer(named: layer)!.index
+            // Forward plus backward-data: twice the forward FLOPs (10.06 GFLOP for the seed job).
+            let flops = 2 * VGG16.forwardFLOPs(throughLayer: idx, h: size, w: size) * Double(batch)
+            print("| \(name) | \(Benchmark.f(perStep, 4)) | \(peer) | \(Benchmark.f(peer / perStep, 1))x | \(Benchmark.f(flops / perStep / 1e9, 0)) |")
+        }
+        print("")
+    }
+
+    /// Every layer alone, forward (with bias + ReLU) and backward-data, at each size and batch.
+    static func layers(_ net: VGG16Network, reps: Int, sizes: [Int], batches: [Int]) {
+        print("## Every conv layer (milliseconds; effective GFLOP/s)")
+        print("")
+        print("| layer | size | batch | forward ms | fwd GFLOP/s | backward ms | bwd GFLOP/s |")
+        print("| --- | --- | --- | --- | --- | --- | --- |")
+        for size in sizes {
+            for batch in batches {
+                for l in VGG16.layers {
+                    let s = VGG16.outputShape(layer: l.index, n: batch, h: size, w: size)
+                    let inShape = TensorShape(n: batch, h: s.h, w: s.w, c: l.inChannels)
+                    let outShape = inShape.with(c: l.outChannels)
+                    let flops = 2.0 * 9 * Double(l.inChannels * l.outChannels) * Double(s.h * s.w * batch)
+                    let (f, b) = LayerTimer.time(net, l, inShape: inShape, outShape: outShape, reps: reps)
+                    print("| \(l.name) | \(size) | \(batch) | \(Benchmark.f(f * 1000, 2)) | \(Benchmark.f(flops / f / 1e9, 0)) | \(Benchmark.f(b * 1000, 2)) | \(Benchmark.f(flops / b / 1e9, 0)) |")
+                }
+            }
+        }
+        print("")
+    }
+
+    static func machineName() -> String {
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown CPU" }
+        return info.split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+    }
+}
