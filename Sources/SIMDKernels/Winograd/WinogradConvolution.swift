@@ -35,18 +35,20 @@ public final class WinogradConvolution: @unchecked Sendable {
         let coBlocks = self.coBlocks
         let dst = packed.pointer
         Parallel.forEach(convOut) { o in
-            var g = [Double](repeating: 0, count: 9)
-            for i in 0..<convIn {
-                for k in 0..<9 {
-                    // Backward: channel roles swap and the kernel turns 180 degrees.
-                    let src = forBackwardData
-                        ? weights[(i * cin + o) * 9 + (8 - k)]
-                        : weights[(o * cin + i) * 9 + k]
-                    g[k] = Double(src)
-                }
-                let u = WinogradF43.kernelTransform(g)
-                for p in 0..<36 {
-                    dst[((p * coBlocks + o / 16) * convIn + i) * 16 + o % 16] = Float(u[p])
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: 9 + 36) { buf in
+                let g = buf.baseAddress!, u = g + 9
+                for i in 0..<convIn {
+                    for k in 0..<9 {
+                        // Backward: channel roles swap and the kernel turns 180 degrees.
+                        let src = forBackwardData
+                            ? weights[(i * cin + o) * 9 + (8 - k)]
+                            : weights[(o * cin + i) * 9 + k]
+                        g[k] = Double(src)
+                    }
+                    WinogradF43.kernelTransform(g, into: u)
+                    for p in 0..<36 {
+                        dst[((p * coBlocks + o / 16) * convIn + i) * 16 + o % 16] = Float(u[p])
+                    }
                 }
             }
         }
@@ -95,16 +97,29 @@ public final class WinogradConvolution: @unchecked Sendable {
                 for tx in 0..<tw {
                     let tile = (n * th + ty) * tw + tx
                     let y0 = 4 * ty - 1, x0 = 4 * tx - 1
+                    let interior = y0 >= 0 && y0 + 6 <= s.h && x0 >= 0 && x0 + 6 <= s.w
+                    let rowStride = s.w * cin
                     for g in stride(from: 0, to: cin, by: 8) {
-                        for c in 0..<6 {
-                            let xx = x0 + c
-                            let colOK = xx >= 0 && xx < s.w
-                            @inline(__always) func at(_ r: Int) -> SIMD8<Float> {
-                                let yy = y0 + r
-                                guard colOK && yy >= 0 && yy < s.h else { return zero }
-                                return SIMD8Access.load(x + ((n * s.h + yy) * s.w + xx) * cin + g)
+                        if interior {  // most tiles: no bounds checks
+                            let base = x + ((n * s.h + y0) * s.w + x0) * cin + g
+                            for c in 0..<6 {
+                                let p = base + c * cin
+                                WinogradF43.inputColumn(
+                                    SIMD8Access.load(p), SIMD8Access.load(p + rowStride), SIMD8Access.load(p + 2 * rowStride),
+                                    SIMD8Access.load(p + 3 * rowStride), SIMD8Access.load(p + 4 * rowStride),
+                                    SIMD8Access.load(p + 5 * rowStride), tmp + c, 6)
                             }
-                            WinogradF43.inputColumn(at(0), at(1), at(2), at(3), at(4), at(5), tmp + c, 6)
+                        } else {
+                            for c in 0..<6 {
+                                let xx = x0 + c
+                                let colOK = xx >= 0 && xx < s.w
+                                @inline(__always) func at(_ r: Int) -> SIMD8<Float> {
+                                    let yy = y0 + r
+                                    guard colOK && yy >= 0 && yy < s.h else { return zero }
+                                    return SIMD8Access.load(x + ((n * s.h + yy) * s.w + xx) * cin + g)
+                                }
+                                WinogradF43.inputColumn(at(0), at(1), at(2), at(3), at(4), at(5), tmp + c, 6)
+                            }
                         }
                         let out = vv + (tile * cin + g) / 8
                         for r in 0..<6 {

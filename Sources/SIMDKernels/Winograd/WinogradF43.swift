@@ -47,32 +47,30 @@ public enum WinogradF43 {
         out[3 * outStride] = b + SIMD8<Float>(repeating: 8) * d + m5
     }
 
-    /// U = G g G^T for one 3x3 kernel (row-major g[ky*3+kx]), in Double: done once at load time.
+    /// U = G g G^T for one 3x3 kernel (row-major g[ky*3+kx]) into u[36], in Double: done once
+    /// at load time for every kernel of every layer (both directions), so it allocates nothing.
+    public static func kernelTransform(_ g: UnsafePointer<Double>, into u: UnsafeMutablePointer<Double>) {
+        // G's rows, as (a, b, c) applied to a 3-vector (v0, v1, v2).
+        @inline(__always) func rowsOfG(_ v0: Double, _ v1: Double, _ v2: Double, _ out: (Int, Double) -> Void) {
+            out(0, v0 / 4)
+            out(1, -(v0 + v1 + v2) / 6)
+            out(2, -(v0 - v1 + v2) / 6)
+            out(3, v0 / 24 + v1 / 12 + v2 / 6)
+            out(4, v0 / 24 - v1 / 12 + v2 / 6)
+            out(5, v2)
+        }
+        var t = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  // G g: 6x3
+        withUnsafeMutableBytes(of: &t) { raw in
+            let tp = raw.baseAddress!.assumingMemoryBound(to: Double.self)
+            for j in 0..<3 { rowsOfG(g[j], g[3 + j], g[6 + j]) { i, v in tp[i * 3 + j] = v } }
+            for i in 0..<6 { rowsOfG(tp[i * 3], tp[i * 3 + 1], tp[i * 3 + 2]) { j, v in u[i * 6 + j] = v } }
+        }
+    }
+
+    /// The same, on arrays (for tests and clarity).
     public static func kernelTransform(_ g: [Double]) -> [Double] {
-        let G: [[Double]] = [
-            [1.0 / 4, 0, 0],
-            [-1.0 / 6, -1.0 / 6, -1.0 / 6],
-            [-1.0 / 6, 1.0 / 6, -1.0 / 6],
-            [1.0 / 24, 1.0 / 12, 1.0 / 6],
-            [1.0 / 24, -1.0 / 12, 1.0 / 6],
-            [0, 0, 1],
-        ]
-        var t = [Double](repeating: 0, count: 18)  // G g: 6x3
-        for i in 0..<6 {
-            for j in 0..<3 {
-                var s = 0.0
-                for k in 0..<3 { s += G[i][k] * g[k * 3 + j] }
-                t[i * 3 + j] = s
-            }
-        }
-        var u = [Double](repeating: 0, count: 36)  // (G g) G^T: 6x6
-        for i in 0..<6 {
-            for j in 0..<6 {
-                var s = 0.0
-                for k in 0..<3 { s += t[i * 3 + k] * G[j][k] }
-                u[i * 6 + j] = s
-            }
-        }
+        var u = [Double](repeating: 0, count: 36)
+        g.withUnsafeBufferPointer { gp in u.withUnsafeMutableBufferPointer { kernelTransform(gp.baseAddress!, into: $0.baseAddress!) } }
         return u
     }
 }
