@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "fvd", targets: ["fvd"]),
         .executable(name: "fvctl", targets: ["fvctl"]),
         .executable(name: "fvbench", targets: ["fvbench"]),
+        .library(name: "FVFuzzTargets", targets: ["FVFuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -33,6 +34,8 @@ let package = Package(
         .target(name: "FVProtocol", dependencies: ["CJSONC"]),
         .target(name: "FVTransport", dependencies: ["FVProtocol"]),
         .target(name: "FVServer", dependencies: ["FVProtocol", "FVTransport", "FVOptim", "FVModel", "FVImage"]),
+        // What the fuzz package (Fuzz/) drives: every parser of client bytes.
+        .target(name: "FVFuzzTargets", dependencies: ["FVProtocol", "FVServer", "FVOptim", "FVImage"]),
         .target(name: "FVOptim", dependencies: ["FVModel", "SIMDKernels"], swiftSettings: kernelFlags),
 
         .executableTarget(name: "fvbench", dependencies: ["FVOptim", "FVModel", "SIMDKernels"], swiftSettings: kernelFlags),

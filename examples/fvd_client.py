@@ -4,6 +4,7 @@ over fvd's Unix socket.
 
     python3 examples/fvd_client.py --socket /run/fvd/fvd.sock info
     python3 examples/fvd_client.py --socket S pattern block3_conv1 27 --steps 100 -o out.png
+    python3 examples/fvd_client.py --socket S jobs | cancel JOB
 
 Exit status: 0 on success, 1 when fvd answers with an error (printed), 2 when it cannot connect.
 """
@@ -61,6 +62,9 @@ def main():
     p.add_argument("--size", type=int)
     p.add_argument("--steps", type=int)
     p.add_argument("-o", "--output")
+    sub.add_parser("jobs")
+    c = sub.add_parser("cancel")
+    c.add_argument("job", type=int)
     args = ap.parse_args()
 
     try:
@@ -73,6 +77,12 @@ def main():
             info = client.call("info")
             for layer in info["layers"]:
                 print(layer["name"], layer["filters"])
+            return 0
+        if args.command == "jobs":
+            print(json.dumps(client.call("jobs")["jobs"]))
+            return 0
+        if args.command == "cancel":
+            print(json.dumps(client.call("cancel", {"job": args.job})))
             return 0
         params = {"layer": args.layer, "filter": args.filter}
         if args.size:

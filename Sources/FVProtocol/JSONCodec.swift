@@ -13,7 +13,7 @@ public enum JSONCodec {
 
     public static func parse(_ bytes: [UInt8]) throws -> JSON {
         if bytes.contains(0) { throw ParseError(description: "the message contains a NUL byte") }
-        try rejectSingleQuotes(bytes)
+        try preScan(bytes)
         // A trailing space ends a bare top-level number ("5"), which json-c otherwise reports
         // as unfinished; it changes nothing else.
         let bytes = bytes + [0x20]
@@ -39,18 +39,50 @@ public enum JSONCodec {
 
     public static func parse(_ text: String) throws -> JSON { try parse(Array(text.utf8)) }
 
-    /// json-c accepts 'single-quoted' strings even in strict mode; JSON has none. Outside
-    /// double-quoted strings a quote character can only be that.
-    static func rejectSingleQuotes(_ bytes: [UInt8]) throws {
-        var inString = false, escaped = false
-        for b in bytes {
-            if inString {
-                if escaped { escaped = false } else if b == 0x5C { escaped = true } else if b == 0x22 { inString = false }
-            } else if b == 0x22 {
-                inString = true
-            } else if b == 0x27 {
+    /// What json-c does not check, checked on the raw text before it parses: single-quoted
+    /// strings (json-c accepts them even in strict mode), keys repeated within one object
+    /// (json-c silently keeps the last, so `{"filter":1,"filter":2}` would be ambiguous), and
+    /// nesting depth (refused before any structure is built). Keys are compared as written.
+    static func preScan(_ b: [UInt8]) throws {
+        var objects: [Set<ArraySlice<UInt8>>?] = []  // one entry per open bracket; nil for arrays
+        var expectKey = false
+        var i = 0
+        while i < b.count {
+            switch b[i] {
+            case 0x22:  // "
+                let start = i + 1
+                i += 1
+                while i < b.count && b[i] != 0x22 {
+                    if b[i] == 0x5C { i += 1 }  // skip the escaped character
+                    i += 1
+                }
+                if expectKey, let last = objects.indices.last, objects[last] != nil {
+                    let key = b[start..<min(i, b.count)]
+                    if !objects[last]!.insert(key).inserted {
+                        throw ParseError(description: "duplicate key \"\(String(decoding: key, as: UTF8.self))\" in an object; give each member once")
+                    }
+                    expectKey = false
+                }
+            case 0x27:
                 throw ParseError(description: "single-quoted strings are not JSON; use double quotes")
+            case 0x7B:  // {
+                objects.append([])
+                expectKey = true
+            case 0x5B:  // [
+                objects.append(nil)
+                expectKey = false
+            case 0x7D, 0x5D:  // } ]
+                if !objects.isEmpty { objects.removeLast() }
+                expectKey = false
+            case 0x2C:  // ,
+                expectKey = objects.last.map { $0 != nil } ?? false
+            default:
+                break
             }
+            if objects.count > maxDepth {
+                throw ParseError(description: "nesting deeper than \(maxDepth) levels")
+            }
+            i += 1
         }
     }
 

@@ -5,8 +5,8 @@ import FVProtocol
 import Foundation
 
 /// The image an `activations` request sends, checked and turned into model input (BGR floats).
-enum ActivationInput {
-    static func decode(_ p: ActivationsParams) throws -> (h: Int, w: Int, data: [Float]) {
+public enum ActivationInput {
+    public static func decode(_ p: ActivationsParams) throws -> (h: Int, w: Int, data: [Float]) {
         let range = VGG16.minimumSide...VGG16.maximumSide
         if let b64 = p.png {
             guard let data = Data(base64Encoded: b64) else {

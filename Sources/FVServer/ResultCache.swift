@@ -19,7 +19,7 @@ final class ResultCache: @unchecked Sendable {
             do {
                 try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
             } catch {
-                Log.warning("result cache directory \(d) cannot be created (\(error.localizedDescription)); results will not be cached")
+                Log.warning("result cache directory \(d) cannot be created; results will not be cached (check the path and its permissions, or pass --cache-dir)")
             }
         }
         self.directory = directory

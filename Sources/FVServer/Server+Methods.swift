@@ -99,10 +99,11 @@ extension Server {
         }
         let id = newJobID()
         var lastSent = Date.distantPast
+        let interval = config.progressInterval
         let onProgress: ((AscentProgress) -> Void)? = progress ? { [weak conn] p in
-            // At most ten notifications a second, and always the last step.
+            // At most ten notifications a second (by default), and always the last step.
             let now = Date()
-            guard p.step == p.steps || now.timeIntervalSince(lastSent) >= 0.1 else { return }
+            guard p.step == p.steps || now.timeIntervalSince(lastSent) >= interval else { return }
             lastSent = now
             var params: [String: JSON] = ["job": JSON(id), "request": req.id ?? .null, "step": JSON(p.step), "steps": JSON(p.steps)]
             if p.losses.count == 1 { params["loss"] = JSON(p.losses[0]) } else { params["losses"] = .array(p.losses.map { JSON($0) }) }
@@ -183,6 +184,7 @@ extension Server {
                       "maxBytes": JSON(cache.maxBytes), "hits": JSON(cache.hits), "misses": JSON(cache.misses),
                       "writeFailures": JSON(cache.writeFailures)],
             "connections": JSON(connectionCount),
+            "outboxPending": JSON(outboxPending),
             "residentTransformedWeightsBytes": JSON(network.transformedBytes),
         ]
     }

@@ -135,6 +135,14 @@ public final class Server: @unchecked Sendable {
         return connections.count
     }
 
+    /// Messages queued for all clients but not yet written.
+    var outboxPending: Int {
+        lock.lock()
+        let open = Array(connections.values)
+        lock.unlock()
+        return open.reduce(0) { $0 + $1.outbox.pending }
+    }
+
     func newJobID() -> Int {
         lock.lock()
         defer { lock.unlock() }

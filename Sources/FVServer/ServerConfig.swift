@@ -27,6 +27,8 @@ public struct ServerConfig: Sendable {
     /// Exit after this many seconds with no connection and no job (a per-user daemon that
     /// fvctl started); nil: serve until stopped.
     public var idleExit: Double?
+    /// Least seconds between two progress notifications of one job (the last step always goes).
+    public var progressInterval: Double = 0.1
 
     public init(socketPath: String, weightsPath: String, cacheDirectory: String?) {
         self.socketPath = socketPath

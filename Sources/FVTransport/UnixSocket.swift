@@ -144,6 +144,12 @@ public final class UnixSocket: @unchecked Sendable {
         }
     }
 
+    /// `setsockopt(SO_RCVTIMEO)`: a read blocked longer than this fails (EAGAIN).
+    public func setReceiveTimeout(seconds: Int) {
+        var tv = timeval(tv_sec: seconds, tv_usec: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
     /// `setsockopt(SO_SNDTIMEO)`: a send blocked longer than this fails.
     public func setSendTimeout(seconds: Int) {
         var tv = timeval(tv_sec: seconds, tv_usec: 0)

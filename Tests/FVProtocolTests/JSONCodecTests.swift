@@ -39,6 +39,16 @@ final class JSONCodecTests: XCTestCase {
         XCTAssertThrowsError(try JSONCodec.parse(#"{"a":"x\u0000y"}"#), "escaped NUL inside a string")
     }
 
+    func testDuplicateKeysAreRefusedAtAnyDepth() {
+        XCTAssertThrowsError(try JSONCodec.parse(#"{"a":1,"a":2}"#)) {
+            XCTAssertEqual("\($0)", #"duplicate key "a" in an object; give each member once"#)
+        }
+        XCTAssertThrowsError(try JSONCodec.parse(#"{"p":{"x":[{"k":1,"k":1}]}}"#))
+        XCTAssertNoThrow(try JSONCodec.parse(#"[{"a":1},{"a":2}]"#), "same key in sibling objects is fine")
+        XCTAssertNoThrow(try JSONCodec.parse(#"{"a":{"a":{"a":"a"}},"b":"a"}"#), "values and nested keys are not duplicates")
+        XCTAssertNoThrow(try JSONCodec.parse(#"{"a\"b":1,"a":2}"#), "escaped quotes inside keys")
+    }
+
     func testHugeIntegersAreNotSilentlyClamped() throws {
         // json-c clamps 2^64 to INT64_MAX; fvd must not pass that on as if it were the value.
         let v = try JSONCodec.parse("[18446744073709551616, 9223372036854775807]")

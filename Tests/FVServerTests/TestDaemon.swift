@@ -31,6 +31,8 @@ final class TestDaemon {
         while Date() < deadline {
             if let c = try? RPCClient(path: socketPath) {
                 c.close()
+                // Let the daemon see the probe go, so tests that count connections start at 0.
+                usleep(200_000)
                 return
             }
             usleep(10_000)
@@ -38,7 +40,12 @@ final class TestDaemon {
         XCTFail("daemon did not start listening on \(socketPath)")
     }
 
-    func client() throws -> RPCClient { try RPCClient(path: socketPath) }
+    /// A client whose reads give up after 60 s, so a broken daemon fails a test instead of hanging it.
+    func client() throws -> RPCClient {
+        let c = try RPCClient(path: socketPath)
+        c.socket.setReceiveTimeout(seconds: 60)
+        return c
+    }
 
     func stop() {
         server.stop(reason: "test finished")

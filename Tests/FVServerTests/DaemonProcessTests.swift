@@ -1,0 +1,127 @@
+import FVProtocol
+import FVTransport
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Faults, against the real `fvd` binary in a child process: signals, a stale socket after
+/// SIGKILL, bad weights at start, a client killed mid-job.
+final class DaemonProcessTests: XCTestCase {
+    var dir = ""
+
+    override func setUpWithError() throws {
+        dir = NSTemporaryDirectory() + "fvd-proc-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+
+    func fvd() throws -> String {
+        guard let p = builtBinary("fvd") else {
+            XCTFail("fvd is not built")
+            throw XCTSkip("no fvd")
+        }
+        return p
+    }
+
+    /// Starts `fvd serve` and waits until it answers.
+    func start(_ extra: [String] = []) throws -> (Process, Pipe, String) {
+        let sock = dir + "/fvd.sock"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try fvd())
+        p.arguments = ["serve", "--socket", sock, "--no-cache"] + extra
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if let c = try? RPCClient(path: sock) {
+                c.close()
+                return (p, err, sock)
+            }
+            usleep(20_000)
+        }
+        p.terminate()
+        throw XCTSkip("fvd did not start")
+    }
+
+    func testSIGTERMDuringAJobTellsTheClientAndExitsZero() throws {
+        let (p, err, sock) = try start()
+        let c = try RPCClient(path: sock)
+        try c.send(line: JSONCodec.serialize(RPCRequest(id: 1, method: "pattern", params: smallPattern(1, steps: 100_000, size: 64)).json))
+        _ = try c.readMessage()  // progress: it runs
+        kill(p.processIdentifier, SIGTERM)
+        var reply: JSON = .null
+        while true {
+            let m = try c.readMessage()
+            if m["id"] != nil {
+                reply = m
+                break
+            }
+        }
+        XCTAssertEqual(reply["error"]?["code"], .int(Int64(RPCError.shuttingDown)))
+        XCTAssertTrue(reply["error"]?["message"]?.stringValue?.contains("shutting down") ?? false)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sock), "the socket file is removed")
+        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertTrue(log.contains("<6>stopping: SIGTERM"), log)
+    }
+
+    func testAfterSIGKILLTheStaleSocketIsReplacedOnRestart() throws {
+        let (p, _, sock) = try start()
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        XCTAssertTrue(FileManager.default.fileExists(atPath: sock), "SIGKILL leaves the socket file behind")
+        let (q, _, _) = try start()
+        defer {
+            q.terminate()
+            q.waitUntilExit()
+        }
+        XCTAssertNotNil(try RPCClient(path: sock).call("status")["version"])
+        // A second daemon on a live socket is refused, not allowed to steal it.
+        let (status, _, e) = try runProgram(try fvd(), ["serve", "--socket", sock, "--no-cache"])
+        XCTAssertEqual(status, 4)
+        XCTAssertTrue(e.contains("another fvd is already listening on \(sock)"), e)
+    }
+
+    func testMissingOrCorruptedWeightsAreRefusedClearly() throws {
+        let (s1, _, e1) = try runProgram(try fvd(), ["serve", "--socket", dir + "/a.sock", "--weights", dir + "/none.fvw"])
+        XCTAssertEqual(s1, 3)
+        XCTAssertTrue(e1.contains("weights file \(dir)/none.fvw does not exist") && e1.contains("scripts/setup.sh"), e1)
+        let bad = dir + "/bad.fvw"
+        let good = try Data(contentsOf: URL(fileURLWithPath: repoRoot + "/weights/vgg16.fvw"))
+        try good.prefix(1_000_000).write(to: URL(fileURLWithPath: bad))
+        let (s2, _, e2) = try runProgram(try fvd(), ["serve", "--socket", dir + "/b.sock", "--weights", bad])
+        XCTAssertEqual(s2, 3)
+        XCTAssertTrue(e2.contains("is truncated"), e2)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/b.sock"), "nothing listens")
+    }
+
+    func testAClientKilledMidJobFreesTheCoresWithinASecond() throws {
+        let (p, _, sock) = try start()
+        defer {
+            p.terminate()
+            p.waitUntilExit()
+        }
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        client.arguments = ["python3", repoRoot + "/examples/fvd_client.py", "--socket", sock, "pattern", "block2_conv1", "1", "--size", "64", "--steps", "100000", "-o", dir + "/x.png"]
+        client.standardError = FileHandle.nullDevice
+        try client.run()
+        let watcher = try RPCClient(path: sock)
+        func running() throws -> Int64 { try watcher.call("status")["queue"]?["running"]?.intValue ?? -1 }
+        let deadline = Date().addingTimeInterval(10)
+        while try running() == 0 && Date() < deadline { usleep(20_000) }
+        XCTAssertEqual(try running(), 1, "the client's job runs")
+        kill(client.processIdentifier, SIGKILL)
+        let t0 = Date()
+        while try running() != 0 && Date().timeIntervalSince(t0) < 2 { usleep(10_000) }
+        let freed = Date().timeIntervalSince(t0)
+        XCTAssertLessThan(freed, 1.0, "job still running \(freed) s after its client died")
+    }
+}
