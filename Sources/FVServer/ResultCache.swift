@@ -9,9 +9,9 @@ final class ResultCache: @unchecked Sendable {
     let directory: String?
     let maxBytes: Int
     private let lock = NSLock()
-    private(set) var hits = 0
-    private(set) var misses = 0
-    private(set) var writeFailures = 0
+    private var hits = 0
+    private var misses = 0
+    private var writeFailures = 0
 
     init(directory: String?, maxBytes: Int) {
         self.maxBytes = maxBytes
@@ -72,11 +72,16 @@ final class ResultCache: @unchecked Sendable {
     struct Stats {
         let entries: Int
         let bytes: Int
+        let hits: Int
+        let misses: Int
+        let writeFailures: Int
     }
 
     func stats() -> Stats {
         let files = entries()
-        return Stats(entries: files.count, bytes: files.reduce(0) { $0 + $1.size })
+        lock.lock()
+        defer { lock.unlock() }
+        return Stats(entries: files.count, bytes: files.reduce(0) { $0 + $1.size }, hits: hits, misses: misses, writeFailures: writeFailures)
     }
 
     private func entries() -> [(path: String, size: Int, date: Date)] {

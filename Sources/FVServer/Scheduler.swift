@@ -55,7 +55,8 @@ final class Scheduler: @unchecked Sendable {
     func cancel(id: Int, uid: UInt32, reason: String) throws {
         cond.lock()
         defer { cond.unlock() }
-        if let r = running.first(where: { $0.id == id && (uid == 0 || $0.uid == uid) }) {
+        // A job that has been answered is over, even if its batch is still winding down.
+        if let r = running.first(where: { $0.id == id && !$0.isCompleted && (uid == 0 || $0.uid == uid) }) {
             r.token.cancel(reason)
             return
         }
@@ -117,7 +118,7 @@ final class Scheduler: @unchecked Sendable {
         cond.lock()
         defer { cond.unlock() }
         let all = running + queues.keys.sorted().flatMap { queues[$0]! }
-        return all.filter { uid == 0 || $0.uid == uid }.map { j in
+        return all.filter { !$0.isCompleted && (uid == 0 || $0.uid == uid) }.map { j in
             [
                 "id": JSON(j.id), "uid": JSON(Int(j.uid)), "method": .string(j.method), "summary": .string(j.summary),
                 "state": .string(j.state.rawValue), "step": JSON(j.step), "steps": JSON(j.steps),
@@ -209,7 +210,7 @@ final class Scheduler: @unchecked Sendable {
                     j.onProgress?(AscentProgress(step: p.step, steps: p.steps, losses: slice))
                 }
                 if live == 0 { runToken.cancel("every request in the run was cancelled") }
-                if Date() > deadline { runToken.cancel("time limit of \(Int(config.jobTimeLimit)) s reached") }
+                if Date() > deadline { runToken.cancel("time limit of \(String(format: "%g", config.jobTimeLimit)) s reached") }
             }
             let px = merged.size * merged.size * 3
             for (k, j) in batch.enumerated() where !j.isCompleted {

@@ -28,6 +28,19 @@ final class SharedMachineTests: XCTestCase {
         XCTAssertLessThanOrEqual(worst, 10, "queued messages stay bounded: at most the backlog of 8 plus the one being written")
     }
 
+    func testAJobPastItsTimeLimitIsStoppedWithAClearError() throws {
+        let d = try TestDaemon { $0.jobTimeLimit = 0.5 }
+        defer { d.stop() }
+        let t0 = Date()
+        XCTAssertThrowsError(try d.client().call("pattern", smallPattern(1, steps: 100_000, size: 48))) {
+            let e = $0 as? RPCError
+            XCTAssertEqual(e?.code, RPCError.timeLimit)
+            XCTAssertTrue(e?.message.contains("ask for fewer steps or a smaller size") ?? false, "\($0)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(t0), 3)
+        XCTAssertNotNil(try d.client().call("pattern", smallPattern(2, steps: 2))["png"], "the next job runs normally")
+    }
+
     func testPastTheConnectionLimitAClientGetsAnErrorAndIsClosed() throws {
         let d = try TestDaemon { $0.maxConnections = 3 }
         defer { d.stop() }
