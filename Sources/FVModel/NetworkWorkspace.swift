@@ -17,8 +17,16 @@ public final class NetworkWorkspace {
     public let inputGradient: AlignedBuffer<Float>
     /// Which buffer holds the target layer's activations after `forward` (the other is free).
     var outputInA = true
+    /// With a channel head: per image, the one filter of the target layer that is computed.
+    public let headFilters: [Int]?
+    let headPacked: AlignedBuffer<Float>?
+    let headBias: [Float]
+    let headPositive: AlignedBuffer<UInt8>?
 
-    public init(network: VGG16Network, inputShape: TensorShape, target: Int) {
+    /// - Parameter headFilters: when only one filter per image of the target layer matters (the
+    ///   ascent's objective), compute just that one (see `ChannelHead`); `output` then has one
+    ///   channel. Ignored for block1_conv1, whose input has 3 channels.
+    public init(network: VGG16Network, inputShape: TensorShape, target: Int, headFilters: [Int]? = nil) {
         precondition(inputShape.c == 3, "the network input has 3 channels")
         self.inputShape = inputShape
         self.target = target
@@ -50,12 +58,32 @@ public final class NetworkWorkspace {
         poolWinners = winners
         scratch = AlignedBuffer(count: scratchCount)
         inputGradient = AlignedBuffer(count: inputShape.count)
+        if let filters = headFilters, target > 0 {
+            precondition(filters.count == inputShape.n, "one head filter per image")
+            let cin = VGG16.layers[target].inChannels
+            let packed = AlignedBuffer<Float>(count: filters.count * 9 * cin)
+            for (n, f) in filters.enumerated() {
+                ChannelHead.pack(weights: network.weights.kernel(target), inChannels: cin, filter: f, into: packed.pointer + n * 9 * cin)
+            }
+            self.headFilters = filters
+            headPacked = packed
+            headBias = filters.map { network.weights.bias(target)[$0] }
+            headPositive = AlignedBuffer(count: shapes[target].n * shapes[target].h * shapes[target].w)
+        } else {
+            self.headFilters = nil
+            headPacked = nil
+            headBias = []
+            headPositive = nil
+        }
     }
 
     /// The shape of the target layer's output (post-ReLU).
     public var outputShape: TensorShape {
-        convInputShapes[target].with(c: VGG16.layers[target].outChannels)
+        convInputShapes[target].with(c: headFilters == nil ? VGG16.layers[target].outChannels : 1)
     }
+
+    /// The channel of `output` that holds image n's filter f_n.
+    public func outputChannel(image n: Int, filter f: Int) -> Int { headFilters == nil ? f : 0 }
 
     /// The target activations written by the last `forward`.
     public var output: UnsafeMutablePointer<Float> { outputInA ? bufferA.pointer : bufferB.pointer }

@@ -46,6 +46,11 @@ public final class VGG16Network: @unchecked Sendable {
         for l in VGG16.layers[...ws.target] {
             let s = ws.convInputShapes[l.index]
             let out = inA ? ws.bufferB.pointer : ws.bufferA.pointer
+            if l.index == ws.target, let packed = ws.headPacked, let positive = ws.headPositive {
+                ChannelHead.forward(input: current, shape: s, packed: packed.pointer, bias: ws.headBias, output: out, positive: positive.pointer)
+                inA.toggle()
+                break
+            }
             convForward(l, current, s, out, ws.masks[l.index].pointer, ws.scratch.pointer)
             inA.toggle()
             let outShape = s.with(c: l.outChannels)
@@ -71,18 +76,23 @@ public final class VGG16Network: @unchecked Sendable {
         var spare = ws.output
         for l in VGG16.layers[...ws.target].reversed() {
             let outShape = ws.convInputShapes[l.index].with(c: l.outChannels)
-            ReLU.backward(grad, count: outShape.count, mask: ws.masks[l.index].pointer)
-            if l.index == 0 {
-                switch backend {
-                case .simd:
-                    firstLayer.backwardData(outputGradient: grad, outShape: outShape, inputGradient: ws.inputGradient.pointer)
-                case .reference:
-                    ReferenceConvolution.backwardData(outputGradient: grad, outShape: outShape, weights: weights.kernel(0),
-                                                      inChannels: 3, inputGradient: ws.inputGradient.pointer)
+            if l.index == ws.target, let packed = ws.headPacked, let positive = ws.headPositive {
+                ChannelHead.backward(outputGradient: grad, positive: positive.pointer, inShape: ws.convInputShapes[l.index],
+                                     packed: packed.pointer, inputGradient: spare)
+            } else {
+                ReLU.backward(grad, count: outShape.count, mask: ws.masks[l.index].pointer)
+                if l.index == 0 {
+                    switch backend {
+                    case .simd:
+                        firstLayer.backwardData(outputGradient: grad, outShape: outShape, inputGradient: ws.inputGradient.pointer)
+                    case .reference:
+                        ReferenceConvolution.backwardData(outputGradient: grad, outShape: outShape, weights: weights.kernel(0),
+                                                          inChannels: 3, inputGradient: ws.inputGradient.pointer)
+                    }
+                    return
                 }
-                return
+                convBackward(l, grad, outShape, spare, ws.scratch.pointer)
             }
-            convBackward(l, grad, outShape, spare, ws.scratch.pointer)
             swap(&grad, &spare)
             let below = VGG16.layers[l.index - 1]
             if let winners = ws.poolWinners[below.index] {

@@ -53,8 +53,10 @@ public final class GradientAscent: @unchecked Sendable {
         let target = VGG16.layer(named: job.layer)!.index
         let n = job.items.count
         let shape = TensorShape(n: n, h: job.size, w: job.size, c: 3)
-        let ws = NetworkWorkspace(network: network, inputShape: shape, target: target)
         let filters = job.items.map(\.filter)
+        // Only each image's own filter of the target layer enters the loss: compute just that.
+        let ws = NetworkWorkspace(network: network, inputShape: shape, target: target, headFilters: filters)
+        let channels = filters.enumerated().map { ws.outputChannel(image: $0, filter: $1) }
         let perImage = job.size * job.size * 3
 
         var x = [Double](repeating: 0, count: shape.count)
@@ -67,13 +69,13 @@ public final class GradientAscent: @unchecked Sendable {
         func evaluate() -> [Float] {
             for k in 0..<x.count { input[k] = Float(x[k]) }
             network.forward(input.pointer, ws)
-            return ChannelObjective.losses(ws.output, shape: ws.outputShape, filters: filters)
+            return ChannelObjective.losses(ws.output, shape: ws.outputShape, filters: channels)
         }
 
         for step in 0..<job.steps {
             if let why = cancel?.cancellationReason { throw AscentError.cancelled(why) }
             let losses = evaluate()
-            ChannelObjective.gradient(into: ws.outputGradient, shape: ws.outputShape, filters: filters)
+            ChannelObjective.gradient(into: ws.outputGradient, shape: ws.outputShape, filters: channels)
             network.backward(ws)
             let g = ws.inputGradient.pointer
             for i in 0..<n {

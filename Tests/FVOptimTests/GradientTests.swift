@@ -94,6 +94,31 @@ final class GradientTests: XCTestCase {
         print("worst SIMD vs reference relative error over 13 layers: \(worst)")
     }
 
+    /// The channel head (one filter per image at the target layer) gives the loss and input
+    /// gradient of the full layer, on every target layer but the first.
+    func testChannelHeadMatchesTheFullLayer() throws {
+        let net = VGG16Network(weights: try RealWeights.load(), backend: .simd)
+        for l in VGG16.layers where l.index > 0 {
+            let shape = TensorShape(n: 2, h: 21, w: 18, c: 3)
+            let x = noise(shape.count, seed: UInt32(40 + l.index))
+            let filters = [l.index * 5 % l.outChannels, (l.index * 11 + 3) % l.outChannels]
+            func run(_ head: Bool) -> ([Float], [Float]) {
+                let ws = NetworkWorkspace(network: net, inputShape: shape, target: l.index, headFilters: head ? filters : nil)
+                let channels = filters.enumerated().map { ws.outputChannel(image: $0, filter: $1) }
+                net.forward(x.pointer, ws)
+                let losses = ChannelObjective.losses(ws.output, shape: ws.outputShape, filters: channels)
+                ChannelObjective.gradient(into: ws.outputGradient, shape: ws.outputShape, filters: channels)
+                net.backward(ws)
+                return (losses, ws.inputGradient.toArray())
+            }
+            let (fullLoss, fullGrad) = run(false)
+            let (headLoss, headGrad) = run(true)
+            for n in 0..<2 { XCTAssertEqual(Double(headLoss[n]), Double(fullLoss[n]), accuracy: 1e-4 * max(1, Double(abs(fullLoss[n]))), "\(l.name) loss") }
+            let e = headGrad.withUnsafeBufferPointer { a in fullGrad.withUnsafeBufferPointer { b in relErr(a.baseAddress!, b.baseAddress!, a.count) } }
+            XCTAssertLessThan(e, 1e-3, "\(l.name) input gradient through the head")
+        }
+    }
+
     func meanActivation(_ ws: NetworkWorkspace, _ n: Int, _ c: Int) -> Float {
         let s = ws.outputShape
         var sum: Float = 0
