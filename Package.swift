@@ -28,12 +28,14 @@ let package = Package(
         // cpuid through the compiler's builtins, compiled without the AVX2 flags so the check
         // itself runs anywhere.
         .target(name: "CCPUFeatures"),
+        // glibc's malloc_trim, so an idle daemon gives job memory back.
+        .target(name: "CMemory"),
         .target(name: "SIMDKernels", dependencies: ["CCPUFeatures"], swiftSettings: kernelFlags),
         .target(name: "FVModel", dependencies: ["SIMDKernels"], swiftSettings: kernelFlags),
         .target(name: "FVImage", dependencies: ["CPNG"]),
         .target(name: "FVProtocol", dependencies: ["CJSONC"]),
         .target(name: "FVTransport", dependencies: ["FVProtocol"]),
-        .target(name: "FVServer", dependencies: ["FVProtocol", "FVTransport", "FVOptim", "FVModel", "FVImage"]),
+        .target(name: "FVServer", dependencies: ["CMemory", "FVProtocol", "FVTransport", "FVOptim", "FVModel", "FVImage"]),
         // What the fuzz package (Fuzz/) drives: every parser of client bytes.
         .target(name: "FVFuzzTargets", dependencies: ["FVProtocol", "FVServer", "FVOptim", "FVImage"]),
         .target(name: "FVOptim", dependencies: ["FVModel", "SIMDKernels"], swiftSettings: kernelFlags),

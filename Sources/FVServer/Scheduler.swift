@@ -1,3 +1,4 @@
+import CMemory
 import FVModel
 import FVOptim
 import FVProtocol
@@ -172,6 +173,12 @@ final class Scheduler: @unchecked Sendable {
         while let batch = takeNext() {
             run(batch)
             finished(batch)
+            if snapshot.running == 0 && snapshot.queued == 0 {
+                // Idle: hand the job's workspaces back to the system. glibc keeps freed memory
+                // in its arenas otherwise (it raises its mmap threshold after large frees), and
+                // an idle daemon would stay ~120 MiB above its start.
+                _ = fvd_release_free_memory()
+            }
         }
     }
 

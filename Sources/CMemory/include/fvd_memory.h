@@ -1,0 +1,8 @@
+#ifndef FVD_MEMORY_H
+#define FVD_MEMORY_H
+
+/* Returns memory the allocator holds but no longer uses to the system (glibc's malloc_trim,
+ * which Swift's Glibc module does not export). Returns 1 if memory was released. */
+int fvd_release_free_memory(void);
+
+#endif
