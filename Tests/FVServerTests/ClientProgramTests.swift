@@ -3,6 +3,10 @@ import FVProtocol
 import Foundation
 import XCTest
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// fvctl (the real binary) and the Python example, against a daemon on a temporary socket.
 final class ClientProgramTests: XCTestCase {
     static var daemon: TestDaemon!
@@ -53,6 +57,32 @@ final class ClientProgramTests: XCTestCase {
         let (s5, out5, _) = try runProgram(try fvctl(), ["layers", "--socket", d.socketPath])
         XCTAssertEqual(s5, 0)
         XCTAssertTrue(out5.contains("block3_conv1  256 filters"), out5)
+    }
+
+    func testCtrlCCancelsTheJobInTheDaemon() throws {
+        let d = try XCTUnwrap(Self.daemon)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try fvctl())
+        p.arguments = ["pattern", "block2_conv1", "9", "--size", "64", "--steps", "100000", "--socket", d.socketPath, "-o", d.dir + "/never.png"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let watcher = try d.client()
+        func running() throws -> Int { try watcher.call("jobs")["jobs"]?.arrayValue?.filter { $0["state"] == "running" }.count ?? 0 }
+        let deadline = Date().addingTimeInterval(15)
+        // Wait until the job runs and fvctl has seen a progress notification (it learns the job id).
+        while try running() == 0 && Date() < deadline { usleep(20_000) }
+        usleep(300_000)
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 130)
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertTrue(text.contains("interrupted; the job was cancelled"), text)
+        let t0 = Date()
+        while try running() != 0 && Date().timeIntervalSince(t0) < 2 { usleep(10_000) }
+        XCTAssertEqual(try running(), 0, "the daemon still runs the interrupted job")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: d.dir + "/never.png"))
     }
 
     func testThePythonExampleClient() throws {
