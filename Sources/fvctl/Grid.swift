@@ -25,14 +25,7 @@ struct Grid: ParsableCommand {
             let list = filters.map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
             let params = GridParams(layer: layer, filters: list, columns: columns, margin: margin, options: render.options)
             let r = try RenderCall.run(.grid, params: params.json, output: path, options: connection)
-            if connection.json {
-                var o = r.objectValue ?? [:]
-                o["png"] = nil
-                o["path"] = .string(path)
-                printJSON(.object(o))
-            } else {
-                print(path)
-            }
+            RenderCall.report(r, path: path, json: connection.json)
         }
     }
 }

@@ -16,14 +16,7 @@ struct Pattern: ParsableCommand {
             let path = output ?? "\(layer)_\(filter).png"
             let params = PatternParams(layer: layer, filter: filter, options: render.options)
             let r = try RenderCall.run(.pattern, params: params.json, output: path, options: connection)
-            if connection.json {
-                var o = r.objectValue ?? [:]
-                o["png"] = nil
-                o["path"] = .string(path)
-                printJSON(.object(o))
-            } else {
-                print(path)
-            }
+            RenderCall.report(r, path: path, json: connection.json)
         }
     }
 }

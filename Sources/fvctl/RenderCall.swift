@@ -48,6 +48,17 @@ enum RenderCall {
     }
 }
 
+extension RenderCall {
+    /// Prints where the image went: the path, or with --json the result without the PNG bytes.
+    static func report(_ result: JSON, path: String, json: Bool) {
+        guard json else { return print(path) }
+        var o = result.objectValue ?? [:]
+        o["png"] = nil
+        o["path"] = .string(path)
+        printJSON(.object(o))
+    }
+}
+
 /// A value shared between the reading thread and the signal handler.
 final class Locked<T>: @unchecked Sendable {
     private let lock = NSLock()
