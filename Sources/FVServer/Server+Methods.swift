@@ -59,11 +59,16 @@ extension Server {
         let key = cacheKey("pattern", job)
         try submitRender(job, key: key, method: "pattern", progress: p.progress && req.id != nil, req, conn, done) { r in
             let png = try PNGCodec.encode(RGBImage(width: job.size, height: job.size, pixels: r.rgb(0)))
-            return [
+            var result: [String: JSON] = [
                 "png": .string(Data(png).base64EncodedString()), "loss": JSON(r.losses[0]), "layer": .string(job.layer),
                 "filter": JSON(p.filter), "size": JSON(job.size), "steps": JSON(job.steps), "stepSize": JSON(job.stepSize),
                 "seed": JSON(Int(job.items[0].seed)), "weights": .string(self.weights.checksumHex),
             ]
+            if r.losses[0] == 0 {
+                // A filter that never fires gives a zero gradient: the image stays the start noise.
+                result["note"] = .string("filter \(p.filter) of \(job.layer) never activated, so the image is the starting noise; try another seed or a larger size")
+            }
+            return .object(result)
         }
     }
 

@@ -51,6 +51,7 @@ enum RenderCall {
 extension RenderCall {
     /// Prints where the image went: the path, or with --json the result without the PNG bytes.
     static func report(_ result: JSON, path: String, json: Bool) {
+        if !json, let note = result["note"]?.stringValue { printError("fvctl: note: \(note)") }
         guard json else { return print(path) }
         var o = result.objectValue ?? [:]
         o["png"] = nil

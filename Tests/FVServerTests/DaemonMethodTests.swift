@@ -168,6 +168,16 @@ final class DaemonMethodTests: XCTestCase {
         XCTAssertEqual(solo["loss"], r[4]?["loss"])
     }
 
+    /// A filter that never fires has a zero gradient and leaves the start noise; say so.
+    func testADeadFilterIsReportedNotSilentlyReturnedAsNoise() throws {
+        let dead = try d.client().call("pattern", PatternParams(layer: "block5_conv3", filter: 3, options: RenderOptions(size: 16, steps: 1), progress: false).json)
+        XCTAssertEqual(dead["loss"]?.doubleValue, 0)
+        XCTAssertTrue(dead["note"]?.stringValue?.contains("never activated") ?? false, "\(dead)")
+        let alive = try d.client().call("pattern", smallPattern(3, steps: 2))
+        XCTAssertGreaterThan(alive["loss"]?.doubleValue ?? 0, 0)
+        XCTAssertNil(alive["note"])
+    }
+
     func testUnknownLayerAndFilterListTheValidOnes() throws {
         let c = try d.client()
         XCTAssertThrowsError(try c.call("pattern", ["layer": "block3_conv9", "filter": 1])) {
