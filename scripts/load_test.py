@@ -185,14 +185,14 @@ def main():
         rss_start = rss_kib(daemon.pid)
         stats = Stats()
         round_of_load(path, args.clients, args.seconds, stats, 1)
-        time.sleep(2)
+        time.sleep(7)  # idle: the daemon trims its allocator every 5 s when no job runs
         rss_round1 = rss_kib(daemon.pid)
         info_burst(path, 10000)
-        time.sleep(1)
+        time.sleep(7)
         rss_after_burst = rss_kib(daemon.pid)
         stats2 = Stats()
         round_of_load(path, args.clients, args.seconds, stats2, 2)
-        time.sleep(2)
+        time.sleep(7)
         rss_round2 = rss_kib(daemon.pid)
         alive = daemon.poll() is None
 

@@ -22,6 +22,7 @@ public final class VGG16Network: @unchecked Sendable {
             backwardConvs = VGG16.layers.map { l in
                 l.index == 0 ? nil : WinogradConvolution(weights: weights.kernel(l.index), outChannels: l.outChannels, inChannels: l.inChannels, forBackwardData: true)
             }
+            weights.releaseResidentPages()
         } else {
             forwardConvs = Array(repeating: nil, count: VGG16.layers.count)
             backwardConvs = forwardConvs

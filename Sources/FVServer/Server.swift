@@ -1,3 +1,4 @@
+import CMemory
 import FVImage
 import FVModel
 import FVOptim
@@ -28,6 +29,7 @@ public final class Server: @unchecked Sendable {
     /// what to do when the weights are missing or damaged.
     public init(config: ServerConfig) throws {
         self.config = config
+        fvd_limit_allocator_arenas(Int32(2 * max(1, config.concurrentJobs)))
         SystemdNotifier.notify("STATUS=loading weights from \(config.weightsPath)")
         weights = try MappedWeights(path: config.weightsPath)
         network = VGG16Network(weights: weights, backend: .simd)
@@ -158,6 +160,7 @@ public final class Server: @unchecked Sendable {
                 Thread.sleep(forTimeInterval: min(interval ?? 5, 5))
                 if interval != nil { SystemdNotifier.notify("WATCHDOG=1") }
                 let s = scheduler.snapshot
+                if s.running == 0 && s.queued == 0 { _ = fvd_release_free_memory() }
                 SystemdNotifier.notify("STATUS=serving: \(s.running) running, \(s.queued) queued, \(connectionCount) connections")
             }
         }

@@ -5,4 +5,8 @@
  * which Swift's Glibc module does not export). Returns 1 if memory was released. */
 int fvd_release_free_memory(void);
 
+/* Caps glibc's malloc arenas (mallopt M_ARENA_MAX). Each connection thread would otherwise get
+ * an arena of its own that keeps freed memory after the connection is gone. */
+void fvd_limit_allocator_arenas(int arenas);
+
 #endif
