@@ -13,11 +13,16 @@ enum RenderCall {
         let client = try options.connect()
         let display = ProgressDisplay()
         let jobID = Locked<Int?>(nil)
+        let interrupted = Locked(false)
         signal(SIGINT, SIG_IGN)
         let sigint = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        // Ctrl-C: this handler cancels the job and exits 130. The reading thread may get the
+        // daemon's "cancelled" answer first; seeing `interrupted` it leaves the exit to us.
         sigint.setEventHandler {
+            interrupted.value = true
             display.finish()
             if let id = jobID.value, let c = try? RPCClient(path: client.path) {
+                c.socket.setReceiveTimeout(seconds: 5)
                 _ = try? c.call(Method.cancel.rawValue, CancelParams(job: id).json)
             }
             printError("fvctl: interrupted; the job was cancelled")
@@ -34,6 +39,7 @@ enum RenderCall {
                 if !options.json { display.update(p) }
             }
         } catch {
+            if interrupted.value { while true { sleep(1) } }  // the Ctrl-C handler exits
             display.finish()
             throw error
         }
