@@ -50,7 +50,7 @@ let package = Package(
 
         // Shared by the test targets: finds the real weights that scripts/setup.sh made.
         .target(name: "FVTestSupport", dependencies: ["FVModel"], path: "Tests/FVTestSupport"),
-        .testTarget(name: "SIMDKernelsTests", dependencies: ["SIMDKernels"], swiftSettings: kernelFlags),
+        .testTarget(name: "SIMDKernelsTests", dependencies: ["SIMDKernels", "FVTestSupport"], swiftSettings: kernelFlags),
         .testTarget(name: "FVModelTests", dependencies: ["FVModel", "SIMDKernels", "FVTestSupport"]),
         .testTarget(name: "FVOptimTests", dependencies: ["FVOptim", "FVModel", "SIMDKernels", "FVTestSupport"]),
         .testTarget(name: "FVImageTests", dependencies: ["FVImage"]),

@@ -27,6 +27,11 @@ public enum VGG16 {
 
     public static func layer(named name: String) -> LayerSpec? { layers.first { $0.name == name } }
 
+    /// What every caller says about a name that is not a layer: the name and the valid ones.
+    public static func unknownLayerMessage(_ name: String) -> String {
+        "unknown layer \"\(name)\"; valid layers: \(layerNames.joined(separator: ", "))"
+    }
+
     /// Keras "caffe" preprocessing subtracts this BGR mean; fvd's seed preset (like the notebook)
     /// feeds values in 0...255 without subtracting it.
     public static let bgrMean: [Float] = [103.939, 116.779, 123.68]

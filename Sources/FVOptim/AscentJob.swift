@@ -42,7 +42,7 @@ public struct AscentJob: Equatable, Hashable, Sendable {
     /// Checks every parameter, naming the bad value and the accepted range.
     public func validate(limits: Limits = Limits()) throws {
         guard let spec = VGG16.layer(named: layer) else {
-            throw AscentError.invalid("unknown layer \"\(layer)\"; valid layers: \(VGG16.layerNames.joined(separator: ", "))")
+            throw AscentError.invalid(VGG16.unknownLayerMessage(layer))
         }
         guard !items.isEmpty else { throw AscentError.invalid("no filters given; give at least one filter index") }
         guard items.count <= limits.maxBatch else {

@@ -69,13 +69,13 @@ public final class GradientAscent: @unchecked Sendable {
         func evaluate() -> [Float] {
             for k in 0..<x.count { input[k] = Float(x[k]) }
             network.forward(input.pointer, ws)
-            return ChannelObjective.losses(ws.output, shape: ws.outputShape, filters: channels)
+            return ChannelObjective.losses(ws.output, shape: ws.outputShape, channels: channels)
         }
 
         for step in 0..<job.steps {
             if let why = cancel?.cancellationReason { throw AscentError.cancelled(why) }
             let losses = evaluate()
-            ChannelObjective.gradient(into: ws.outputGradient, shape: ws.outputShape, filters: channels)
+            ChannelObjective.gradient(into: ws.outputGradient, shape: ws.outputShape, channels: channels)
             network.backward(ws)
             let g = ws.inputGradient.pointer
             for i in 0..<n {

@@ -1,3 +1,5 @@
+import FVModel
+
 /// Converting between the network's input space and viewable pixels. Keras' VGG16 takes BGR;
 /// fvd writes PNGs in true RGB order. (The seed notebook passed its BGR array straight to the
 /// image display, so its pictures have red and blue swapped relative to fvd's.)
@@ -17,7 +19,7 @@ public enum ModelImage {
     /// 8-bit RGB pixels to model input (BGR floats), optionally minus the ImageNet BGR mean
     /// (Keras "caffe" preprocessing, right for real photographs).
     public static func bgr(fromRGB px: [UInt8], subtractMean: Bool) -> [Float] {
-        let mean: [Float] = subtractMean ? [103.939, 116.779, 123.68] : [0, 0, 0]
+        let mean: [Float] = subtractMean ? VGG16.bgrMean : [0, 0, 0]
         var out = [Float](repeating: 0, count: px.count)
         for p in 0..<(px.count / 3) {
             for c in 0..<3 { out[3 * p + c] = Float(px[3 * p + 2 - c]) - mean[c] }

@@ -12,8 +12,6 @@ public struct RPCRequest: Equatable, Sendable {
         self.params = params
     }
 
-    public var isNotification: Bool { id == nil }
-
     public var json: JSON {
         var o: [String: JSON] = ["jsonrpc": "2.0", "method": .string(method)]
         if let id { o["id"] = id }

@@ -173,7 +173,8 @@ final class Scheduler: @unchecked Sendable {
         while let batch = takeNext() {
             run(batch)
             finished(batch)
-            if snapshot.running == 0 && snapshot.queued == 0 {
+            let s = snapshot
+            if s.running == 0 && s.queued == 0 {
                 // Idle: hand the job's workspaces back to the system. glibc keeps freed memory
                 // in its arenas otherwise (it raises its mmap threshold after large frees), and
                 // an idle daemon would stay ~120 MiB above its start.

@@ -74,7 +74,7 @@ extension Server {
 
     func grid(_ p: GridParams, _ req: RPCRequest, _ conn: Connection, _ done: @escaping (Result<JSON, RPCError>) -> Void) throws {
         guard let spec = VGG16.layer(named: p.layer) else {
-            throw RPCError.invalidParams("unknown layer \"\(p.layer)\"; valid layers: \(VGG16.layerNames.joined(separator: ", "))")
+            throw RPCError.invalidParams(VGG16.unknownLayerMessage(p.layer))
         }
         let filters = p.filters ?? Array(0..<min(64, spec.outChannels))
         let job = try ascentJob(layer: p.layer, filters: filters, options: p.options, defaultPreset: .grid)
@@ -134,7 +134,7 @@ extension Server {
 
     func activations(_ p: ActivationsParams, _ conn: Connection, _ done: @escaping (Result<JSON, RPCError>) -> Void) throws {
         guard let spec = VGG16.layer(named: p.layer) else {
-            throw RPCError.invalidParams("unknown layer \"\(p.layer)\"; valid layers: \(VGG16.layerNames.joined(separator: ", "))")
+            throw RPCError.invalidParams(VGG16.unknownLayerMessage(p.layer))
         }
         let (h, w, input) = try ActivationInput.decode(p)
         let network = self.network

@@ -9,12 +9,12 @@ import XCTest
 final class GradientTests: XCTestCase {
     func loss(_ net: VGG16Network, _ ws: NetworkWorkspace, _ x: AlignedBuffer<Float>, filter: Int) -> Double {
         net.forward(x.pointer, ws)
-        return Double(ChannelObjective.losses(ws.output, shape: ws.outputShape, filters: [filter])[0])
+        return Double(ChannelObjective.losses(ws.output, shape: ws.outputShape, channels: [filter])[0])
     }
 
     func gradient(_ net: VGG16Network, _ ws: NetworkWorkspace, _ x: AlignedBuffer<Float>, filter: Int) -> [Float] {
         net.forward(x.pointer, ws)
-        ChannelObjective.gradient(into: ws.outputGradient, shape: ws.outputShape, filters: [filter])
+        ChannelObjective.gradient(into: ws.outputGradient, shape: ws.outputShape, channels: [filter])
         net.backward(ws)
         return ws.inputGradient.toArray()
     }
@@ -77,14 +77,14 @@ final class GradientTests: XCTestCase {
             }
             func backward(_ net: VGG16Network) -> [Float] {
                 slow.forward(x.pointer, ws)
-                ChannelObjective.gradient(into: ws.outputGradient, shape: ws.outputShape, filters: filters)
+                ChannelObjective.gradient(into: ws.outputGradient, shape: ws.outputShape, channels: filters)
                 net.backward(ws)
                 return ws.inputGradient.toArray()
             }
             let o1 = forwardOutput(fast), o2 = forwardOutput(slow)
             let g1 = backward(fast), g2 = backward(slow)
-            let eo = o1.withUnsafeBufferPointer { a in o2.withUnsafeBufferPointer { b in relErr(a.baseAddress!, b.baseAddress!, a.count) } }
-            let eg = g1.withUnsafeBufferPointer { a in g2.withUnsafeBufferPointer { b in relErr(a.baseAddress!, b.baseAddress!, a.count) } }
+            let eo = relativeError(o1, o2)
+            let eg = relativeError(g1, g2)
             XCTAssertLessThan(eo, 1e-3, "\(l.name) forward")
             XCTAssertLessThan(eg, 1e-3, "\(l.name) input gradient")
             XCTAssertTrue(g2.contains { $0 != 0 }, "\(l.name): the reference gradient is all zero, the comparison would mean nothing")
@@ -106,15 +106,15 @@ final class GradientTests: XCTestCase {
                 let ws = NetworkWorkspace(network: net, inputShape: shape, target: l.index, headFilters: head ? filters : nil)
                 let channels = filters.enumerated().map { ws.outputChannel(image: $0, filter: $1) }
                 net.forward(x.pointer, ws)
-                let losses = ChannelObjective.losses(ws.output, shape: ws.outputShape, filters: channels)
-                ChannelObjective.gradient(into: ws.outputGradient, shape: ws.outputShape, filters: channels)
+                let losses = ChannelObjective.losses(ws.output, shape: ws.outputShape, channels: channels)
+                ChannelObjective.gradient(into: ws.outputGradient, shape: ws.outputShape, channels: channels)
                 net.backward(ws)
                 return (losses, ws.inputGradient.toArray())
             }
             let (fullLoss, fullGrad) = run(false)
             let (headLoss, headGrad) = run(true)
             for n in 0..<2 { XCTAssertEqual(Double(headLoss[n]), Double(fullLoss[n]), accuracy: 1e-4 * max(1, Double(abs(fullLoss[n]))), "\(l.name) loss") }
-            let e = headGrad.withUnsafeBufferPointer { a in fullGrad.withUnsafeBufferPointer { b in relErr(a.baseAddress!, b.baseAddress!, a.count) } }
+            let e = relativeError(headGrad, fullGrad)
             XCTAssertLessThan(e, 1e-3, "\(l.name) input gradient through the head")
         }
     }
@@ -124,14 +124,5 @@ final class GradientTests: XCTestCase {
         var sum: Float = 0
         for p in 0..<s.pixels { sum += ws.output[(n * s.pixels + p) * s.c + c] }
         return sum
-    }
-
-    func relErr(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Double {
-        var d = 0.0, s = 0.0
-        for i in 0..<n {
-            d = max(d, abs(Double(a[i]) - Double(b[i])))
-            s = max(s, abs(Double(b[i])))
-        }
-        return s == 0 ? d : d / s
     }
 }

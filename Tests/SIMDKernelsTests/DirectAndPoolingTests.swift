@@ -1,4 +1,5 @@
 import Foundation
+import FVTestSupport
 import SIMDKernels
 import XCTest
 

@@ -1,3 +1,4 @@
+import FVTestSupport
 import SIMDKernels
 import XCTest
 
@@ -21,17 +22,6 @@ struct TestRandom {
         for i in 0..<count { b[i] = float(scale) }
         return b
     }
-}
-
-/// Largest |a - b| divided by the largest |b| (the activation scale), the figure the tolerance
-/// is stated in.
-func relativeError(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Double {
-    var maxDiff = 0.0, scale = 0.0
-    for i in 0..<count {
-        maxDiff = max(maxDiff, abs(Double(a[i]) - Double(b[i])))
-        scale = max(scale, abs(Double(b[i])))
-    }
-    return scale == 0 ? maxDiff : maxDiff / scale
 }
 
 /// The 13 VGG16 conv layers as (name, cin, cout).

@@ -1,3 +1,4 @@
+import FVTestSupport
 import SIMDKernels
 import XCTest
 

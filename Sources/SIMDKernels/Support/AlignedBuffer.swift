@@ -32,8 +32,6 @@ public final class AlignedBuffer<Element> {
         set { pointer[i] = newValue }
     }
 
-    public func zero() { memset(pointer, 0, max(count * MemoryLayout<Element>.stride, 0)) }
-
     public func toArray() -> [Element] { Array(buffer) }
 }
 

@@ -12,10 +12,6 @@
 ///
 /// Each transform works on eight channels at once (one SIMD8 per tile element).
 public enum WinogradF43 {
-    public static let outputTile = 4
-    public static let inputTile = 6
-    public static let positions = 36
-
     /// B^T applied to a column of six vectors.
     @inline(__always)
     static func inputColumn(_ d0: SIMD8<Float>, _ d1: SIMD8<Float>, _ d2: SIMD8<Float>,
@@ -65,12 +61,5 @@ public enum WinogradF43 {
             for j in 0..<3 { rowsOfG(g[j], g[3 + j], g[6 + j]) { i, v in tp[i * 3 + j] = v } }
             for i in 0..<6 { rowsOfG(tp[i * 3], tp[i * 3 + 1], tp[i * 3 + 2]) { j, v in u[i * 6 + j] = v } }
         }
-    }
-
-    /// The same, on arrays (for tests and clarity).
-    public static func kernelTransform(_ g: [Double]) -> [Double] {
-        var u = [Double](repeating: 0, count: 36)
-        g.withUnsafeBufferPointer { gp in u.withUnsafeMutableBufferPointer { kernelTransform(gp.baseAddress!, into: $0.baseAddress!) } }
-        return u
     }
 }
