@@ -5,6 +5,9 @@ public enum JSON: Equatable, Sendable {
     case bool(Bool)
     case int(Int64)
     case double(Double)
+    /// An integer beyond Int64's range, kept exactly as written (an id of 2^64 is echoed as sent;
+    /// as a parameter it is refused, never clamped).
+    case bigInteger(String)
     case string(String)
     case array([JSON])
     case object([String: JSON])
@@ -19,7 +22,7 @@ public enum JSON: Equatable, Sendable {
         switch self {
         case .null: return "null"
         case .bool: return "a boolean"
-        case .int, .double: return "a number"
+        case .int, .double, .bigInteger: return "a number"
         case .string: return "a string"
         case .array: return "an array"
         case .object: return "an object"
@@ -44,6 +47,7 @@ public enum JSON: Equatable, Sendable {
         switch self {
         case .int(let i): return Double(i)
         case .double(let d): return d
+        case .bigInteger(let text): return Double(text)
         default: return nil
         }
     }

@@ -13,7 +13,7 @@ public enum JSONCodec {
 
     public static func parse(_ bytes: [UInt8]) throws -> JSON {
         if bytes.contains(0) { throw ParseError(description: "the message contains a NUL byte") }
-        try preScan(bytes)
+        let scan = try JSONPreScan.scan(bytes, maxDepth: maxDepth)
         // A trailing space ends a bare top-level number ("5"), which json-c otherwise reports
         // as unfinished; it changes nothing else.
         let bytes = bytes + [0x20]
@@ -34,74 +34,32 @@ public enum JSONCodec {
         guard json_tokener_get_parse_end(tok) == bytes.count || bytes[json_tokener_get_parse_end(tok)...].allSatisfy(isSpace) else {
             throw ParseError(description: "unexpected text after the JSON value")
         }
-        return try convert(obj)
+        var numbers = scan.numbers[...]
+        return try convert(obj, &numbers)
     }
 
     public static func parse(_ text: String) throws -> JSON { try parse(Array(text.utf8)) }
 
-    /// What json-c does not check, checked on the raw text before it parses: single-quoted
-    /// strings (json-c accepts them even in strict mode), keys repeated within one object
-    /// (json-c silently keeps the last, so `{"filter":1,"filter":2}` would be ambiguous), and
-    /// nesting depth (refused before any structure is built). Keys are compared as written.
-    static func preScan(_ b: [UInt8]) throws {
-        var objects: [Set<ArraySlice<UInt8>>?] = []  // one entry per open bracket; nil for arrays
-        var expectKey = false
-        var i = 0
-        while i < b.count {
-            switch b[i] {
-            case 0x22:  // "
-                let start = i + 1
-                i += 1
-                while i < b.count && b[i] != 0x22 {
-                    if b[i] == 0x5C { i += 1 }  // skip the escaped character
-                    i += 1
-                }
-                if expectKey, let last = objects.indices.last, objects[last] != nil {
-                    let key = b[start..<min(i, b.count)]
-                    if !objects[last]!.insert(key).inserted {
-                        throw ParseError(description: "duplicate key \"\(String(decoding: key, as: UTF8.self))\" in an object; give each member once")
-                    }
-                    expectKey = false
-                }
-            case 0x27:
-                throw ParseError(description: "single-quoted strings are not JSON; use double quotes")
-            case 0x7B:  // {
-                objects.append([])
-                expectKey = true
-            case 0x5B:  // [
-                objects.append(nil)
-                expectKey = false
-            case 0x7D, 0x5D:  // } ]
-                if !objects.isEmpty { objects.removeLast() }
-                expectKey = false
-            case 0x2C:  // ,
-                expectKey = objects.last.map { $0 != nil } ?? false
-            default:
-                break
-            }
-            if objects.count > maxDepth {
-                throw ParseError(description: "nesting deeper than \(maxDepth) levels")
-            }
-            i += 1
-        }
-    }
-
     static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
 
-    static func convert(_ obj: OpaquePointer?) throws -> JSON {
+    /// `numbers` holds the text of every number not yet met, in document order (json-c keeps
+    /// members in insertion order, so a depth-first walk meets them in that order too).
+    static func convert(_ obj: OpaquePointer?, _ numbers: inout ArraySlice<ArraySlice<UInt8>>) throws -> JSON {
         guard let obj else { return .null }
         switch json_object_get_type(obj) {
         case json_type_null: return .null
         case json_type_boolean: return .bool(json_object_get_boolean(obj) != 0)
         case json_type_int:
-            // json-c clamps out-of-range integers; detect that instead of passing a wrong value on.
-            let s = String(cString: json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN))
-            guard let v = Int64(s) else {
-                if let d = Double(s) { return .double(d) }
-                throw ParseError(description: "number \(s) is out of range")
+            // json-c clamps integers beyond Int64 (2^64 reads as INT64_MAX): keep the text instead,
+            // so such a value is neither mistaken for another number nor echoed as one.
+            let text = String(decoding: numbers.popFirst() ?? [], as: UTF8.self)
+            if let v = Int64(text) { return .int(v) }
+            guard !text.isEmpty, text.utf8.allSatisfy({ $0 == 0x2D || (0x30...0x39).contains($0) }) else {
+                throw ParseError(description: "number \(text) is out of range")
             }
-            return .int(v)
+            return .bigInteger(text)
         case json_type_double:
+            _ = numbers.popFirst()
             let d = json_object_get_double(obj)
             guard d.isFinite else { throw ParseError(description: "number out of range") }
             return .double(d)
@@ -115,7 +73,7 @@ public enum JSONCodec {
             let n = json_object_array_length(obj)
             var out: [JSON] = []
             out.reserveCapacity(n)
-            for i in 0..<n { out.append(try convert(json_object_array_get_idx(obj, i))) }
+            for i in 0..<n { out.append(try convert(json_object_array_get_idx(obj, i), &numbers)) }
             return .array(out)
         case json_type_object:
             var out: [String: JSON] = [:]
@@ -123,7 +81,7 @@ public enum JSONCodec {
             var end = json_object_iter_end(obj)
             while json_object_iter_equal(&it, &end) == 0 {
                 let key = String(cString: json_object_iter_peek_name(&it))
-                out[key] = try convert(json_object_iter_peek_value(&it))
+                out[key] = try convert(json_object_iter_peek_value(&it), &numbers)
                 json_object_iter_next(&it)
             }
             return .object(out)
@@ -145,6 +103,7 @@ public enum JSONCodec {
         case .null: return nil
         case .bool(let b): return json_object_new_boolean(b ? 1 : 0)
         case .int(let i): return json_object_new_int64(i)
+        case .bigInteger(let text): return json_object_new_double_s(0, text)  // written out as the text
         case .double(let d):
             guard d.isFinite else { return nil }
             // Shortest text that reads back to the same double.

@@ -34,6 +34,7 @@ public struct RPCError: Error, Equatable, CustomStringConvertible, Sendable {
     public static let tooManyConnections = -32005
     public static let lineTooLong = -32006
     public static let lineTimeout = -32007
+    public static let idleTimeout = -32008
 
     public static func invalidParams(_ m: String) -> RPCError { RPCError(invalidParams, m) }
 }

@@ -62,7 +62,7 @@ public enum RPCMessage {
         var id: JSON? = nil
         if let raw = o["id"] {
             switch raw {
-            case .string, .int, .double, .null: id = raw
+            case .string, .int, .double, .bigInteger, .null: id = raw
             default:
                 return .invalid(id: .null, error: RPCError(RPCError.invalidRequest, "\"id\" must be a string, a number or null, got \(raw.typeName)"))
             }

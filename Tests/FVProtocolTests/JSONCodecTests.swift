@@ -56,4 +56,53 @@ final class JSONCodecTests: XCTestCase {
         XCTAssertNotEqual(v.arrayValue?[0], .int(Int64.max))
         XCTAssertNil(v.arrayValue?[0].intValue, "2^64 is not a usable integer")
     }
+
+    /// Keys are compared as the parser will read them, after unescaping.
+    func testDuplicateKeysAreFoundAfterUnescaping() {
+        XCTAssertThrowsError(try JSONCodec.parse(#"{"id":1,"i\u0064":2}"#)) {
+            XCTAssertTrue("\($0)".contains("duplicate key \"id\""), "\($0)")
+        }
+        XCTAssertThrowsError(try JSONCodec.parse(#"{"a\/b":1,"a/b":2}"#), "\\/ is /")
+        XCTAssertThrowsError(try JSONCodec.parse(#"{"\u00e9":1,"\u00E9":2}"#), "hex digits in either case")
+        XCTAssertThrowsError(try JSONCodec.parse("{\"\u{e9}\":1,\"\\u00e9\":2}"), "raw and escaped forms of one character")
+    }
+
+    func testNULInAKeyIsRefused() {
+        // json-c would hand "job\u0000x" to C as "job": a request could act on a key it did not name.
+        XCTAssertThrowsError(try JSONCodec.parse(#"{"job\u0000x":1}"#))
+        XCTAssertThrowsError(try JSONCodec.parse(#"{"params":{"job\u0000":5}}"#))
+    }
+
+    func testEveryInvalidUTF8FormIsRefused() {
+        let forms: [(String, [UInt8])] = [
+            ("overlong slash", [0xC0, 0xAF]),
+            ("overlong 2-byte", [0xC1, 0xBF]),
+            ("overlong 3-byte", [0xE0, 0x80, 0xAF]),
+            ("overlong 4-byte", [0xF0, 0x80, 0x80, 0xAF]),
+            ("encoded high surrogate", [0xED, 0xA0, 0x80]),
+            ("encoded low surrogate", [0xED, 0xBF, 0xBF]),
+            ("above U+10FFFF", [0xF4, 0x90, 0x80, 0x80]),
+            ("F5 lead byte", [0xF5, 0x80, 0x80, 0x80]),
+            ("lone continuation", [0x80]),
+            ("truncated sequence", [0xE2, 0x82]),
+        ]
+        for (label, bytes) in forms {
+            XCTAssertThrowsError(try JSONCodec.parse([0x22] + bytes + [0x22]), label)
+            XCTAssertThrowsError(try JSONCodec.parse(Array(#"{""#.utf8) + bytes + Array(#"":1}"#.utf8)), "\(label) in a key")
+        }
+        XCTAssertThrowsError(try JSONCodec.parse(#""\ud800""#), "lone high surrogate escape")
+        XCTAssertThrowsError(try JSONCodec.parse(#""\udc00x""#), "lone low surrogate escape")
+        XCTAssertThrowsError(try JSONCodec.parse(#""\ud800\u0041""#), "high surrogate without its low half")
+        XCTAssertEqual(try JSONCodec.parse(#""\ud83d\ude00""#), .string("\u{1F600}"), "a valid pair is fine")
+        XCTAssertEqual(try JSONCodec.parse([0x22, 0xF0, 0x9F, 0x98, 0x80, 0xE2, 0x82, 0xAC, 0x22]), .string("\u{1F600}\u{20AC}"))
+    }
+
+    func testIntegersBeyondInt64AreKeptExactly() throws {
+        for text in ["9223372036854775808", "18446744073709551616", "-9223372036854775809", "100000000000000000000000000000"] {
+            let v = try JSONCodec.parse("[\(text)]")
+            XCTAssertEqual(v.arrayValue?[0], .bigInteger(text))
+            XCTAssertNil(v.arrayValue?[0].intValue)
+            XCTAssertEqual(JSONCodec.serialize(v), "[\(text)]", "written back exactly as sent")
+        }
+    }
 }

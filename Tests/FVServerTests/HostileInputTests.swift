@@ -101,6 +101,30 @@ final class HostileInputTests: XCTestCase {
         print("hostile cases:\n" + report.joined(separator: "\n"))
     }
 
+    /// JSON that json-c would read differently from what the bytes say.
+    func testKeysAreComparedAfterUnescapingAndIdsEchoedExactly() throws {
+        let smuggled: [(String, [UInt8])] = [
+            ("duplicate id via \\u escape", Array(#"{"jsonrpc":"2.0","id":1,"i\u0064":2,"method":"status"}"#.utf8)),
+            ("duplicate method via \\u escape", Array(#"{"jsonrpc":"2.0","id":1,"method":"status","m\u0065thod":"info"}"#.utf8)),
+            ("NUL inside a key", request("cancel", #"{"job\u0000x":1}"#)),
+            ("overlong UTF-8", Array(#"{"jsonrpc":"2.0","id":"#.utf8) + [0x22, 0xC0, 0xAF, 0x22] + Array(#","method":"status"}"#.utf8)),
+            ("encoded surrogate", Array(#"{"jsonrpc":"2.0","id":"#.utf8) + [0x22, 0xED, 0xA0, 0x80, 0x22] + Array(#","method":"status"}"#.utf8)),
+            ("lone surrogate escape", Array(#"{"jsonrpc":"2.0","id":"\ud800","method":"status"}"#.utf8)),
+        ]
+        for (label, bytes) in smuggled {
+            XCTAssertEqual(try errorCode(bytes, label), Int64(RPCError.parseError), label)
+        }
+        for id in ["9223372036854775807", "9223372036854775808", "18446744073709551616", "-9223372036854775809", "123456789012345678901234567890"] {
+            let c = try d.client()
+            try c.socket.writeAll(Array(#"{"jsonrpc":"2.0","id":\#(id),"method":"status"}"#.utf8) + [0x0A])
+            var raw: [UInt8] = []
+            var byte: UInt8 = 0
+            while raw.last != 0x0A, try withUnsafeMutableBytes(of: &byte, { try c.socket.read(into: $0) }) == 1 { raw.append(byte) }
+            let text = String(decoding: raw, as: UTF8.self)
+            XCTAssertTrue(text.contains(#""id":\#(id),"#) || text.contains(#""id":\#(id)}"#), "id \(id) echoed as sent: \(text.prefix(80))")
+        }
+    }
+
     func testLineOverTheCapClosesTheConnection() throws {
         let c = try d.client()
         try c.socket.writeAll([UInt8](repeating: 0x61, count: 70 * 1024))
