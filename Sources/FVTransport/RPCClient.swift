@@ -9,9 +9,17 @@ public final class RPCClient {
     var lines: [[UInt8]] = []
     var nextID: Int64 = 1
 
-    public init(path: String) throws {
+    /// Connects and, unless `verifyPeer` is false, checks that the process behind the socket may
+    /// be trusted to be fvd (`SocketTrust`): fvctl acts on the daemon's answers.
+    public init(path: String, verifyPeer: Bool = true) throws {
         self.path = path
         socket = try UnixSocket.connect(path: path)
+        if verifyPeer {
+            do { try SocketTrust.verify(socket, path: path) } catch {
+                socket.close()
+                throw error
+            }
+        }
     }
 
     public enum ClientError: Error, CustomStringConvertible {
@@ -47,15 +55,27 @@ public final class RPCClient {
 
     /// Sends a request and waits for its response; returns the result or throws the RPCError.
     /// `onNotification(method, params)` sees notifications that arrive first; it may call `send`.
+    /// A daemon that refuses the connection or the line (too many connections, line too long)
+    /// answers with an error whose id is null and closes, possibly before the request is fully
+    /// written: that error is what is thrown, not the broken pipe.
     @discardableResult
     public func call(_ method: String, _ params: JSON? = nil, onNotification: ((String, JSON) -> Void)? = nil) throws -> JSON {
         let id = nextID
         nextID += 1
-        try send(line: JSONCodec.serialize(RPCRequest(id: .int(id), method: method, params: params).json))
+        do {
+            try send(line: JSONCodec.serialize(RPCRequest(id: .int(id), method: method, params: params).json))
+        } catch let sendError {
+            socket.setReceiveTimeout(seconds: 2)
+            while let m = try? readMessage() {
+                if m["id"] == .null, let e = m["error"] { throw RPCClient.rpcError(e) }
+            }
+            throw sendError
+        }
         return try awaitResponse(id: .int(id), onNotification: onNotification)
     }
 
-    /// Reads until the response with `id`.
+    /// Reads until the response with `id` (or an error with a null id: the daemon's word on the
+    /// connection itself).
     public func awaitResponse(id: JSON, onNotification: ((String, JSON) -> Void)? = nil) throws -> JSON {
         while true {
             let m = try readMessage()
@@ -63,12 +83,15 @@ public final class RPCClient {
                 onNotification?(method, m["params"] ?? .null)
                 continue
             }
+            if m["id"] == .null, let e = m["error"] { throw RPCClient.rpcError(e) }
             guard m["id"] == id else { continue }
-            if let e = m["error"] {
-                throw RPCError(Int(e["code"]?.intValue ?? 0), e["message"]?.stringValue ?? "unknown error", data: e["data"])
-            }
+            if let e = m["error"] { throw RPCClient.rpcError(e) }
             return m["result"] ?? .null
         }
+    }
+
+    static func rpcError(_ e: JSON) -> RPCError {
+        RPCError(Int(e["code"]?.intValue ?? 0), e["message"]?.stringValue ?? "unknown error", data: e["data"])
     }
 
     public func close() { socket.close() }

@@ -156,12 +156,13 @@ public final class UnixSocket: @unchecked Sendable {
         _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
 
-    /// `getsockopt(SO_PEERCRED)`: the connecting process's uid (nil if unavailable).
-    public func peerUID() -> UInt32? {
+    /// `getsockopt(SO_PEERCRED)`: the peer process's pid, uid and gid, as the kernel saw them when
+    /// it connected (or listened), mapped into this process's user namespace.
+    public func peerCredentials() -> (pid: Int32, uid: UInt32, gid: UInt32)? {
         // struct ucred { pid_t pid; uid_t uid; gid_t gid; }
         var cred = (Int32(0), UInt32(0), UInt32(0))
         var len = socklen_t(MemoryLayout.size(ofValue: cred))
         guard getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 else { return nil }
-        return cred.1
+        return (cred.0, cred.1, cred.2)
     }
 }

@@ -14,13 +14,27 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(help: "Print machine-readable JSON.")
     var json = false
 
-    /// Connects to the first daemon that answers; otherwise starts a per-user one and waits for it.
+    /// Connects to the first daemon that answers and can be trusted; otherwise starts a per-user
+    /// one and waits for it. A socket that answers but cannot be trusted (`SocketTrust`), or a
+    /// per-user directory that is not private, stops fvctl with the reason: it never falls
+    /// through to another daemon as if nothing had happened.
     func connect() throws -> RPCClient {
         let candidates = SocketLocator.candidates(explicit: socket)
         for path in candidates {
-            if let c = try? RPCClient(path: path) { return c }
+            do {
+                if path == SocketLocator.userSocket, FileManager.default.fileExists(atPath: SocketLocator.userDirectory) {
+                    try PrivateDirectory.check(SocketLocator.userDirectory)
+                }
+                return try RPCClient(path: path)
+            } catch let e as SocketTrust.Refusal {
+                throw Failure(Exit.noDaemon, e.description)
+            } catch let e as PrivateDirectory.Refusal {
+                throw Failure(Exit.noDaemon, e.description)
+            } catch {
+                continue  // nothing listens there
+            }
         }
-        if noStart || socket != nil || ProcessInfo.processInfo.environment["FVD_SOCKET"] != nil {
+        if noStart || socket != nil || !(ProcessInfo.processInfo.environment["FVD_SOCKET"] ?? "").isEmpty {
             throw Failure(Exit.noDaemon, "no fvd answers on \(candidates.joined(separator: " or ")); start it (`fvd serve` or `systemctl start fvd.socket`)\(noStart ? "" : " or drop --socket/$FVD_SOCKET to let fvctl start one")")
         }
         return try DaemonLauncher.startUserDaemon()
@@ -46,8 +60,7 @@ func runReportingFailures(_ body: () throws -> Void) throws {
         throw ExitCode(f.code)
     } catch let e as RPCError {
         printError("fvctl: \(e.message)")
-        let stopped = [RPCError.jobCancelled, RPCError.timeLimit, RPCError.shuttingDown].contains(e.code)
-        throw ExitCode(stopped ? Exit.stopped : Exit.refused)
+        throw ExitCode(Exit.code(for: e))
     } catch let e as RPCClient.ClientError {
         printError("fvctl: \(e.description); check the daemon's log (journalctl -u fvd, or the log next to its socket)")
         throw ExitCode(Exit.noDaemon)

@@ -9,12 +9,16 @@ import Foundation
 enum DaemonLauncher {
     static func startUserDaemon() throws -> RPCClient {
         let path = SocketLocator.userSocket
-        let dir = (path as NSString).deletingLastPathComponent
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let dir = SocketLocator.userDirectory
+        do { try PrivateDirectory.ensure(dir) } catch let e as PrivateDirectory.Refusal {
+            throw Failure(Exit.noDaemon, e.description)
+        }
         guard let fvd = findDaemonBinary() else {
             throw Failure(Exit.noDaemon, "no fvd answers and no fvd binary was found next to fvctl or on PATH; run scripts/setup.sh")
         }
         let log = dir + "/fvd.log"
+        let logFD = try openLog(log)
+        defer { close(logFD) }
         printError("fvctl: no fvd running; starting one for you (\(fvd) serve --socket \(path), log \(log))")
         let args = [fvd, "serve", "--socket", path, "--socket-mode", "600", "--idle-exit", "1800"]
         var pid = pid_t()
@@ -24,8 +28,8 @@ enum DaemonLauncher {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        posix_spawn_file_actions_adddup2(&actions, logFD, 1)
+        posix_spawn_file_actions_adddup2(&actions, logFD, 2)
         let cargs = args.map { strdup($0) } + [nil]
         defer { cargs.forEach { free($0) } }
         let rc = posix_spawn(&pid, fvd, &actions, &attr, cargs, environ)
@@ -44,6 +48,25 @@ enum DaemonLauncher {
             usleep(50_000)
         }
         throw Failure(Exit.noDaemon, "the fvd it started did not answer within 120 s; see \(log)")
+    }
+
+    /// Opens the daemon's log for appending without following a symbolic link (`O_NOFOLLOW`), and
+    /// only if it is a regular file of this user's: a link planted there would otherwise make the
+    /// daemon append to any file this user can write.
+    static func openLog(_ log: String) throws -> Int32 {
+        let fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0o600)
+        guard fd >= 0 else {
+            let e = errno
+            let why = e == ELOOP ? "it is a symbolic link" : String(cString: strerror(e))
+            throw Failure(Exit.noDaemon, "refusing to log to \(log): \(why); remove it and try again")
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_uid == geteuid() else {
+            close(fd)
+            throw Failure(Exit.noDaemon, "refusing to log to \(log): it is not a regular file of yours; remove it and try again")
+        }
+        _ = fcntl(fd, F_SETFL, O_WRONLY | O_APPEND)  // blocking again (O_NONBLOCK only kept a FIFO from hanging open)
+        return fd
     }
 
     /// glibc's POSIX_SPAWN_SETSID (0x80, since glibc 2.26), which its Swift module does not export.
