@@ -13,6 +13,8 @@ final class Connection: @unchecked Sendable {
     private let lock = NSLock()
     private var jobs: [Job] = []
     private var closed = false
+    /// When the last request line arrived (or the connection opened); read by the reader thread only.
+    private var lastActivity = Date()
 
     init(id: Int, socket: UnixSocket, uid: UInt32, server: Server) {
         self.id = id
@@ -51,6 +53,12 @@ final class Connection: @unchecked Sendable {
                     send(RPCMessage.error(id: .null, RPCError(RPCError.lineTimeout, "no newline within \(Int(server.config.lineDeadline)) s; end every message with a newline")))
                     break
                 }
+                // Idle: nothing started, nothing running, nothing to send. Its slot goes back.
+                if partialSince == nil && !hasLiveJobs && outbox.pendingBytes == 0,
+                   Date().timeIntervalSince(lastActivity) > server.config.idleTimeout {
+                    send(RPCMessage.error(id: .null, RPCError(RPCError.idleTimeout, "closed after \(Int(server.config.idleTimeout)) s without a request; connect again when you need fvd")))
+                    break
+                }
                 continue
             }
             let n: Int
@@ -62,6 +70,14 @@ final class Connection: @unchecked Sendable {
             for out in buf.withUnsafeBytes({ framer.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) {
                 switch out {
                 case .line(let line):
+                    // Backpressure: while this client's answers pile up unread, take no more of
+                    // its requests (it blocks in its own writes); close it if it stays behind.
+                    let cap = server.config.maxOutboxBytes
+                    if outbox.pendingBytes > cap && !outbox.waitForRoom(limit: cap, timeout: server.config.slowReaderTimeout) {
+                        Log.warning("uid=\(uid) closed: more than \(cap) bytes of answers unread for \(Int(server.config.slowReaderTimeout)) s")
+                        break loop
+                    }
+                    lastActivity = Date()
                     server.handle(line: line, from: self)
                 case .tooLong:
                     send(RPCMessage.error(id: .null, RPCError(RPCError.lineTooLong, "message longer than \(server.config.maxLineBytes) bytes; send smaller messages (one per line)")))
@@ -82,13 +98,17 @@ final class Connection: @unchecked Sendable {
     /// `nc -N` do: finish its jobs and deliver the answers, unless it hangs up entirely.
     private func awaitAnswersAfterHalfClose() {
         while !isClosed {
-            lock.lock()
-            jobs.removeAll { $0.isCompleted }
-            let live = !jobs.isEmpty
-            lock.unlock()
-            if !live && outbox.pending == 0 { return }
+            if !hasLiveJobs && outbox.pending == 0 { return }
             if socket.waitHangUp(timeoutMs: 100) { return }
         }
+    }
+
+    /// Whether any job of this connection is still queued or running.
+    var hasLiveJobs: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        jobs.removeAll { $0.isCompleted }
+        return !jobs.isEmpty
     }
 
     var isClosed: Bool {

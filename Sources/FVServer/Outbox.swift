@@ -3,8 +3,10 @@ import Foundation
 
 /// What a connection still has to send, written by its own thread so that a client that reads
 /// slowly never blocks a job or another client. Responses are never dropped; progress
-/// notifications are, when the client falls behind (only the newest per job is kept), so a
-/// client that never reads cannot grow the daemon's memory beyond its own responses.
+/// notifications are, when the client falls behind (only the newest per job is kept). The bytes
+/// waiting are counted (`pendingBytes`) so the connection can stop reading requests while its
+/// client is behind (`waitForRoom`): a client that pipelines requests and reads slowly then
+/// blocks in its own writes instead of growing the daemon.
 final class Outbox: @unchecked Sendable {
     private let socket: UnixSocket
     private let lock = NSCondition()
@@ -12,6 +14,7 @@ final class Outbox: @unchecked Sendable {
     private var closed = false
     private var writing = false
     private var finished = false
+    private var queuedBytes = 0
     private let onFailure: () -> Void
     /// Progress lines beyond this many queued messages replace older ones instead of queueing.
     static let progressBacklog = 8
@@ -32,12 +35,33 @@ final class Outbox: @unchecked Sendable {
         if closed { return }
         if let key = progressKey, queue.count >= Outbox.progressBacklog {
             if let i = queue.lastIndex(where: { $0.progressKey == key }) {
+                queuedBytes += bytes.count - queue[i].line.count
                 queue[i].line = bytes
             }
             return  // behind: keep at most one pending progress line per job
         }
         queue.append((bytes, progressKey))
-        lock.signal()
+        queuedBytes += bytes.count
+        lock.broadcast()
+    }
+
+    /// Bytes queued or being written.
+    var pendingBytes: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return queuedBytes
+    }
+
+    /// Waits until at most `limit` bytes are pending (true), the outbox closes, or `timeout`
+    /// seconds pass (false).
+    func waitForRoom(limit: Int, timeout: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        lock.lock()
+        defer { lock.unlock() }
+        while queuedBytes > limit && !closed {
+            if !lock.wait(until: deadline) { return queuedBytes <= limit || closed }
+        }
+        return true
     }
 
     var pending: Int {
@@ -59,7 +83,7 @@ final class Outbox: @unchecked Sendable {
     func close() {
         lock.lock()
         closed = true
-        lock.signal()
+        lock.broadcast()
         lock.unlock()
     }
 
@@ -80,10 +104,13 @@ final class Outbox: @unchecked Sendable {
                 try socket.writeAll(next.line)
                 lock.lock()
                 writing = false
+                queuedBytes -= next.line.count
+                lock.broadcast()
                 lock.unlock()
             } catch {
                 lock.lock()
                 queue.removeAll()
+                queuedBytes = 0
                 closed = true
                 writing = false
                 finished = true

@@ -28,6 +28,7 @@ public final class Server: @unchecked Sendable {
     /// Loads and verifies the weights and prepares the kernels; throws a `WeightsError` that says
     /// what to do when the weights are missing or damaged.
     public init(config: ServerConfig) throws {
+        if let why = UserNamespace.whyClientsLookAlike() { throw StartError(description: "fvd cannot tell its clients apart: \(why)") }
         self.config = config
         fvd_limit_allocator_arenas(Int32(2 * max(1, config.concurrentJobs)))
         SystemdNotifier.notify("STATUS=loading weights from \(config.weightsPath)")
@@ -35,6 +36,11 @@ public final class Server: @unchecked Sendable {
         network = VGG16Network(weights: weights, backend: .simd)
         scheduler = Scheduler(config: config, engine: GradientAscent(network: network))
         cache = ResultCache(directory: config.cacheDirectory, maxBytes: config.cacheMaxBytes)
+    }
+
+    /// Why the daemon cannot serve at all (other than its weights).
+    public struct StartError: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// Binds (or adopts systemd's socket), serves until stopped, then drains and returns.
@@ -45,7 +51,10 @@ public final class Server: @unchecked Sendable {
             Log.info("listening on the socket systemd passed (fd \(fd))")
         } else {
             let dir = (config.socketPath as NSString).deletingLastPathComponent
-            if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755]) }
+            // A directory fvd makes is private, except the system daemon's (clients in group fvd
+            // reach the socket through it; the socket's own mode limits who may connect).
+            let mode: Int16 = config.socketPath == SocketLocator.systemSocket ? 0o755 : 0o700
+            if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: mode]) }
             sock = try UnixSocket.listen(path: config.socketPath, mode: mode_t(config.socketMode))
             boundPath = config.socketPath
             Log.info("listening on \(config.socketPath)")
@@ -106,16 +115,23 @@ public final class Server: @unchecked Sendable {
         Log.info("stopped")
     }
 
+    /// Takes a new connection unless its user, or everyone together, is at the limit: one uid may
+    /// hold `maxConnectionsPerUser`, all together `maxConnections`, and root `rootReserve` more
+    /// so that an administrator can always get in. A refused client is told why.
     private func admit(_ socket: UnixSocket) {
-        let uid = socket.peerUID() ?? UInt32.max
+        guard let uid = socket.peerCredentials()?.uid else {
+            return refuse(socket, uid: nil, RPCError(RPCError.tooManyConnections, "fvd cannot tell who you are (SO_PEERCRED failed); connect over the Unix socket directly"))
+        }
         lock.lock()
-        if connections.count >= config.maxConnections {
+        let mine = connections.values.reduce(0) { $0 + ($1.uid == uid ? 1 : 0) }
+        let limit = config.maxConnections + (uid == 0 ? config.rootReserve : 0)
+        if mine >= config.maxConnectionsPerUser && uid != 0 {
             lock.unlock()
-            Log.warning("uid=\(uid) refused: \(config.maxConnections) connections open")
-            let e = RPCMessage.error(id: .null, RPCError(RPCError.tooManyConnections, "fvd has \(config.maxConnections) connections open, its limit; try again shortly"))
-            try? socket.writeAll(Array((JSONCodec.serialize(e) + "\n").utf8))
-            socket.close()
-            return
+            return refuse(socket, uid: uid, RPCError(RPCError.tooManyConnections, "you (uid \(uid)) have \(mine) connections open to fvd, the most one user may; close some (idle ones close after \(Int(config.idleTimeout)) s) and try again"))
+        }
+        if connections.count >= limit {
+            lock.unlock()
+            return refuse(socket, uid: uid, RPCError(RPCError.tooManyConnections, "fvd has \(connections.count) connections open, its limit; try again shortly"))
         }
         let id = nextConnectionID
         nextConnectionID += 1
@@ -123,6 +139,13 @@ public final class Server: @unchecked Sendable {
         connections[id] = c
         lock.unlock()
         c.start()
+    }
+
+    private func refuse(_ socket: UnixSocket, uid: UInt32?, _ error: RPCError) {
+        Log.warning("uid=\(uid.map(String.init) ?? "?") refused: \(error.message)")
+        socket.setSendTimeout(seconds: 1)
+        try? socket.writeAll(Array((JSONCodec.serialize(RPCMessage.error(id: .null, error)) + "\n").utf8))
+        socket.close()
     }
 
     func remove(_ c: Connection) {

@@ -14,6 +14,16 @@ public struct ServerConfig: Sendable {
     /// A client that starts a line must finish it within this many seconds.
     public var lineDeadline: Double = 30
     public var maxConnections = 128
+    /// Connections one uid may hold, well under `maxConnections` so that no one user can lock
+    /// the others out; root may go `rootReserve` past the global limit to look and cancel.
+    public var maxConnectionsPerUser = 16
+    public var rootReserve = 8
+    /// A connection with no request for this many seconds, and nothing running or to send, is closed.
+    public var idleTimeout: Double = 300
+    /// Answers a connection may have waiting unread before fvd stops reading its requests
+    /// (backpressure); one that stays over it for `slowReaderTimeout` seconds is closed.
+    public var maxOutboxBytes = 8 << 20
+    public var slowReaderTimeout: Double = 60
     /// Jobs waiting, in all and per user.
     public var maxQueued = 256
     public var maxQueuedPerUser = 32

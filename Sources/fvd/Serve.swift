@@ -20,7 +20,14 @@ struct Serve: ParsableCommand {
     @Option(help: "Result cache size cap in MiB.") var cacheMaxMb: Int = 256
     @Option(help: "Jobs that run at once (each uses every core).") var jobs: Int = 1
     @Option(help: "Seconds a job may run.") var jobTimeLimit: Double = 900
-    @Option(help: "Most connections at once.") var maxConnections: Int = 128
+    @Option(help: "Most connections at once, all users together (root may open 8 more).") var maxConnections: Int = 128
+    @Option(help: "Most connections one user (uid) may hold.") var maxConnectionsPerUser: Int = 16
+    @Option(help: "Seconds a connection may stay open with no request, no job and nothing to send.")
+    var idleTimeout: Double = 300
+    @Option(help: "MiB of answers a connection may leave unread before fvd stops reading its requests (backpressure).")
+    var maxUnreadMb: Int = 8
+    @Option(help: "Seconds a connection may stay over --max-unread-mb before it is closed.")
+    var slowReaderTimeout: Double = 60
     @Option(help: "Most jobs waiting, per user.") var maxQueuePerUser: Int = 32
     @Option(help: "Longest request line, bytes.") var maxLine: Int = 1 << 20
     @Option(help: "Seconds a client may take to finish a line.") var lineDeadline: Double = 30
@@ -31,6 +38,13 @@ struct Serve: ParsableCommand {
     func run() throws {
         try requireCPUFeatures()
         guard let mode = UInt32(socketMode, radix: 8) else { throw ValidationError("--socket-mode \(socketMode) is not an octal mode such as 660") }
+        if socket == nil && getuid() != 0 {
+            // The per-user socket's directory must be this user's alone (see PrivateDirectory).
+            do { try PrivateDirectory.ensure(SocketLocator.userDirectory) } catch {
+                Log.error("fvd cannot listen: \(error)")
+                throw ExitCode(4)
+            }
+        }
         var config = ServerConfig(
             socketPath: socket ?? SocketLocator.defaultServerSocket,
             weightsPath: weights ?? WeightsLocator.defaultPath(),
@@ -40,6 +54,10 @@ struct Serve: ParsableCommand {
         config.concurrentJobs = jobs
         config.jobTimeLimit = jobTimeLimit
         config.maxConnections = maxConnections
+        config.maxConnectionsPerUser = maxConnectionsPerUser
+        config.idleTimeout = idleTimeout
+        config.maxOutboxBytes = maxUnreadMb << 20
+        config.slowReaderTimeout = slowReaderTimeout
         config.maxQueuedPerUser = maxQueuePerUser
         config.maxLineBytes = maxLine
         config.lineDeadline = lineDeadline
@@ -52,6 +70,9 @@ struct Serve: ParsableCommand {
         } catch let e as WeightsError {
             Log.error("fvd cannot start: \(e.description)")
             throw ExitCode(3)
+        } catch let e as Server.StartError {
+            Log.error("fvd refuses to serve: \(e.description)")
+            throw ExitCode(5)
         }
         // SIGTERM/SIGINT: stop accepting, cancel jobs with a reason, exit 0.
         var sources: [DispatchSourceSignal] = []

@@ -47,7 +47,10 @@ final class SharedMachineTests: XCTestCase {
     }
 
     func testPastTheConnectionLimitAClientGetsAnErrorAndIsClosed() throws {
-        let d = try TestDaemon { $0.maxConnections = 3 }
+        let d = try TestDaemon {
+            $0.maxConnections = 3
+            $0.rootReserve = 0
+        }
         defer { d.stop() }
         let open = try (0..<3).map { _ in try d.client() }
         for c in open { XCTAssertNotNil(try c.call("status")["version"]) }
