@@ -190,6 +190,7 @@ extension Server {
                       "writeFailures": JSON(c.writeFailures)],
             "connections": JSON(connectionCount),
             "outboxPending": JSON(outboxPending),
+            "outboxBytes": JSON(outboxBytes),
             "residentTransformedWeightsBytes": JSON(network.transformedBytes),
         ]
     }

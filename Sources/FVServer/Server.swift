@@ -168,6 +168,14 @@ public final class Server: @unchecked Sendable {
         return open.reduce(0) { $0 + $1.outbox.pending }
     }
 
+    /// Bytes of answers queued for all clients but not yet written.
+    var outboxBytes: Int {
+        lock.lock()
+        let open = Array(connections.values)
+        lock.unlock()
+        return open.reduce(0) { $0 + $1.outbox.pendingBytes }
+    }
+
     func newJobID() -> Int {
         lock.lock()
         defer { lock.unlock() }

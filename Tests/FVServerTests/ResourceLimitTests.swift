@@ -1,0 +1,123 @@
+import FVImage
+import FVProtocol
+import FVTransport
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One user trying to take the daemon's memory or its connections from everyone else, against
+/// the real fvd binary; other users are real second uids.
+final class ResourceLimitTests: XCTestCase {
+    /// A client pipelines 64-request batches (each answer ~50x the request) and never reads. fvd
+    /// stops reading it once 1 MiB of answers wait, so the client blocks in its own writes and
+    /// the daemon's memory stays flat; after the slow-reader timeout the connection is closed.
+    func testAPipeliningClientThatDoesNotReadCannotGrowTheDaemon() throws {
+        let d = try SpawnedDaemon(["--max-unread-mb", "1", "--slow-reader-timeout", "4"])
+        defer { d.stop() }
+        let before = d.rssMiB()
+        let greedy = try RPCClient(path: d.socketPath)
+        greedy.socket.setSendTimeout(seconds: 3)
+        let batch = "[" + (0..<64).map { #"{"jsonrpc":"2.0","id":\#($0),"method":"info"}"# }.joined(separator: ",") + "]\n"
+        var sent = 0
+        for _ in 0..<4000 {
+            do { try greedy.socket.writeAll(Array(batch.utf8)) } catch { break }
+            sent += 1
+        }
+        let watcher = try d.client()
+        let unread = try XCTUnwrap(watcher.call("status")["outboxBytes"]?.intValue)
+        let grown = d.rssMiB() - before
+        print("pipelining client: \(sent) of 4000 batches written before it blocked; daemon holds \(unread) unread bytes; RSS +\(grown) MiB")
+        XCTAssertLessThan(sent, 4000, "the client was made to wait (backpressure)")
+        XCTAssertLessThanOrEqual(unread, (1 << 20) + 512 * 1024, "unread answers stay near the 1 MiB cap")
+        XCTAssertLessThan(grown, 64, "the daemon's memory did not grow with the client's requests")
+
+        // Still not reading: closed once it has been over the cap for 4 s.
+        let t0 = Date()
+        var connections: Int64 = 2
+        while connections > 1 && Date().timeIntervalSince(t0) < 20 {
+            usleep(250_000)
+            connections = try watcher.call("status")["connections"]?.intValue ?? -1
+        }
+        XCTAssertEqual(connections, 1, "the slow reader was disconnected; only the watcher is left")
+        XCTAssertTrue(d.log.contains("bytes of answers unread for 4 s"), d.log)
+    }
+
+    /// One uid opens connections and sits on them: it is stopped at its own cap, told why (fvctl
+    /// exits 6 with the daemon's message), and another user and root still get in.
+    func testOneUserCannotLockOthersOut() throws {
+        guard canSwitchUsers else { throw XCTSkip("needs root and setpriv to act as other users") }
+        guard let fvctl = builtBinary("fvctl") else { throw XCTSkip("fvctl is not built") }
+        let d = try SpawnedDaemon()  // the shipped limits: 128 in all, 16 per uid
+        defer { d.stop() }
+        let hog = Process()
+        hog.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        let script = """
+            import socket, sys, time
+            held, refused = [], 0
+            for _ in range(200):
+                s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(0.3)
+                try:
+                    data = s.recv(4096)
+                    if b"-32005" in data: refused += 1; s.close(); continue
+                except socket.timeout: pass
+                held.append(s)
+            print(len(held), refused, flush=True)
+            time.sleep(60)
+            """
+        hog.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/env", "python3", "-c", script, d.socketPath]
+        let out = Pipe()
+        hog.standardOutput = out
+        try hog.run()
+        defer {
+            hog.terminate()
+            hog.waitUntilExit()
+        }
+        let counts = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self).split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        XCTAssertEqual(counts, [16, 184], "nobody holds 16 connections and was refused the other 184")
+
+        // The hog itself, through fvctl: the daemon's refusal and exit 6, not "lost the daemon".
+        let (s1, _, e1) = try runAs(65534, fvctl, ["status", "--socket", d.socketPath])
+        XCTAssertEqual(s1, 6, e1)
+        XCTAssertTrue(e1.contains("you (uid 65534) have 16 connections open to fvd, the most one user may"), e1)
+        // Another user, and root, are served at once.
+        let t0 = Date()
+        let (s2, o2, e2) = try runAs(1234, fvctl, ["status", "--socket", d.socketPath])
+        XCTAssertEqual(s2, 0, e2)
+        XCTAssertTrue(o2.contains("connections"), o2)
+        let (s3, _, e3) = try runProgram(fvctl, ["status", "--socket", d.socketPath])
+        XCTAssertEqual(s3, 0, e3)
+        print("bystander latency while another user holds its maximum of connections: \(Date().timeIntervalSince(t0) / 2) s per fvctl status")
+    }
+
+    /// A connection with nothing to do gives its slot back, and is told so.
+    func testAnIdleConnectionIsClosedWithAReason() throws {
+        let d = try SpawnedDaemon(["--idle-timeout", "1"])
+        defer { d.stop() }
+        let c = try d.client()
+        XCTAssertNotNil(try c.call("status")["version"])
+        let t0 = Date()
+        let m = try c.readMessage()
+        XCTAssertEqual(m["error"]?["code"], .int(Int64(RPCError.idleTimeout)))
+        XCTAssertTrue(m["error"]?["message"]?.stringValue?.contains("without a request") ?? false)
+        XCTAssertThrowsError(try c.readMessage(), "then closed")
+        XCTAssertLessThan(Date().timeIntervalSince(t0), 4)
+    }
+
+    /// fvctl sends a photo larger than the daemon's line cap: it shows the daemon's -32006
+    /// message and exits 1, where it used to say "lost the daemon" (exit 3).
+    func testFvctlShowsTheDaemonsLineTooLongAnswer() throws {
+        guard let fvctl = builtBinary("fvctl") else { throw XCTSkip("fvctl is not built") }
+        let d = try SpawnedDaemon(["--max-line", "65536"])
+        defer { d.stop() }
+        var rng = SystemRandomNumberGenerator()
+        let noise = RGBImage(width: 256, height: 256, pixels: (0..<(256 * 256 * 3)).map { _ in UInt8.random(in: 0...255, using: &rng) })
+        let photo = d.dir + "/noise.png"
+        try Data(try PNGCodec.encode(noise)).write(to: URL(fileURLWithPath: photo))
+        let (status, out, err) = try runProgram(fvctl, ["activations", photo, "block1_conv1", "--socket", d.socketPath])
+        XCTAssertEqual(status, 1, out + err)
+        XCTAssertTrue(err.contains("message longer than 65536 bytes"), err)
+    }
+}
