@@ -41,7 +41,7 @@ public enum ClientBytes {
             }
         case .grid: _ = try? GridParams(r.params)
         case .activations:
-            if let p = try? ActivationsParams(r.params) { _ = try? ActivationInput.decode(p) }
+            if let p = try? ActivationsParams(r.params), let input = try? ActivationInput.check(p) { _ = try? input.modelInput() }
         case .cancel: _ = try? CancelParams(r.params)
         case .info, .jobs, .status: try? NoParams.check(r.params, method: m.rawValue)
         }

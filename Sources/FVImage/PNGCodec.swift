@@ -71,6 +71,27 @@ public enum PNGCodec {
         }
     }
 
+    /// A PNG's width and height from its header alone (no pixel memory), checked against
+    /// `maxSide` as `decode` checks them.
+    public static func dimensions(_ bytes: [UInt8], maxSide: Int = 4096) throws -> (width: Int, height: Int) {
+        guard bytes.count >= 8, bytes.prefix(8).elementsEqual([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) else {
+            throw PNGError(description: "the image is not a PNG file (bad signature); send PNG bytes")
+        }
+        return try bytes.withUnsafeBytes { raw in
+            var image = png_image()
+            image.version = UInt32(PNG_IMAGE_VERSION)
+            guard png_image_begin_read_from_memory(&image, raw.baseAddress, raw.count) != 0 else {
+                throw PNGError(description: "cannot read the PNG: \(message(&image))")
+            }
+            png_image_free(&image)
+            let w = Int(image.width), h = Int(image.height)
+            guard w >= 1, h >= 1, w <= maxSide, h <= maxSide else {
+                throw PNGError(description: "the PNG is \(w)x\(h) pixels; at most \(maxSide)x\(maxSide) is accepted, scale it down first")
+            }
+            return (w, h)
+        }
+    }
+
     static func message(_ image: inout png_image) -> String {
         withUnsafeBytes(of: &image.message) { raw in
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)

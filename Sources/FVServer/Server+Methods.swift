@@ -136,20 +136,23 @@ extension Server {
         guard let spec = VGG16.layer(named: p.layer) else {
             throw RPCError.invalidParams(VGG16.unknownLayerMessage(p.layer))
         }
-        let (h, w, input) = try ActivationInput.decode(p)
+        let input = try ActivationInput.check(p)
+        let (h, w) = (input.height, input.width)
         let network = self.network
-        let j = Job(id: newJobID(), uid: conn.uid, method: "activations", summary: "\(p.layer) \(w)x\(h)", work: .compute({
+        let (layer, topCount) = (p.layer, p.top)  // not `p`: its base64 text would stay queued too
+        let j = Job(id: newJobID(), uid: conn.uid, method: "activations", summary: "\(layer) \(w)x\(h)", work: .compute({
+            let pixels = try input.modelInput()
             let ws = NetworkWorkspace(network: network, inputShape: .init(n: 1, h: h, w: w, c: 3), target: spec.index)
-            input.withUnsafeBufferPointer { network.forward($0.baseAddress!, ws) }
+            pixels.withUnsafeBufferPointer { network.forward($0.baseAddress!, ws) }
             let s = ws.outputShape
             let means = (0..<s.c).map { c in
                 var sum = 0.0
                 for px in 0..<s.pixels { sum += Double(ws.output[px * s.c + c]) }
                 return Float(sum / Double(s.pixels))
             }
-            let top = means.indices.sorted { means[$0] > means[$1] || (means[$0] == means[$1] && $0 < $1) }.prefix(p.top)
+            let top = means.indices.sorted { means[$0] > means[$1] || (means[$0] == means[$1] && $0 < $1) }.prefix(topCount)
             return [
-                "layer": .string(p.layer), "height": JSON(s.h), "width": JSON(s.w), "channels": JSON(s.c),
+                "layer": .string(layer), "height": JSON(s.h), "width": JSON(s.w), "channels": JSON(s.c),
                 "means": .array(means.map { JSON($0) }),
                 "top": .array(top.map { ["filter": JSON($0), "mean": JSON(means[$0])] }),
             ]

@@ -120,4 +120,42 @@ final class ResourceLimitTests: XCTestCase {
         XCTAssertEqual(status, 1, out + err)
         XCTAssertTrue(err.contains("message longer than 65536 bytes"), err)
     }
+
+    /// Queued `activations` requests keep the few KiB the client sent, not 12 MiB of decoded
+    /// floats each; after the load the idle daemon is back under 600 MiB.
+    func testQueuedActivationsHoldTheirBytesNotTheirPixels() throws {
+        let d = try SpawnedDaemon(["--max-queue-per-user", "64"])
+        defer { d.stop() }
+        let c = try RPCClient(path: d.socketPath)
+        // A long small job holds the engine, so the others queue behind it.
+        try c.send(line: JSONCodec.serialize(RPCRequest(id: 0, method: "pattern", params: smallPattern(1, steps: 100_000, size: 32)).json))
+        let flat = RGBImage(width: 1024, height: 1024, pixels: [UInt8](repeating: 120, count: 1024 * 1024 * 3))
+        let png = try PNGCodec.encode(flat)
+        let params = ActivationsParams(layer: "block5_conv3", png: Data(png).base64EncodedString()).json
+        let before = d.rssMiB()
+        for i in 1...63 {
+            try c.send(line: JSONCodec.serialize(RPCRequest(id: .int(Int64(i)), method: "activations", params: params).json))
+        }
+        let watcher = try d.client()
+        var queued: Int64 = 0
+        let t0 = Date()
+        while queued < 63 && Date().timeIntervalSince(t0) < 20 {
+            usleep(100_000)
+            queued = try watcher.call("status")["queue"]?["queued"]?.intValue ?? 0
+        }
+        XCTAssertEqual(queued, 63)
+        let grown = d.rssMiB() - before
+        print("63 queued 1024 px activations (PNG \(png.count) bytes each): daemon RSS +\(grown) MiB")
+        XCTAssertLessThan(grown, 64, "queued requests hold their PNG bytes, not decoded images")
+        c.close()  // cancels everything
+        watcher.close()
+        var idle = d.rssMiB()
+        let t1 = Date()
+        while idle >= 600 && Date().timeIntervalSince(t1) < 15 {
+            sleep(1)
+            idle = d.rssMiB()
+        }
+        print("idle RSS after the load: \(idle) MiB")
+        XCTAssertLessThan(idle, 600)
+    }
 }
