@@ -10,11 +10,14 @@ UNITDIR ?= /etc/systemd/system
 build:
 	swift build -c release
 
-install: build
+# Install only copies what `make` (or scripts/setup.sh) built as the user, and replaces each
+# file by rename: a running fvd, or one starting, never sees a half-written file.
+install:
+	test -x .build/release/fvd -a -x .build/release/fvctl || { echo "not built: run make (or scripts/setup.sh) as yourself first"; exit 1; }
 	test -f weights/vgg16.fvw || { echo "weights/vgg16.fvw missing: run scripts/setup.sh first"; exit 1; }
-	install -D -m 0755 .build/release/fvd $(DESTDIR)$(PREFIX)/bin/fvd
-	install -D -m 0755 .build/release/fvctl $(DESTDIR)$(PREFIX)/bin/fvctl
-	install -D -m 0644 weights/vgg16.fvw $(DESTDIR)$(PREFIX)/share/fvd/vgg16.fvw
+	$(call atomic_install,0755,.build/release/fvd,$(DESTDIR)$(PREFIX)/bin/fvd)
+	$(call atomic_install,0755,.build/release/fvctl,$(DESTDIR)$(PREFIX)/bin/fvctl)
+	$(call atomic_install,0644,weights/vgg16.fvw,$(DESTDIR)$(PREFIX)/share/fvd/vgg16.fvw)
 	install -D -m 0644 docs/PROTOCOL.md $(DESTDIR)$(PREFIX)/share/doc/fvd/PROTOCOL.md
 	install -D -m 0644 systemd/fvd.socket $(DESTDIR)$(UNITDIR)/fvd.socket
 	sed 's|/usr/local|$(PREFIX)|g' systemd/fvd.service > fvd.service.tmp
@@ -25,6 +28,9 @@ install: build
 	  systemd-sysusers /usr/lib/sysusers.d/fvd.conf 2>/dev/null || getent group fvd >/dev/null || groupadd --system fvd; \
 	  systemctl daemon-reload 2>/dev/null || true; \
 	fi
+
+# $(call atomic_install,MODE,SOURCE,TARGET): copy beside TARGET, then rename over it.
+atomic_install = install -D -m $(1) $(2) $(dir $(3)).$(notdir $(3)).new && mv -f $(dir $(3)).$(notdir $(3)).new $(3)
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/fvd $(DESTDIR)$(PREFIX)/bin/fvctl $(DESTDIR)$(UNITDIR)/fvd.socket $(DESTDIR)$(UNITDIR)/fvd.service

@@ -1,17 +1,17 @@
 import SIMDKernels
 
 /// VGG16's conv stack with resident weights, run forward to any layer and backward to the
-/// input. The weights file stays memory-mapped; for the SIMD backend each layer's weights are
+/// input. The weights stay resident (`ResidentWeights`); for the SIMD backend each layer's weights are
 /// also transformed once, here, for both directions (Winograd U for forward and for
 /// backward-data), so a job does no weight work at all.
 public final class VGG16Network: @unchecked Sendable {
-    public let weights: MappedWeights
+    public let weights: ResidentWeights
     public let backend: KernelBackend
     let firstLayer: DirectConvolution
     let forwardConvs: [WinogradConvolution?]
     let backwardConvs: [WinogradConvolution?]
 
-    public init(weights: MappedWeights, backend: KernelBackend = .simd) {
+    public init(weights: ResidentWeights, backend: KernelBackend = .simd) {
         self.weights = weights
         self.backend = backend
         firstLayer = DirectConvolution(weights: weights.kernel(0), outChannels: 64, inChannels: 3)
@@ -22,14 +22,13 @@ public final class VGG16Network: @unchecked Sendable {
             backwardConvs = VGG16.layers.map { l in
                 l.index == 0 ? nil : WinogradConvolution(weights: weights.kernel(l.index), outChannels: l.outChannels, inChannels: l.inChannels, forBackwardData: true)
             }
-            weights.releaseResidentPages()
         } else {
             forwardConvs = Array(repeating: nil, count: VGG16.layers.count)
             backwardConvs = forwardConvs
         }
     }
 
-    /// Bytes of transformed weights held in memory (beyond the mapped file).
+    /// Bytes of transformed weights held in memory (beyond the raw weights).
     public var transformedBytes: Int {
         firstLayer.residentBytes + (forwardConvs + backwardConvs).reduce(0) { $0 + ($1?.residentBytes ?? 0) }
     }

@@ -2,8 +2,8 @@
 import Glibc
 #endif
 
-/// fvd's own weights file (`.fvw`), memory-mapped read-only so start-up is fast and several
-/// processes share the pages. All integers little-endian.
+/// fvd's own weights file (`.fvw`): laid out so the float data can be used where it lies once
+/// read (64-byte aligned, float32), and checked whole by its checksum. All integers little-endian.
 ///
 ///     offset  size  field
 ///     0       8     magic "FVDWGHT1"

@@ -12,7 +12,7 @@ public final class Server: @unchecked Sendable {
     public static let version = "0.1.0"
 
     let config: ServerConfig
-    let weights: MappedWeights
+    let weights: ResidentWeights
     let network: VGG16Network
     let scheduler: Scheduler
     let cache: ResultCache
@@ -32,7 +32,7 @@ public final class Server: @unchecked Sendable {
         self.config = config
         fvd_limit_allocator_arenas(Int32(2 * max(1, config.concurrentJobs)))
         SystemdNotifier.notify("STATUS=loading weights from \(config.weightsPath)")
-        weights = try MappedWeights(path: config.weightsPath)
+        weights = try ResidentWeights(path: config.weightsPath)
         network = VGG16Network(weights: weights, backend: .simd)
         scheduler = Scheduler(config: config, engine: GradientAscent(network: network))
         cache = ResultCache(directory: config.cacheDirectory, maxBytes: config.cacheMaxBytes)

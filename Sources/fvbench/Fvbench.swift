@@ -19,7 +19,7 @@ struct Fvbench {
             print("fvbench: \(why)")
             exit(1)
         }
-        let weights = try MappedWeights(path: WeightsLocator.defaultPath())
+        let weights = try ResidentWeights(path: WeightsLocator.defaultPath())
         let t0 = Date()
         let net = VGG16Network(weights: weights, backend: .simd)
         let prepare = Date().timeIntervalSince(t0)

@@ -29,7 +29,7 @@ struct ImportWeights: ParsableCommand {
         // Rename into place so a reader never sees a half-written file.
         if FileManager.default.fileExists(atPath: output) { try FileManager.default.removeItem(atPath: output) }
         try FileManager.default.moveItem(atPath: tmp, toPath: output)
-        let w = try MappedWeights(path: output)
+        let w = try ResidentWeights(path: output)
         print("wrote \(output): \(layers.count) layers, \(w.fileBytes) bytes, checksum \(w.checksumHex)")
     }
 }
@@ -44,7 +44,7 @@ struct VerifyWeights: ParsableCommand {
     func run() throws {
         let p = path ?? WeightsLocator.defaultPath()
         do {
-            let w = try MappedWeights(path: p)
+            let w = try ResidentWeights(path: p)
             print("\(p): OK (\(w.fileBytes) bytes, checksum \(w.checksumHex), source sha256 \(w.sourceSHA256))")
         } catch let e as WeightsError {
             FileHandleStderr.write("fvd: \(e.description)\n")

@@ -27,7 +27,7 @@ struct Render: ParsableCommand {
         let job = AscentJob(layer: layer, items: [.init(filter: filter, seed: seed)], size: size ?? p.size,
                             steps: steps ?? p.steps, stepSize: stepSize ?? p.stepSize)
         let t0 = Date()
-        let w = try MappedWeights(path: weights ?? WeightsLocator.defaultPath())
+        let w = try ResidentWeights(path: weights ?? WeightsLocator.defaultPath())
         let net = VGG16Network(weights: w, backend: backend)
         let t1 = Date()
         var last = Date()

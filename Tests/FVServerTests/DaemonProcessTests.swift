@@ -124,4 +124,48 @@ final class DaemonProcessTests: XCTestCase {
         let freed = Date().timeIntervalSince(t0)
         XCTAssertLessThan(freed, 1.0, "job still running \(freed) s after its client died")
     }
+
+    /// The weights file truncated and overwritten in place while fvd serves: jobs go on (fvd read
+    /// it once at start-up), where the mapping used to end the daemon with SIGBUS.
+    func testRewritingTheWeightsFileInPlaceDoesNotKillTheDaemon() throws {
+        let copy = dir + "/vgg16.fvw"
+        try FileManager.default.copyItem(atPath: repoRoot + "/weights/vgg16.fvw", toPath: copy)
+        let (p, _, sock) = try start(["--weights", copy])
+        defer {
+            p.terminate()
+            p.waitUntilExit()
+        }
+        XCTAssertNotNil(try RPCClient(path: sock).call("pattern", smallPattern(1, steps: 2))["png"])
+        XCTAssertEqual(truncate(copy, 4096), 0)
+        let h = try XCTUnwrap(FileHandle(forWritingAtPath: copy))
+        h.write(Data(repeating: 0xAB, count: 1 << 20))
+        h.closeFile()
+        // A different layer and filter: a new channel head is packed from the weights.
+        let r = try RPCClient(path: sock).call("pattern", smallPattern(7, steps: 2, layer: "block4_conv2"))
+        XCTAssertNotNil(r["png"])
+        XCTAssertTrue(p.isRunning, "the daemon survived")
+    }
+
+    /// `make install` replaces the weights (and binaries) by rename, never in place.
+    func testMakeInstallReplacesFilesAtomically() throws {
+        guard FileManager.default.isExecutableFile(atPath: repoRoot + "/.build/release/fvd"),
+              FileManager.default.isExecutableFile(atPath: "/usr/bin/make") else { throw XCTSkip("needs make and a release build (scripts/setup.sh)") }
+        let dest = dir + "/root"
+        func install() throws {
+            let (s, o, e) = try runProgram("/usr/bin/make", ["-s", "install", "DESTDIR=\(dest)", "PREFIX=/usr"], cwd: repoRoot)
+            XCTAssertEqual(s, 0, o + e)
+        }
+        try install()
+        let installed = dest + "/usr/share/fvd/vgg16.fvw"
+        let held = open(installed, O_RDONLY)
+        defer { close(held) }
+        var a = stat(), b = stat()
+        fstat(held, &a)
+        try install()
+        stat(installed, &b)
+        XCTAssertNotEqual(a.st_ino, b.st_ino, "a new file took the name; the one a daemon may hold is untouched")
+        XCTAssertEqual(a.st_size, b.st_size)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dest + "/usr/share/fvd").filter { $0.hasSuffix(".new") }
+        XCTAssertEqual(leftovers, [])
+    }
 }

@@ -14,9 +14,9 @@ public enum RealWeights {
         return dir.appendingPathComponent("weights/vgg16.fvw").path
     }()
 
-    public static let shared: MappedWeights? = try? MappedWeights(path: path)
+    public static let shared: ResidentWeights? = try? ResidentWeights(path: path)
 
-    public static func load() throws -> MappedWeights {
+    public static func load() throws -> ResidentWeights {
         guard let w = shared else {
             XCTFail("\(path) is missing or invalid: run scripts/setup.sh first (README)")
             throw XCTSkip("no weights")

@@ -4,7 +4,7 @@ import FVTestSupport
 import XCTest
 
 /// The real file's provenance, and one clear `WeightsError` for every way a file can be bad.
-final class MappedWeightsTests: XCTestCase {
+final class ResidentWeightsTests: XCTestCase {
     var dir: String!
 
     override func setUpWithError() throws {
@@ -33,7 +33,7 @@ final class MappedWeightsTests: XCTestCase {
         let path = dir + "/copy.fvw"
         let layers = w.layers()
         try Data(WeightsFile.encode(layers: layers, sourceSHA256: "abc")).write(to: URL(fileURLWithPath: path))
-        let m = try MappedWeights(path: path)
+        let m = try ResidentWeights(path: path)
         XCTAssertEqual(m.layers(), layers)
         XCTAssertEqual(m.sourceSHA256, "abc")
     }
@@ -42,7 +42,7 @@ final class MappedWeightsTests: XCTestCase {
         let path = dir + "/" + name
         XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
         do {
-            _ = try MappedWeights(path: path)
+            _ = try ResidentWeights(path: path)
             XCTFail("\(name) was accepted", file: file, line: line)
         } catch let e as WeightsError {
             XCTAssertTrue(check(e), "\(name): unexpected error \(e)", file: file, line: line)
@@ -91,13 +91,13 @@ final class MappedWeightsTests: XCTestCase {
 
     func testMissingAndUnreadablePaths() {
         do {
-            _ = try MappedWeights(path: dir + "/nope.fvw")
+            _ = try ResidentWeights(path: dir + "/nope.fvw")
             XCTFail("accepted a missing file")
         } catch let e as WeightsError {
             XCTAssertEqual(e, .missing(path: dir + "/nope.fvw"))
         } catch { XCTFail("\(error)") }
         do {
-            _ = try MappedWeights(path: dir)
+            _ = try ResidentWeights(path: dir)
             XCTFail("accepted a directory")
         } catch let e as WeightsError {
             if case .unreadable = e {} else { XCTFail("\(e)") }

@@ -2,14 +2,19 @@
 import Glibc
 #endif
 
-/// A verified, memory-mapped `.fvw` file holding VGG16's 13 conv layers. Opening checks, in
+/// A verified `.fvw` file holding VGG16's 13 conv layers, read once into the daemon's own memory.
+/// Not memory-mapped: a mapping is read again at every job (channel heads, biases), so a file
+/// truncated or rewritten in place while fvd runs would kill it with SIGBUS; a private copy
+/// makes a running daemon independent of the file after start-up (~56 MiB). Opening checks, in
 /// order: the file exists and is readable, the magic and version, the size the header claims,
 /// the checksum, every layer's presence and shape, and the provenance bias table. Any failure
 /// is a `WeightsError` naming the file and the fix; nothing here traps on bad bytes.
-public final class MappedWeights: @unchecked Sendable {
+public final class ResidentWeights: @unchecked Sendable {
     public let path: String
     public let checksum: UInt64
     public let sourceSHA256: String
+    /// Owns the bytes `base` points to (freed with this object, or at once if `init` throws).
+    private let storage: OwnedBytes
     let base: UnsafeMutableRawPointer
     let size: Int
     let kernelOffsets: [Int]
@@ -29,13 +34,22 @@ public final class MappedWeights: @unchecked Sendable {
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw WeightsError.unreadable(path: path, reason: "not a regular file") }
         let size = Int(st.st_size)
         guard size >= WeightsFile.headerSize else { throw WeightsError.truncated(path: path, expected: WeightsFile.headerSize, actual: size) }
-        guard let p = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), p != MAP_FAILED else {
-            throw WeightsError.unreadable(path: path, reason: String(cString: strerror(errno)))
+        guard size <= 1 << 30 else { throw WeightsError.unreadable(path: path, reason: "\(size) bytes is far larger than VGG16's weights") }
+        let bytes = OwnedBytes(count: size)
+        let p = bytes.pointer
+        var done = 0
+        while done < size {
+            let n = pread(fd, p + done, size - done, off_t(done))
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                if n == 0 { throw WeightsError.truncated(path: path, expected: size, actual: done) }
+                throw WeightsError.unreadable(path: path, reason: String(cString: strerror(errno)))
+            }
+            done += n
         }
+        storage = bytes
         base = p
         self.size = size
-        var ok = false
-        defer { if !ok { munmap(p, size) } }
 
         let raw = UnsafeRawBufferPointer(start: p, count: size)
         guard Array(raw[0..<8]) == WeightsFile.magic else { throw WeightsError.notAWeightsFile(path: path) }
@@ -83,16 +97,6 @@ public final class MappedWeights: @unchecked Sendable {
                 throw WeightsError.provenanceMismatch(path: path, layer: l.name, expected: expected, found: found)
             }
         }
-        ok = true
-    }
-
-    deinit { munmap(base, size) }
-
-    /// `madvise(MADV_DONTNEED)` on the mapping: once the kernels hold their own transformed
-    /// copies, the raw weights are rarely read, so their pages leave this process's resident set
-    /// (they stay in the shared page cache and fault back in if read). Saves ~57 MiB of RSS.
-    public func releaseResidentPages() {
-        _ = madvise(base, size, MADV_DONTNEED)
     }
 
     /// Layer `i`'s kernel, OIHW. Valid while this object lives.
@@ -113,7 +117,7 @@ public final class MappedWeights: @unchecked Sendable {
     }
 }
 
-extension MappedWeights {
+extension ResidentWeights {
     /// The layers as values (a copy), e.g. to write a modified file.
     public func layers() -> [WeightsFile.Layer] {
         VGG16.layers.map { l in
@@ -123,4 +127,11 @@ extension MappedWeights {
                 bias: Array(UnsafeBufferPointer(start: bias(l.index), count: l.outChannels)))
         }
     }
+}
+
+/// 64-byte-aligned memory freed when the last reference goes.
+private final class OwnedBytes {
+    let pointer: UnsafeMutableRawPointer
+    init(count: Int) { pointer = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 64) }
+    deinit { pointer.deallocate() }
 }
