@@ -48,9 +48,11 @@ public struct ParamReader {
         return i
     }
 
+    /// A finite number. An explicit null is refused too: it is what a client's NaN or infinity
+    /// turns into on the way to JSON, and must not silently become the default.
     public func double(_ key: String) throws -> Double? {
-        guard let v = members[key], v != .null else { return nil }
-        guard let d = v.doubleValue, d.isFinite else { throw typeError(key, "a number", v) }
+        guard let v = members[key] else { return nil }
+        guard let d = v.doubleValue, d.isFinite else { throw typeError(key, "a finite number", v) }
         return d
     }
 

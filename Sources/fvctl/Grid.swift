@@ -9,7 +9,7 @@ struct Grid: ParsableCommand {
     @Option(help: "Filters, comma-separated (default: the first 64).") var filters: String?
     @Option(help: "Tiles per row (default: a square grid).") var columns: Int?
     @Option(help: "Black margin between tiles, pixels (default 5).") var margin: Int?
-    @Option(name: .shortAndLong, help: "Output PNG (default: LAYER_grid.png).") var output: String?
+    @Option(name: .shortAndLong, help: "Output PNG, or - for standard output (default: LAYER_grid.png).") var output: String?
     @OptionGroup var render: RenderOptionGroup
     @OptionGroup var connection: ConnectionOptions
 

@@ -7,7 +7,7 @@ struct Pattern: ParsableCommand {
 
     @Argument(help: "Layer, e.g. block3_conv1 (`fvctl layers` lists them).") var layer: String
     @Argument(help: "Filter index within the layer.") var filter: Int
-    @Option(name: .shortAndLong, help: "Output PNG (default: LAYER_FILTER.png in the current directory).") var output: String?
+    @Option(name: .shortAndLong, help: "Output PNG, or - for standard output (default: LAYER_FILTER.png in the current directory).") var output: String?
     @OptionGroup var render: RenderOptionGroup
     @OptionGroup var connection: ConnectionOptions
 

@@ -47,9 +47,7 @@ enum RenderCall {
         guard let b64 = result["png"]?.stringValue, let png = Data(base64Encoded: b64) else {
             throw Failure(Exit.refused, "the daemon's answer has no PNG; is fvd the same version as fvctl?")
         }
-        guard FileManager.default.createFile(atPath: output, contents: png) else {
-            throw Failure(Exit.cannotWrite, "cannot write \(output): check that its directory exists and is writable, or choose another path with -o")
-        }
+        try OutputFile.write(png, to: output)
         return result
     }
 }
@@ -58,6 +56,7 @@ extension RenderCall {
     /// Prints where the image went: the path, or with --json the result without the PNG bytes.
     static func report(_ result: JSON, path: String, json: Bool) {
         if !json, let note = result["note"]?.stringValue { printError("fvctl: note: \(note)") }
+        if path == "-" { return }  // the image went to standard output; print nothing after it
         guard json else { return print(path) }
         var o = result.objectValue ?? [:]
         o["png"] = nil

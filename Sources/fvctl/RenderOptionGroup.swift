@@ -10,5 +10,11 @@ struct RenderOptionGroup: ParsableArguments {
     @Option(name: .customLong("step-size"), help: "Step size (on 0-255 pixel values).") var stepSize: Double?
     @Option(help: "Seed of the random start (numpy-compatible; default 0).") var seed: Int?
 
+    func validate() throws {
+        if let s = stepSize, !(s.isFinite && s > 0) {
+            throw ValidationError("--step-size must be a finite number above 0, got \(s)")
+        }
+    }
+
     var options: RenderOptions { RenderOptions(preset: preset, size: size, steps: steps, stepSize: stepSize, seed: seed) }
 }

@@ -1,0 +1,81 @@
+import FVProtocol
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What `fvctl -o PATH` does to what is at PATH, and bad numbers on its command line: the real
+/// fvctl binary against a real daemon.
+final class OutputFileTests: XCTestCase {
+    static var daemon: TestDaemon!
+    override class func setUp() { daemon = try? TestDaemon { $0.cacheDirectory = nil } }
+    override class func tearDown() { daemon?.stop() }
+
+    func render(_ args: [String]) throws -> (Int32, String, String) {
+        guard let d = Self.daemon else { throw XCTSkip("daemon did not start") }
+        guard let fvctl = builtBinary("fvctl") else { throw XCTSkip("fvctl is not built") }
+        return try runProgram(fvctl, ["pattern", "block1_conv2", "3", "--size", "32", "--steps", "2", "--socket", d.socketPath] + args)
+    }
+
+    var dir: String { Self.daemon.dir }
+
+    func mode(_ path: String) -> mode_t {
+        var st = stat()
+        lstat(path, &st)
+        return st.st_mode
+    }
+
+    func testADeviceIsWrittenIntoNeverReplaced() throws {
+        guard getuid() == 0 else { throw XCTSkip("mknod needs root") }
+        let dev = dir + "/null"
+        XCTAssertEqual(mknod(dev, S_IFCHR | 0o666, dev_t((1 << 8) | 3)), 0)
+        let (s, o, e) = try render(["-o", dev])
+        XCTAssertEqual(s, 0, o + e)
+        XCTAssertEqual(mode(dev) & S_IFMT, S_IFCHR, "still the device node, not a regular file")
+    }
+
+    func testAnExistingFileKeepsItsModeAndALinkStaysALink() throws {
+        let out = dir + "/kept.png"
+        FileManager.default.createFile(atPath: out, contents: Data("old".utf8))
+        chmod(out, 0o640)
+        let (s, o, e) = try render(["-o", out])
+        XCTAssertEqual(s, 0, o + e)
+        XCTAssertEqual(mode(out) & 0o7777, 0o640)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out)).prefix(4), Data([0x89, 0x50, 0x4E, 0x47]))
+
+        let target = dir + "/target.png", link = dir + "/link.png"
+        FileManager.default.createFile(atPath: target, contents: Data("old".utf8))
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        XCTAssertEqual(try render(["-o", link]).0, 0)
+        XCTAssertEqual(mode(link) & S_IFMT, S_IFLNK, "the link is kept")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: target)).prefix(4), Data([0x89, 0x50, 0x4E, 0x47]), "its target got the image")
+        let stray = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".fvctl-") }
+        XCTAssertEqual(stray, [], "no temporary files left")
+    }
+
+    func testDashWritesThePNGToStandardOutput() throws {
+        let (s, out, e) = try render(["-o", "-"])
+        XCTAssertEqual(s, 0, e)
+        XCTAssertTrue(out.contains("PNG\r\n") && out.contains("IHDR") && out.contains("IEND"), "a whole PNG on stdout, nothing else")
+        XCTAssertFalse(out.hasSuffix("-\n"), "no path printed after the image")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "-"), "no file named -")
+    }
+
+    /// `--step-size nan` used to render with the default 0.1 and exit 0: NaN became JSON null,
+    /// which the daemon took as absent.
+    func testNonFiniteNumbersAreRefusedByFvctlAndByTheDaemon() throws {
+        for bad in ["nan", "inf", "-inf"] {
+            let (s, _, e) = try render(["--step-size=\(bad)", "-o", dir + "/never.png"])
+            XCTAssertEqual(s, 64, "\(bad): \(e)")
+            XCTAssertTrue(e.contains("--step-size must be a finite number above 0"), e)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/never.png"))
+        let c = try Self.daemon.client()
+        XCTAssertThrowsError(try c.call("pattern", ["layer": "block1_conv1", "filter": 1, "stepSize": .null])) {
+            XCTAssertEqual(($0 as? RPCError)?.code, RPCError.invalidParams)
+            XCTAssertTrue(($0 as? RPCError)?.message.contains("stepSize\" must be a finite number") ?? false, "\($0)")
+        }
+    }
+}
