@@ -107,7 +107,8 @@ public final class Server: @unchecked Sendable {
         let open = Array(connections.values)
         listener?.close()
         lock.unlock()
-        if let p = boundPath { unlink(p) }
+        // Only the file this daemon bound: a newer daemon may own the path now.
+        if let p = boundPath { listener?.unlinkBoundFile(at: p) }
         // Give the writers a moment to deliver the shutdown errors, then close everything.
         let deadline = Date().addingTimeInterval(2)
         while Date() < deadline && open.contains(where: { $0.outbox.pending > 0 }) { Thread.sleep(forTimeInterval: 0.02) }

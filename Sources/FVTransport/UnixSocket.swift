@@ -93,7 +93,21 @@ public final class UnixSocket: @unchecked Sendable {
         guard rc == 0 else { throw SocketError("cannot bind \(path)") }
         guard chmod(path, mode) == 0 else { throw SocketError("cannot chmod \(path)") }
         guard Glibc.listen(fd, backlog) == 0 else { throw SocketError("cannot listen on \(path)") }
+        var bound = stat()
+        if lstat(path, &bound) == 0 { s.boundFile = (UInt64(bound.st_dev), UInt64(bound.st_ino)) }
         return s
+    }
+
+    /// The device and inode of the socket file `listen` created, to remove it later only if it is
+    /// still that file (a newer daemon may have bound the same path since).
+    public private(set) var boundFile: (device: UInt64, inode: UInt64)?
+
+    /// `unlink(2)` of `path`, only if it is still the socket file this socket bound.
+    public func unlinkBoundFile(at path: String) {
+        guard let mine = boundFile else { return }
+        var st = stat()
+        guard lstat(path, &st) == 0, UInt64(st.st_dev) == mine.device, UInt64(st.st_ino) == mine.inode else { return }
+        unlink(path)
     }
 
     /// `accept(2)` then FD_CLOEXEC via `fcntl(2)` (Glibc's module does not export accept4);

@@ -168,4 +168,21 @@ final class DaemonProcessTests: XCTestCase {
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dest + "/usr/share/fvd").filter { $0.hasSuffix(".new") }
         XCTAssertEqual(leftovers, [])
     }
+
+    /// A daemon that exits removes only the socket file it bound: when a newer daemon owns the
+    /// path by then, that one stays reachable.
+    func testAnExitingDaemonLeavesANewerDaemonsSocketAlone() throws {
+        let (old, _, sock) = try start()
+        unlink(sock)  // e.g. removed by hand, or a tmp cleaner
+        let (new, _, _) = try start()
+        defer {
+            new.terminate()
+            new.waitUntilExit()
+        }
+        old.terminate()
+        old.waitUntilExit()
+        XCTAssertTrue(FileManager.default.fileExists(atPath: sock), "the newer daemon's socket is still there")
+        let pid = try RPCClient(path: sock).call("status")["pid"]?.intValue
+        XCTAssertEqual(pid, Int64(new.processIdentifier), "and it answers")
+    }
 }
