@@ -5,6 +5,10 @@ import Foundation
 /// checksum, so a repeated request is answered without computing. Capped in size; the least
 /// recently used entries go first. A cache that cannot be written (missing, read-only, full) only
 /// logs a warning: jobs still succeed, they just are not remembered.
+///
+/// An entry is `{"key": K, "checksum": C, "result": "<result as JSON text>"}`, C the FNV-1a-64
+/// of that text: an entry damaged on disk is found before it is served, removed and computed
+/// again. Temporary files that a crash or a full disk left behind are removed at start-up.
 final class ResultCache: @unchecked Sendable {
     let directory: String?
     let maxBytes: Int
@@ -23,25 +27,53 @@ final class ResultCache: @unchecked Sendable {
             }
         }
         self.directory = directory
+        if let d = directory { removeStaleTemporaryFiles(d) }
+    }
+
+    /// Temporary files older than a minute (a writer that died, or a failed write); a younger one
+    /// may belong to another daemon writing now.
+    private func removeStaleTemporaryFiles(_ dir: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
+        for n in names where n.contains(".tmp") {
+            let p = dir + "/" + n
+            let age = (try? FileManager.default.attributesOfItem(atPath: p)[.modificationDate] as? Date).map { Date().timeIntervalSince($0) } ?? 0
+            if age > 60 { try? FileManager.default.removeItem(atPath: p) }
+        }
     }
 
     /// FNV-1a-64 of the key, as the file name (the key is stored inside to rule out collisions).
-    static func fileName(_ key: String) -> String {
+    static func fileName(_ key: String) -> String { fnv1a(key) + ".json" }
+
+    /// FNV-1a-64 as 16 hex digits.
+    static func fnv1a(_ text: String) -> String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in key.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
         let s = String(h, radix: 16)
-        return String(repeating: "0", count: 16 - s.count) + s + ".json"
+        return String(repeating: "0", count: 16 - s.count) + s
     }
 
     func lookup(_ key: String) -> JSON? {
         guard let dir = directory else { return nil }
         let path = dir + "/" + ResultCache.fileName(key)
+        var damaged = false
         let found: JSON? = {
-            guard let data = FileManager.default.contents(atPath: path),
-                  let entry = try? JSONCodec.parse([UInt8](data)),
-                  entry["key"] == .string(key), let result = entry["result"] else { return nil }
+            guard let data = FileManager.default.contents(atPath: path) else { return nil }
+            guard let entry = try? JSONCodec.parse([UInt8](data)) else {
+                damaged = true
+                return nil
+            }
+            guard entry["key"] == .string(key) else { return nil }  // another key's entry (a hash collision)
+            guard case .string(let text)? = entry["result"], entry["checksum"] == .string(ResultCache.fnv1a(text)),
+                  let result = try? JSONCodec.parse(text) else {
+                damaged = true
+                return nil
+            }
             return result
         }()
+        if damaged {
+            Log.warning("result cache entry \(path) is damaged; removed, the result is computed again")
+            try? FileManager.default.removeItem(atPath: path)
+        }
         lock.lock()
         if found != nil { hits += 1 } else { misses += 1 }
         lock.unlock()
@@ -54,18 +86,32 @@ final class ResultCache: @unchecked Sendable {
 
     func store(_ key: String, _ result: JSON) {
         guard let dir = directory else { return }
-        let text = JSONCodec.serialize(["key": .string(key), "result": result])
+        let text = JSONCodec.serialize(result)
+        let entry = JSONCodec.serialize(["key": .string(key), "checksum": .string(ResultCache.fnv1a(text)), "result": .string(text)])
         let path = dir + "/" + ResultCache.fileName(key)
-        let tmp = path + ".tmp\(getpid())"
-        guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)) else {
+        let tmp = path + ".tmp\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let written: Bool = {
+            let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { return false }
+            defer { close(fd) }
+            let bytes = Array(entry.utf8)
+            var off = 0
+            while off < bytes.count {
+                let n = bytes[off...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return false }
+                off += n
+            }
+            return true
+        }()
+        guard written, rename(tmp, path) == 0 else {
+            unlink(tmp)
             lock.lock()
             writeFailures += 1
             lock.unlock()
             Log.warning("result cache \(dir) is not writable (or full); the result was delivered but not cached")
-            try? FileManager.default.removeItem(atPath: tmp)
             return
         }
-        _ = rename(tmp, path)
         evict(dir)
     }
 
