@@ -7,11 +7,14 @@ public struct AscentProgress: Sendable {
     public let steps: Int
     /// Each image's loss at the start of this step (before its update), as the notebook prints.
     public let losses: [Float]
+    /// Bytes of working memory the run holds (its network workspace and image).
+    public let workspaceBytes: Int
 
-    public init(step: Int, steps: Int, losses: [Float]) {
+    public init(step: Int, steps: Int, losses: [Float], workspaceBytes: Int = 0) {
         self.step = step
         self.steps = steps
         self.losses = losses
+        self.workspaceBytes = workspaceBytes
     }
 }
 
@@ -47,7 +50,7 @@ public final class GradientAscent: @unchecked Sendable {
 
     public func run(
         _ job: AscentJob, limits: AscentJob.Limits = .init(), cancel: CancellationToken? = nil,
-        progress: ((AscentProgress) -> Void)? = nil
+        turns: StepTurns? = nil, progress: ((AscentProgress) -> Void)? = nil
     ) throws -> AscentResult {
         try job.validate(limits: limits)
         let target = VGG16.layer(named: job.layer)!.index
@@ -65,6 +68,7 @@ public final class GradientAscent: @unchecked Sendable {
             for k in 0..<perImage { x[i * perImage + k] = rng.nextDouble() * 20 + 128 }
         }
         let input = AlignedBuffer<Float>(count: shape.count)
+        let workspaceBytes = ws.bytes + input.count * 4 + x.count * 8
 
         func evaluate() -> [Float] {
             for k in 0..<x.count { input[k] = Float(x[k]) }
@@ -72,8 +76,7 @@ public final class GradientAscent: @unchecked Sendable {
             return ChannelObjective.losses(ws.output, shape: ws.outputShape, channels: channels)
         }
 
-        for step in 0..<job.steps {
-            if let why = cancel?.cancellationReason { throw AscentError.cancelled(why) }
+        func step() -> [Float] {
             let losses = evaluate()
             ChannelObjective.gradient(into: ws.outputGradient, shape: ws.outputShape, channels: channels)
             network.backward(ws)
@@ -87,9 +90,15 @@ public final class GradientAscent: @unchecked Sendable {
                     x[k] += Double(g[k] / scale) * Double(job.stepSize)
                 }
             }
-            progress?(AscentProgress(step: step + 1, steps: job.steps, losses: losses))
+            return losses
         }
-        let final = evaluate()
+
+        for s in 0..<job.steps {
+            if let why = cancel?.cancellationReason { throw AscentError.cancelled(why) }
+            let losses = turns?.turn(step) ?? step()
+            progress?(AscentProgress(step: s + 1, steps: job.steps, losses: losses, workspaceBytes: workspaceBytes))
+        }
+        let final = turns?.turn(evaluate) ?? evaluate()
         return AscentResult(job: job, images: x.map { Float($0) }, losses: final)
     }
 }

@@ -22,6 +22,8 @@ final class Job: @unchecked Sendable {
     let token = CancellationToken()
     let submitted = Date()
     let onProgress: ((AscentProgress) -> Void)?
+    /// For compute work, the pixels of its input (renders: their images x side^2).
+    let pixels: Int
     private let onComplete: (Result<JSON, RPCError>) -> Void
     private let lock = NSLock()
     private var completed = false
@@ -31,8 +33,9 @@ final class Job: @unchecked Sendable {
     var step = 0
     var started: Date?
 
-    init(id: Int, uid: UInt32, method: String, summary: String, work: Work,
+    init(id: Int, uid: UInt32, method: String, summary: String, work: Work, pixels: Int = 0,
          onProgress: ((AscentProgress) -> Void)?, onComplete: @escaping (Result<JSON, RPCError>) -> Void) {
+        self.pixels = pixels
         self.id = id
         self.uid = uid
         self.method = method

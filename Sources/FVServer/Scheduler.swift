@@ -5,8 +5,9 @@ import FVProtocol
 import Foundation
 
 /// The job queue: bounded in all and per user, served round-robin over the users (uids) that
-/// have work waiting, so one user's hundred jobs delay another user's by at most one running
-/// job. A fixed number of runner threads each take the next job; renders waiting with the same
+/// have work waiting. Up to `concurrentJobs` jobs are in progress at once, at most one per user,
+/// and they share the engine a step at a time (`FairTurnstile`): another user's small job
+/// waits at most one step of a long one, never its whole run. Renders waiting with the same
 /// layer and settings are merged into one batched optimisation (the engine's batches are
 /// exact: each image comes out as it would alone).
 final class Scheduler: @unchecked Sendable {
@@ -16,9 +17,14 @@ final class Scheduler: @unchecked Sendable {
     private var queues: [UInt32: [Job]] = [:]
     private var lastServed: UInt32?
     private var running: [Job] = []
+    /// Runs in progress (a merged batch is one run), each with its owner and its pixels.
+    private var activeRuns: [(uid: UInt32, pixels: Int)] = []
+    private let turnstile = FairTurnstile()
     private var stopping = false
     private var threads: [Thread] = []
     private(set) var mergedRuns = 0
+    /// Working memory of each run in progress, by the id of its first job.
+    private var workspaceBytes: [Int: Int] = [:]
 
     init(config: ServerConfig, engine: GradientAscent) {
         self.config = config
@@ -106,12 +112,16 @@ final class Scheduler: @unchecked Sendable {
         let queued: Int
         let running: Int
         let mergedRuns: Int
+        /// Runs in progress (each between or in its steps) and the working memory they hold.
+        let inProgress: Int
+        let workspaceBytes: Int
     }
 
     var snapshot: Snapshot {
         cond.lock()
         defer { cond.unlock() }
-        return Snapshot(queued: queues.values.reduce(0) { $0 + $1.count }, running: running.count, mergedRuns: mergedRuns)
+        return Snapshot(queued: queues.values.reduce(0) { $0 + $1.count }, running: running.count, mergedRuns: mergedRuns,
+                        inProgress: activeRuns.count, workspaceBytes: workspaceBytes.values.reduce(0, +))
     }
 
     /// The jobs `uid` may see (root: all), running first.
@@ -130,14 +140,26 @@ final class Scheduler: @unchecked Sendable {
 
     // MARK: running
 
-    /// Round-robin: the first user after the one served last that has work waiting.
+    /// Round-robin over the users with work waiting and no run in progress: the first after the
+    /// one served last whose next job fits the pixel budget (anything fits when nothing runs).
     private func takeNext() -> [Job]? {
         cond.lock()
         defer { cond.unlock() }
-        while !stopping && queues.values.allSatisfy(\.isEmpty) { cond.wait() }
-        if stopping { return nil }
-        let users = queues.keys.filter { !queues[$0]!.isEmpty }.sorted()
-        let uid = users.first { lastServed == nil || $0 > lastServed! } ?? users[0]
+        while true {
+            if stopping { return nil }
+            if let batch = nextBatch() { return batch }
+            cond.wait()
+        }
+    }
+
+    private func nextBatch() -> [Job]? {
+        let busy = Set(activeRuns.map(\.uid))
+        let used = activeRuns.reduce(0) { $0 + $1.pixels }
+        let users = queues.keys.filter { !queues[$0]!.isEmpty && !busy.contains($0) }.sorted()
+        let order = users.filter { lastServed == nil || $0 > lastServed! } + users.filter { lastServed != nil && $0 <= lastServed! }
+        guard let uid = order.first(where: { activeRuns.isEmpty || used + Scheduler.pixels(queues[$0]![0]) <= config.activePixelBudget }) else {
+            return nil
+        }
         lastServed = uid
         let first = queues[uid]!.removeFirst()
         var batch = [first]
@@ -159,13 +181,23 @@ final class Scheduler: @unchecked Sendable {
             j.started = Date()
         }
         running.append(contentsOf: batch)
+        activeRuns.append((uid, batch.reduce(0) { $0 + Scheduler.pixels($1) }))
         if batch.count > 1 { mergedRuns += 1 }
         return batch
+    }
+
+    /// The pixels a job computes per step (what its workspace grows with).
+    static func pixels(_ j: Job) -> Int {
+        if let a = j.ascent { return a.items.count * a.size * a.size }
+        return j.pixels
     }
 
     private func finished(_ batch: [Job]) {
         cond.lock()
         running.removeAll { r in batch.contains { $0 === r } }
+        if let i = activeRuns.firstIndex(where: { $0.uid == batch[0].uid }) { activeRuns.remove(at: i) }
+        workspaceBytes[batch[0].id] = nil
+        cond.broadcast()  // a user, and room in the budget, are free again
         cond.unlock()
     }
 
@@ -184,10 +216,11 @@ final class Scheduler: @unchecked Sendable {
     }
 
     private func run(_ batch: [Job]) {
+        let turns = FairTurnstile.Account(turnstile)
         if case .compute(let f) = batch[0].work {
             let j = batch[0]
             if let why = j.token.cancellationReason { return j.complete(.failure(Job.stoppedError(why))) }
-            j.complete(Result { try f() }.mapError { $0 as? RPCError ?? RPCError(RPCError.internalError, "\($0)") })
+            j.complete(turns.turn { Result { try f() } }.mapError { $0 as? RPCError ?? RPCError(RPCError.internalError, "\($0)") })
             return
         }
         let parts = batch.map { $0.ascent! }
@@ -200,10 +233,12 @@ final class Scheduler: @unchecked Sendable {
             o += p.items.count
         }
         let runToken = CancellationToken()
-        let deadline = Date().addingTimeInterval(config.jobTimeLimit)
         for j in batch where j.token.isCancelled { j.complete(.failure(Job.stoppedError(j.token.cancellationReason!))) }
         do {
-            let result = try engine.run(merged, limits: config.limits, cancel: runToken) { [self] p in
+            let result = try engine.run(merged, limits: config.limits, cancel: runToken, turns: turns) { [self] p in
+                cond.lock()
+                workspaceBytes[batch[0].id] = p.workspaceBytes
+                cond.unlock()
                 var live = 0
                 for (k, j) in batch.enumerated() where !j.isCompleted {
                     if let why = j.token.cancellationReason {
@@ -218,7 +253,8 @@ final class Scheduler: @unchecked Sendable {
                     j.onProgress?(AscentProgress(step: p.step, steps: p.steps, losses: slice))
                 }
                 if live == 0 { runToken.cancel("every request in the run was cancelled") }
-                if Date() > deadline { runToken.cancel("time limit of \(String(format: "%g", config.jobTimeLimit)) s reached") }
+                // The limit counts this run's own steps, not the turns it waited for.
+                if turns.computeSeconds > config.jobTimeLimit { runToken.cancel("time limit of \(String(format: "%g", config.jobTimeLimit)) s reached") }
             }
             let px = merged.size * merged.size * 3
             for (k, j) in batch.enumerated() where !j.isCompleted {

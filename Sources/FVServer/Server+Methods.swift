@@ -156,7 +156,7 @@ extension Server {
                 "means": .array(means.map { JSON($0) }),
                 "top": .array(top.map { ["filter": JSON($0), "mean": JSON(means[$0])] }),
             ]
-        }), onProgress: nil, onComplete: done)
+        }), pixels: h * w, onProgress: nil, onComplete: done)
         try scheduler.submit(j)
         conn.track(j)
     }
@@ -187,7 +187,8 @@ extension Server {
             "version": .string(Server.version), "pid": JSON(Int(getpid())),
             "uptimeSeconds": JSON(Date().timeIntervalSince(started)),
             "weights": ["path": .string(weights.path), "checksum": .string(weights.checksumHex)],
-            "queue": ["queued": JSON(s.queued), "running": JSON(s.running), "mergedRuns": JSON(s.mergedRuns)],
+            "queue": ["queued": JSON(s.queued), "running": JSON(s.running), "mergedRuns": JSON(s.mergedRuns),
+                      "inProgress": JSON(s.inProgress), "workspaceBytes": JSON(s.workspaceBytes)],
             "cache": ["directory": cache.directory.map { .string($0) } ?? .null, "entries": JSON(c.entries), "bytes": JSON(c.bytes),
                       "maxBytes": JSON(cache.maxBytes), "hits": JSON(c.hits), "misses": JSON(c.misses),
                       "writeFailures": JSON(c.writeFailures)],

@@ -27,8 +27,13 @@ public struct ServerConfig: Sendable {
     /// Jobs waiting, in all and per user.
     public var maxQueued = 256
     public var maxQueuedPerUser = 32
-    /// Jobs that run at once (each already uses every core).
-    public var concurrentJobs = 1
+    /// Jobs in progress at once, each of a different user, taking turns a step at a time (each
+    /// step uses every core): a small job is not held up by another user's long one.
+    public var concurrentJobs = 4
+    /// Cap on the pixels (images x side^2) of all jobs in progress together, which bounds the
+    /// memory their workspaces hold while they wait for their turns; a job that would pass it
+    /// waits in the queue, unless nothing else is in progress.
+    public var activePixelBudget = 3 * 256 * 256 * 16 / 2
     /// Seconds a job may run before it is stopped.
     public var jobTimeLimit: Double = 900
     /// Merge queued renders of the same layer and settings into one batched optimisation.

@@ -18,7 +18,8 @@ struct Serve: ParsableCommand {
     var cacheDir: String?
     @Flag(help: "Do not cache results.") var noCache = false
     @Option(help: "Result cache size cap in MiB.") var cacheMaxMb: Int = 256
-    @Option(help: "Jobs that run at once (each uses every core).") var jobs: Int = 1
+    @Option(help: "Jobs in progress at once, each of a different user, taking turns a step at a time (each step uses every core).")
+    var jobs: Int = 4
     @Option(help: "Seconds a job may run.") var jobTimeLimit: Double = 900
     @Option(help: "Most connections at once, all users together (root may open 8 more).") var maxConnections: Int = 128
     @Option(help: "Most connections one user (uid) may hold.") var maxConnectionsPerUser: Int = 16

@@ -151,4 +151,30 @@ final class SharedMachineTests: XCTestCase {
         XCTAssertNotNil(g["png"], "the job succeeds although its result cannot be cached")
         XCTAssertGreaterThanOrEqual(try f.client().call("status")["cache"]?["writeFailures"]?.intValue ?? 0, 1)
     }
+
+    /// Root's 512 px render (many minutes of work) is in progress; user nobody's 16 px, 1-step render
+    /// finishes in seconds, because jobs of different users take turns a step at a time. It used
+    /// to wait for the whole render (up to the 900 s time limit).
+    func testASmallJobIsNotHeldUpByAnotherUsersBigOne() throws {
+        guard canSwitchUsers else { throw XCTSkip("needs root and setpriv to act as a second user") }
+        let d = try SpawnedDaemon()
+        defer { d.stop() }
+        let big = try d.client()
+        try big.send(line: JSONCodec.serialize(RPCRequest(id: 1, method: "pattern", params: smallPattern(1, steps: 2000, size: 512, layer: "block3_conv1")).json))
+        _ = try big.readMessage()  // its first step is done: it is in progress
+        let watcher = try d.client()
+        let t0 = Date()
+        let (s, out, e) = try runAs(65534, "/usr/bin/env", ["python3", repoRoot + "/examples/fvd_client.py", "--socket", d.socketPath,
+                                                              "pattern", "block1_conv1", "2", "--size", "16", "--steps", "1", "-o", "/dev/null"])
+        let waited = Date().timeIntervalSince(t0)
+        XCTAssertEqual(s, 0, out + e)
+        let status = try watcher.call("status")
+        let step = try watcher.call("jobs")["jobs"]?.arrayValue?.first?["step"]?.intValue ?? 0
+        let inProgressBytes = status["queue"]?["workspaceBytes"]?.intValue ?? 0
+        print("small job of another user while a 512 px render runs: \(waited) s; the render is at step \(step) of 2000, holding \(inProgressBytes >> 20) MiB of workspace")
+        XCTAssertLessThan(waited, 20, "the small job waited at most a step or two of the big one")
+        XCTAssertLessThan(step, 2000, "the big job was still in progress")
+        XCTAssertEqual(status["queue"]?["inProgress"], 1, "the big job is the one in progress now")
+        XCTAssertGreaterThan(inProgressBytes, 100 << 20, "the big job's workspace is reported")
+    }
 }
