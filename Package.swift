@@ -15,7 +15,6 @@ let package = Package(
         .executable(name: "fvd", targets: ["fvd"]),
         .executable(name: "fvctl", targets: ["fvctl"]),
         .executable(name: "fvbench", targets: ["fvbench"]),
-        .library(name: "FVFuzzTargets", targets: ["FVFuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -36,8 +35,12 @@ let package = Package(
         .target(name: "FVProtocol", dependencies: ["CJSONC"]),
         .target(name: "FVTransport", dependencies: ["FVProtocol"]),
         .target(name: "FVServer", dependencies: ["CMemory", "FVProtocol", "FVTransport", "FVOptim", "FVModel", "FVImage"]),
-        // What the fuzz package (Fuzz/) drives: every parser of client bytes.
+        // Every parser of client bytes, as fuzz targets; one executable each. Fuzz/run-fuzz.sh
+        // builds them with --sanitize=fuzzer (libFuzzer's main); a plain build replays files.
         .target(name: "FVFuzzTargets", dependencies: ["FVProtocol", "FVServer", "FVOptim", "FVImage"]),
+        .executableTarget(name: "fvfuzz-rpc", dependencies: ["FVFuzzTargets"]),
+        .executableTarget(name: "fvfuzz-json", dependencies: ["FVFuzzTargets"]),
+        .executableTarget(name: "fvfuzz-png", dependencies: ["FVFuzzTargets"]),
         .target(name: "FVOptim", dependencies: ["FVModel", "SIMDKernels"], swiftSettings: kernelFlags),
 
         .executableTarget(name: "fvbench", dependencies: ["FVOptim", "FVModel", "SIMDKernels"], swiftSettings: kernelFlags),

@@ -1,6 +1,6 @@
 import FVFuzzTargets
 
-/// libFuzzer's entry point: every input goes through everything that parses client bytes.
+/// libFuzzer's entry point (Fuzz/run-fuzz.sh).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     ClientBytes.exercise(UnsafeBufferPointer(start: data, count: size))
