@@ -35,5 +35,5 @@ for t in "${targets[@]}"; do
   fi
   echo "run-fuzz: fvfuzz-$t, $counters coverage counters, $seconds s"
   "$bin" "Fuzz/corpus-$t" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-    -artifact_prefix=Fuzz/crashes/ -print_final_stats=1 -print_pcs=0 2>&1 | tee "Fuzz/last-run-$t.log" | grep -E '^#[0-9]+ +(DONE|INITED)|^stat::|ERROR|Loaded' || true
+    -artifact_prefix=Fuzz/crashes/ -print_final_stats=1 -print_pcs=0 2>&1 | tee "Fuzz/last-run-$t.log" | grep -E '^#[0-9]+[[:space:]]+(DONE|INITED)|^stat::|ERROR|Loaded' || true
 done

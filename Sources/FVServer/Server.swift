@@ -30,7 +30,10 @@ public final class Server: @unchecked Sendable {
     public init(config: ServerConfig) throws {
         if let why = UserNamespace.whyClientsLookAlike() { throw StartError(description: "fvd cannot tell its clients apart: \(why)") }
         self.config = config
-        fvd_limit_allocator_arenas(Int32(2 * max(1, config.concurrentJobs)))
+        // One job computes at a time (FairTurnstile), so two arenas suffice; more only keep freed
+        // memory apart. Large blocks (workspaces) are mapped, so a finished job gives them back.
+        fvd_limit_allocator_arenas(2)
+        fvd_map_large_blocks(1 << 20)
         SystemdNotifier.notify("STATUS=loading weights from \(config.weightsPath)")
         weights = try ResidentWeights(path: config.weightsPath)
         network = VGG16Network(weights: weights, backend: .simd)

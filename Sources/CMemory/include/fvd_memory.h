@@ -9,4 +9,9 @@ int fvd_release_free_memory(void);
  * an arena of its own that keeps freed memory after the connection is gone. */
 void fvd_limit_allocator_arenas(int arenas);
 
+/* Serves every block of at least `bytes` by its own mmap (mallopt M_MMAP_THRESHOLD), given back
+ * to the system on free. Without a fixed threshold glibc raises it after each large free (up to
+ * 32 MiB), and job workspaces then land in the heap, where they stay after the job. */
+void fvd_map_large_blocks(int bytes);
+
 #endif
