@@ -3,7 +3,7 @@ import PackageDescription
 
 /// The kernels are the only code whose speed matters, and SIMD8<Float> only becomes AVX2
 /// `vfmadd231ps` when clang's target is told about AVX2/FMA (otherwise ~80x slower, see
-/// DEVELOPERS.md). `-Ounchecked` drops bounds checks inside the unsafe-pointer loops.
+/// docs/HACKING.md). `-Ounchecked` drops bounds checks inside the unsafe-pointer loops.
 let kernelFlags: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-Xcc", "-mavx2", "-Xcc", "-mfma"])
 ]
@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "FVTestSupport", dependencies: ["FVModel"], path: "Tests/FVTestSupport"),
         .testTarget(name: "SIMDKernelsTests", dependencies: ["SIMDKernels", "FVTestSupport"], swiftSettings: kernelFlags),
         .testTarget(name: "FVModelTests", dependencies: ["FVModel", "SIMDKernels", "FVTestSupport"]),
-        .testTarget(name: "FVOptimTests", dependencies: ["FVOptim", "FVModel", "SIMDKernels", "FVTestSupport"]),
+        .testTarget(name: "FVOptimTests", dependencies: ["FVOptim", "FVModel", "SIMDKernels", "FVImage", "FVTestSupport"]),
         .testTarget(name: "FVImageTests", dependencies: ["FVImage"]),
         .testTarget(name: "FVProtocolTests", dependencies: ["FVProtocol"]),
         .testTarget(name: "FVServerTests", dependencies: ["FVServer", "FVProtocol", "FVTransport", "FVImage", "FVTestSupport"]),

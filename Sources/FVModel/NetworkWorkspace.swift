@@ -18,15 +18,15 @@ public final class NetworkWorkspace {
     /// Which buffer holds the target layer's activations after `forward` (the other is free).
     var outputInA = true
     /// With a channel head: per image, the one filter of the target layer that is computed.
-    public let headFilters: [Int]?
+    let headFilters: [Int]?
     let headPacked: AlignedBuffer<Float>?
     let headBias: [Float]
     let headPositive: AlignedBuffer<UInt8>?
 
-    /// - Parameter headFilters: when only one filter per image of the target layer matters (the
-    ///   ascent's objective), compute just that one (see `ChannelHead`); `output` then has one
-    ///   channel. Ignored for block1_conv1, whose input has 3 channels.
-    public init(network: VGG16Network, inputShape: TensorShape, target: Int, headFilters: [Int]? = nil) {
+    /// - Parameter output: what the reader of the target layer needs (see `TargetOutput`).
+    public init(network: VGG16Network, inputShape: TensorShape, target: Int, output: TargetOutput = .layer) {
+        var headFilters: [Int]?
+        if case .channelPerImage(let channels) = output { headFilters = channels }
         precondition(inputShape.c == 3, "the network input has 3 channels")
         self.inputShape = inputShape
         self.target = target
@@ -82,7 +82,8 @@ public final class NetworkWorkspace {
         convInputShapes[target].with(c: headFilters == nil ? VGG16.layers[target].outChannels : 1)
     }
 
-    /// The channel of `output` that holds image n's filter f_n.
+    /// The channel of `output` that holds image n's filter f_n: f_n itself, or 0 where a channel
+    /// head computed only that filter.
     public func outputChannel(image n: Int, filter f: Int) -> Int { headFilters == nil ? f : 0 }
 
     /// The target activations written by the last `forward`.

@@ -84,15 +84,15 @@ final class GradientAscentTests: XCTestCase {
         }
         let ok = AscentJob(layer: "block3_conv1", items: [.init(filter: 27, seed: 0)], size: 150, steps: 10, stepSize: 0.1)
         XCTAssertEqual(message(ok), "accepted")
-        var j = ok; j.layer = "block9_conv1"
+        var j = ok; j.settings.objective = .channel(layer: "block9_conv1")
         XCTAssertTrue(message(j).hasPrefix("unknown layer \"block9_conv1\"; valid layers: block1_conv1, block1_conv2"))
         j = ok; j.items = [.init(filter: 256, seed: 0)]
         XCTAssertEqual(message(j), "filter 256 does not exist in block3_conv1; valid filters are 0...255")
-        j = ok; j.size = 15
+        j = ok; j.settings.size = 15
         XCTAssertEqual(message(j), "size 15 is out of range; use 16...1024 pixels")
-        j = ok; j.steps = 0
+        j = ok; j.settings.steps = 0
         XCTAssertEqual(message(j), "steps 0 is out of range; use 1...100000")
-        j = ok; j.stepSize = .nan
+        j = ok; j.settings.stepSize = .nan
         XCTAssertTrue(message(j).hasPrefix("step size nan is out of range"))
         j = ok; j.items = []
         XCTAssertEqual(message(j), "no filters given; give at least one filter index")

@@ -103,7 +103,7 @@ final class GradientTests: XCTestCase {
             let x = noise(shape.count, seed: UInt32(40 + l.index))
             let filters = [l.index * 5 % l.outChannels, (l.index * 11 + 3) % l.outChannels]
             func run(_ head: Bool) -> ([Float], [Float]) {
-                let ws = NetworkWorkspace(network: net, inputShape: shape, target: l.index, headFilters: head ? filters : nil)
+                let ws = NetworkWorkspace(network: net, inputShape: shape, target: l.index, output: head ? .channelPerImage(filters) : .layer)
                 let channels = filters.enumerated().map { ws.outputChannel(image: $0, filter: $1) }
                 net.forward(x.pointer, ws)
                 let losses = ChannelObjective.losses(ws.output, shape: ws.outputShape, channels: channels)

@@ -1,9 +1,10 @@
 import FVModel
 
-/// One gradient-ascent optimisation: a batch of images, each maximising the mean activation of
-/// one filter of the same layer from its own seeded random start. Images in a batch do not
-/// interact (each gradient is normalised on its own), so a batch gives the same images as
-/// running its items one by one, only faster.
+/// One gradient-ascent optimisation: a batch of images that share their settings (objective,
+/// parameterisation, optimiser, steps), each with its own target filter and seeded start. When
+/// the objective's images are independent (each value depends on its image alone), a batch
+/// gives the same images as running its items one by one, only faster; so jobs whose settings
+/// are equal may be merged into one batch (`canShareBatch`).
 public struct AscentJob: Equatable, Hashable, Sendable {
     public struct Item: Equatable, Hashable, Sendable {
         public var filter: Int
@@ -14,20 +15,49 @@ public struct AscentJob: Equatable, Hashable, Sendable {
         }
     }
 
-    public var layer: String
-    public var items: [Item]
-    /// Image side in pixels (square, as the notebook).
-    public var size: Int
-    public var steps: Int
-    /// Multiplies the RMS-normalised gradient; on 0...255 pixel values.
-    public var stepSize: Float
+    /// Everything the images of a job share: the scheduler's batch key, and with the items and
+    /// the weights, the cache key.
+    public struct Settings: Equatable, Hashable, Sendable, CustomStringConvertible {
+        public var objective: ObjectiveSpec
+        /// The pixel image's side (square, as the notebook).
+        public var size: Int
+        public var steps: Int
+        /// The normalised step's size, on 0...255 pixel values.
+        public var stepSize: Float
 
-    public init(layer: String, items: [Item], size: Int, steps: Int, stepSize: Float) {
-        self.layer = layer
+        /// Stable text for cache keys (bit-exact for the step size).
+        public var description: String {
+            "\(objective)|pixels(\(size))|normalized(\(stepSize.bitPattern))|steps(\(steps))"
+        }
+    }
+
+    public var settings: Settings
+    public var items: [Item]
+
+    public init(objective: ObjectiveSpec, items: [Item], size: Int, steps: Int, stepSize: Float) {
+        settings = Settings(objective: objective, size: size, steps: steps, stepSize: stepSize)
         self.items = items
-        self.size = size
-        self.steps = steps
-        self.stepSize = stepSize
+    }
+
+    /// The notebook's job: the channel objective on `layer`.
+    public init(layer: String, items: [Item], size: Int, steps: Int, stepSize: Float) {
+        self.init(objective: .channel(layer: layer), items: items, size: size, steps: steps, stepSize: stepSize)
+    }
+
+    public var layer: String { settings.objective.layerName }
+    public var size: Int { settings.size }
+    public var steps: Int { settings.steps }
+    public var stepSize: Float { settings.stepSize }
+
+    /// Whether `other`'s images may join this job's batch.
+    public func canShareBatch(with other: AscentJob) -> Bool {
+        settings == other.settings && settings.objective.imagesAreIndependent
+    }
+
+    /// Stable text naming everything that determines the images (with the weights' checksum,
+    /// the result cache's key).
+    public var cacheText: String {
+        "\(settings)|\(items.map { "\($0.filter):\($0.seed)" }.joined(separator: ","))"
     }
 
     /// Hard limits that keep one request from taking the machine; a daemon may lower them.

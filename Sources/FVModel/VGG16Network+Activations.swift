@@ -1,0 +1,17 @@
+import SIMDKernels
+
+extension VGG16Network {
+    /// What `activations` reports: the target layer's output shape and each channel's mean
+    /// (post-ReLU) over all positions, for one image `input` (HWC, BGR, model input space).
+    public func channelMeans(of input: [Float], height: Int, width: Int, layer: Int) -> (shape: TensorShape, means: [Float]) {
+        let ws = NetworkWorkspace(network: self, inputShape: .init(n: 1, h: height, w: width, c: 3), target: layer)
+        input.withUnsafeBufferPointer { forward($0.baseAddress!, ws) }
+        let s = ws.outputShape
+        let means = (0..<s.c).map { c in
+            var sum = 0.0
+            for px in 0..<s.pixels { sum += Double(ws.output[px * s.c + c]) }
+            return Float(sum / Double(s.pixels))
+        }
+        return (s, means)
+    }
+}

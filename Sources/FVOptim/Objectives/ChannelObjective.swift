@@ -1,0 +1,48 @@
+import FVModel
+import SIMDKernels
+
+/// The notebook's objective: for image n, the mean over all positions of filter f_n of the
+/// target layer's post-ReLU output. Its gradient is 1/(h*w) on that channel, 0 elsewhere. Only
+/// that channel is needed, so the network computes just it (a channel head).
+public struct ChannelObjective: Objective {
+    public let layer: Int
+    public let filters: [Int]
+
+    public init(layer: Int, filters: [Int]) {
+        self.layer = layer
+        self.filters = filters
+    }
+
+    public var needs: TargetOutput { .channelPerImage(filters) }
+    public var imagesAreIndependent: Bool { true }
+
+    /// The output channel holding each image's filter (0 under a channel head).
+    func channels(_ ws: NetworkWorkspace) -> [Int] {
+        filters.enumerated().map { ws.outputChannel(image: $0, filter: $1) }
+    }
+
+    public func values(_ ws: NetworkWorkspace) -> [Float] {
+        ChannelObjective.losses(ws.output, shape: ws.outputShape, channels: channels(ws))
+    }
+
+    public func gradient(_ ws: NetworkWorkspace) {
+        ChannelObjective.gradient(into: ws.outputGradient, shape: ws.outputShape, channels: channels(ws))
+    }
+
+    /// For image n, the mean of channel `channels[n]` of `y` (NHWC).
+    public static func losses(_ y: UnsafePointer<Float>, shape s: TensorShape, channels: [Int]) -> [Float] {
+        channels.enumerated().map { n, f in
+            var sum = 0.0
+            for p in 0..<s.pixels { sum += Double(y[(n * s.pixels + p) * s.c + f]) }
+            return Float(sum / Double(s.pixels))
+        }
+    }
+
+    public static func gradient(into dy: UnsafeMutablePointer<Float>, shape s: TensorShape, channels: [Int]) {
+        dy.update(repeating: 0, count: s.count)
+        let g = Float(1.0 / Double(s.pixels))
+        for (n, f) in channels.enumerated() {
+            for p in 0..<s.pixels { dy[(n * s.pixels + p) * s.c + f] = g }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import FVModel
+
+/// What a render maximises, image by image, read from the target layer's output. An objective
+/// says what it needs the network to compute there (`needs`), whether each image's value
+/// depends on that image alone (`imagesAreIndependent`: only then may images of different
+/// requests share a batch), its values, and its gradient with respect to the layer's output.
+///
+/// To add one: a type here conforming to `Objective`, a case in `ObjectiveSpec` that builds it,
+/// and the protocol words for it (docs/HACKING.md walks through this).
+public protocol Objective {
+    /// The target layer's index in `VGG16.layers`.
+    var layer: Int { get }
+    var needs: TargetOutput { get }
+    var imagesAreIndependent: Bool { get }
+    /// Each image's value, from `ws.output` after `forward`.
+    func values(_ ws: NetworkWorkspace) -> [Float]
+    /// d(sum of the values)/d(output), written into `ws.outputGradient` (all of it).
+    func gradient(_ ws: NetworkWorkspace)
+}
+
+/// An objective as a request names it: hashable and printable, so that a job's cache key and
+/// the scheduler's batch key come from it, never from fields listed by hand. Per-image targets
+/// (which filter) live in the job's items; this is what all images of a job share.
+public enum ObjectiveSpec: Hashable, Sendable, CustomStringConvertible {
+    /// The notebook's: maximise the mean post-ReLU activation of one filter of `layer` (the
+    /// filter is each image's own).
+    case channel(layer: String)
+
+    public var layerName: String {
+        switch self {
+        case .channel(let layer): return layer
+        }
+    }
+
+    /// Whether images of different jobs with this spec may run as one batch.
+    public var imagesAreIndependent: Bool {
+        switch self {
+        case .channel: return true
+        }
+    }
+
+    /// Stable text (part of cache keys, which outlive the process; `hashValue` does not).
+    public var description: String {
+        switch self {
+        case .channel(let layer): return "channel(\(layer))"
+        }
+    }
+
+    /// The objective for a batch whose images target `filters`.
+    func make(filters: [Int]) -> Objective {
+        switch self {
+        case .channel(let layer): return ChannelObjective(layer: VGG16.layer(named: layer)!.index, filters: filters)
+        }
+    }
+}
