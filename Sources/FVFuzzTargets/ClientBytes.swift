@@ -24,7 +24,18 @@ public enum ClientBytes {
             case .single(let e): handle(e)
             case .batch(let es): es.forEach(handle)
             }
+            // What clients do with the daemon's answers: decode them as the typed results.
+            if let v = try? JSONCodec.parse(line) { decodeResults(v) }
         }
+    }
+
+    static func decodeResults(_ v: JSON) {
+        _ = try? PatternResult(v)
+        _ = try? GridResult(v)
+        _ = try? ActivationsResult(v)
+        _ = try? InfoResult(v)
+        _ = try? StatusResult(v)
+        _ = try? JobsResult(v)
     }
 
     static func handle(_ e: RPCEntry) {
@@ -35,11 +46,12 @@ public enum ClientBytes {
         switch m {
         case .pattern:
             if let p = try? PatternParams(r.params) {
-                try? AscentJob(layer: p.layer, items: [.init(filter: p.filter, seed: UInt32(p.options.seed ?? 0))],
-                               size: p.options.size ?? 150, steps: p.options.steps ?? 1000,
-                               stepSize: Float(p.options.stepSize ?? 0.1)).validate()
+                _ = try? JobResolver.ascentJob(layer: p.layer, filters: [p.filter], options: p.options, defaultPreset: .seed)
             }
-        case .grid: _ = try? GridParams(r.params)
+        case .grid:
+            if let p = try? GridParams(r.params), let f = p.filters {
+                _ = try? JobResolver.ascentJob(layer: p.layer, filters: f, options: p.options, defaultPreset: .grid)
+            }
         case .activations:
             if let p = try? ActivationsParams(r.params), let input = try? ActivationInput.check(p) { _ = try? input.modelInput() }
         case .cancel: _ = try? CancelParams(r.params)

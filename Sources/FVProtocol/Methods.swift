@@ -6,7 +6,7 @@ public enum Method: String, CaseIterable, Sendable {
 }
 
 /// The server-to-client notification carrying a job's progress.
-public enum Notification {
+public enum ServerNotification {
     public static let progress = "progress"
 }
 

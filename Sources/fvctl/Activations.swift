@@ -19,11 +19,12 @@ struct Activations: ParsableCommand {
                 throw Failure(Exit.refused, "cannot read \(image); check the path")
             }
             let params = ActivationsParams(layer: layer, png: bytes.base64EncodedString(), top: top, preprocess: preprocess)
-            let r = try connection.connect().call(Method.activations.rawValue, params.json)
-            if connection.json { return printJSON(r) }
-            print("\(layer): \(r["width"]?.intValue ?? 0)x\(r["height"]?.intValue ?? 0)x\(r["channels"]?.intValue ?? 0)")
-            for t in r["top"]?.arrayValue ?? [] {
-                print(String(format: "  filter %4d  mean %.4f", Int(t["filter"]?.intValue ?? 0), t["mean"]?.doubleValue ?? 0))
+            let answer = try connection.connect().call(Method.activations.rawValue, params.json)
+            let r = try ActivationsResult(answer)
+            if connection.json { return printJSON(answer) }
+            print("\(layer): \(r.width)x\(r.height)x\(r.channels)")
+            for t in r.top {
+                print(String(format: "  filter %4d  mean %.4f", t.filter, t.mean))
             }
         }
     }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import FVProtocol
-import Foundation
 
 struct Layers: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List VGG16's layers and their filter counts.")
@@ -8,11 +7,11 @@ struct Layers: ParsableCommand {
 
     func run() throws {
         try runReportingFailures {
-            let r = try connection.connect().call(Method.info.rawValue)
-            if connection.json { return printJSON(r) }
-            for l in r["layers"]?.arrayValue ?? [] {
-                let pool = l["poolAfter"]?.boolValue == true ? "  (max-pool after)" : ""
-                print("\(l["name"]?.stringValue ?? "?")  \(l["filters"]?.intValue ?? 0) filters\(pool)")
+            let answer = try connection.connect().call(Method.info.rawValue)
+            let r = try InfoResult(answer)
+            if connection.json { return printJSON(answer) }
+            for l in r.layers {
+                print("\(l.name)  \(l.filters) filters\(l.poolAfter ? "  (max-pool after)" : "")")
             }
         }
     }
@@ -24,12 +23,12 @@ struct Jobs: ParsableCommand {
 
     func run() throws {
         try runReportingFailures {
-            let r = try connection.connect().call(Method.jobs.rawValue)
-            if connection.json { return printJSON(r) }
-            let jobs = r["jobs"]?.arrayValue ?? []
-            if jobs.isEmpty { print("no jobs") }
-            for j in jobs {
-                print("\(j["id"]?.intValue ?? 0)  \(j["state"]?.stringValue ?? "")  \(j["method"]?.stringValue ?? "") \(j["summary"]?.stringValue ?? "")  step \(j["step"]?.intValue ?? 0)/\(j["steps"]?.intValue ?? 0)  uid \(j["uid"]?.intValue ?? 0)")
+            let answer = try connection.connect().call(Method.jobs.rawValue)
+            let r = try JobsResult(answer)
+            if connection.json { return printJSON(answer) }
+            if r.jobs.isEmpty { print("no jobs") }
+            for j in r.jobs {
+                print("\(j.id)  \(j.state)  \(j.method) \(j.summary)  step \(j.step)/\(j.steps)  uid \(j.uid)")
             }
         }
     }
@@ -55,13 +54,13 @@ struct Status: ParsableCommand {
 
     func run() throws {
         try runReportingFailures {
-            let r = try connection.connect().call(Method.status.rawValue)
-            if connection.json { return printJSON(r) }
-            print("fvd \(r["version"]?.stringValue ?? "?") pid \(r["pid"]?.intValue ?? 0), up \(Int(r["uptimeSeconds"]?.doubleValue ?? 0)) s")
-            print("weights \(r["weights"]?["checksum"]?.stringValue ?? "?") (\(r["weights"]?["path"]?.stringValue ?? "?"))")
-            print("queue: \(r["queue"]?["running"]?.intValue ?? 0) running, \(r["queue"]?["queued"]?.intValue ?? 0) queued; \(r["connections"]?.intValue ?? 0) connections")
-            let c = r["cache"]
-            print("cache: \(c?["entries"]?.intValue ?? 0) entries, \(c?["bytes"]?.intValue ?? 0) bytes, \(c?["hits"]?.intValue ?? 0) hits, \(c?["misses"]?.intValue ?? 0) misses")
+            let answer = try connection.connect().call(Method.status.rawValue)
+            let r = try StatusResult(answer)
+            if connection.json { return printJSON(answer) }
+            print("fvd \(r.version) pid \(r.pid), up \(Int(r.uptimeSeconds)) s")
+            print("weights \(r.weightsChecksum) (\(r.weightsPath))")
+            print("queue: \(r.queue.running) running, \(r.queue.queued) queued; \(r.connections) connections")
+            print("cache: \(r.cache.entries) entries, \(r.cache.bytes) bytes, \(r.cache.hits) hits, \(r.cache.misses) misses")
         }
     }
 }

@@ -61,6 +61,9 @@ func runReportingFailures(_ body: () throws -> Void) throws {
     } catch let e as RPCError {
         printError("fvctl: \(e.message)")
         throw ExitCode(Exit.code(for: e))
+    } catch let e as ResultReader.Mismatch {
+        printError("fvctl: \(e.description)")
+        throw ExitCode(Exit.refused)
     } catch let e as RPCClient.ClientError {
         printError("fvctl: \(e.description); check the daemon's log (journalctl -u fvd, or the log next to its socket)")
         throw ExitCode(Exit.noDaemon)

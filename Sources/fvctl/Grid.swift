@@ -24,8 +24,9 @@ struct Grid: ParsableCommand {
             let path = output ?? "\(layer)_grid.png"
             let list = filters.map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
             let params = GridParams(layer: layer, filters: list, columns: columns, margin: margin, options: render.options)
-            let r = try RenderCall.run(.grid, params: params.json, output: path, options: connection)
-            RenderCall.report(r, path: path, json: connection.json)
+            let answer = try RenderCall.run(.grid, params: params.json, options: connection)
+            let r = try GridResult(answer)
+            try RenderCall.deliver(png: r.png, result: answer, note: nil, path: path, json: connection.json)
         }
     }
 }

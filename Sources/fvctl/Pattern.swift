@@ -15,8 +15,9 @@ struct Pattern: ParsableCommand {
         try runReportingFailures {
             let path = output ?? "\(layer)_\(filter).png"
             let params = PatternParams(layer: layer, filter: filter, options: render.options)
-            let r = try RenderCall.run(.pattern, params: params.json, output: path, options: connection)
-            RenderCall.report(r, path: path, json: connection.json)
+            let answer = try RenderCall.run(.pattern, params: params.json, options: connection)
+            let r = try PatternResult(answer)
+            try RenderCall.deliver(png: r.png, result: answer, note: r.note, path: path, json: connection.json)
         }
     }
 }

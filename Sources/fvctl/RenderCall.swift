@@ -6,10 +6,11 @@ import FVProtocol
 import FVTransport
 import Foundation
 
-/// Runs a render request: shows progress, cancels the job in the daemon on Ctrl-C, and writes
-/// the PNG the daemon returns (the daemon never writes files for clients).
+/// Runs a render request: shows progress, cancels the job in the daemon on Ctrl-C, and returns
+/// the daemon's answer (the caller decodes it and writes the PNG: the daemon never writes files
+/// for clients).
 enum RenderCall {
-    static func run(_ method: Method, params: JSON, output: String, options: ConnectionOptions) throws -> JSON {
+    static func run(_ method: Method, params: JSON, options: ConnectionOptions) throws -> JSON {
         let client = try options.connect()
         let display = ProgressDisplay()
         let jobID = Locked<Int?>(nil)
@@ -34,7 +35,7 @@ enum RenderCall {
         let result: JSON
         do {
             result = try client.call(method.rawValue, params) { name, p in
-                guard name == Notification.progress else { return }
+                guard name == ServerNotification.progress else { return }
                 if let id = p["job"]?.intValue { jobID.value = Int(id) }
                 if !options.json { display.update(p) }
             }
@@ -44,18 +45,16 @@ enum RenderCall {
             throw error
         }
         display.finish()
-        guard let b64 = result["png"]?.stringValue, let png = Data(base64Encoded: b64) else {
-            throw Failure(Exit.refused, "the daemon's answer has no PNG; is fvd the same version as fvctl?")
-        }
-        try OutputFile.write(png, to: output)
         return result
     }
 }
 
 extension RenderCall {
-    /// Prints where the image went: the path, or with --json the result without the PNG bytes.
-    static func report(_ result: JSON, path: String, json: Bool) {
-        if !json, let note = result["note"]?.stringValue { printError("fvctl: note: \(note)") }
+    /// Writes the PNG to `path` and says where it went: the path, or with --json the result
+    /// without the PNG bytes.
+    static func deliver(png: [UInt8], result: JSON, note: String?, path: String, json: Bool) throws {
+        try OutputFile.write(Data(png), to: path)
+        if !json, let note { printError("fvctl: note: \(note)") }
         if path == "-" { return }  // the image went to standard output; print nothing after it
         guard json else { return print(path) }
         var o = result.objectValue ?? [:]

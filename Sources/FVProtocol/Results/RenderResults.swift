@@ -1,0 +1,125 @@
+/// What the daemon answers to `pattern`: the image and how it was made.
+public struct PatternResult: Equatable, Sendable {
+    public var png: [UInt8]
+    /// The objective after the last step.
+    public var loss: Float
+    public var layer: String
+    public var filter: Int
+    public var size: Int
+    public var steps: Int
+    public var stepSize: Float
+    public var seed: Int
+    /// The weights' checksum.
+    public var weights: String
+    /// Said when the image is not what was hoped for (a filter that never fired).
+    public var note: String?
+    /// Answered from the result cache.
+    public var cached: Bool
+    /// The job that computed it (absent for a cached answer).
+    public var job: Int?
+
+    public init(png: [UInt8], loss: Float, layer: String, filter: Int, size: Int, steps: Int, stepSize: Float, seed: Int,
+                weights: String, note: String? = nil, cached: Bool = false, job: Int? = nil) {
+        self.png = png
+        self.loss = loss
+        self.layer = layer
+        self.filter = filter
+        self.size = size
+        self.steps = steps
+        self.stepSize = stepSize
+        self.seed = seed
+        self.weights = weights
+        self.note = note
+        self.cached = cached
+        self.job = job
+    }
+
+    public init(_ json: JSON) throws {
+        let r = try ResultReader(json, "pattern result")
+        self.init(png: try r.bytes("png"), loss: try r.float("loss"), layer: try r.string("layer"), filter: try r.int("filter"),
+                  size: try r.int("size"), steps: try r.int("steps"), stepSize: try r.float("stepSize"), seed: try r.int("seed"),
+                  weights: try r.string("weights"), note: r.optionalString("note"), cached: try r.bool("cached"), job: r.optionalInt("job"))
+    }
+
+    public var json: JSON {
+        var o: [String: JSON] = [
+            "png": .string(Base64.encode(png)), "loss": JSON(loss), "layer": .string(layer), "filter": JSON(filter),
+            "size": JSON(size), "steps": JSON(steps), "stepSize": JSON(stepSize), "seed": JSON(seed),
+            "weights": .string(weights), "cached": .bool(cached),
+        ]
+        if let note { o["note"] = .string(note) }
+        if let job { o["job"] = JSON(job) }
+        return .object(o)
+    }
+}
+
+/// What the daemon answers to `grid`: the tiled image and each tile's filter and objective.
+public struct GridResult: Equatable, Sendable {
+    public struct Tile: Equatable, Sendable {
+        public var filter: Int
+        public var loss: Float
+        public init(filter: Int, loss: Float) {
+            self.filter = filter
+            self.loss = loss
+        }
+    }
+
+    public var png: [UInt8]
+    public var layer: String
+    public var columns: Int
+    public var rows: Int
+    public var margin: Int
+    public var width: Int
+    public var height: Int
+    public var tiles: [Tile]
+    public var size: Int
+    public var steps: Int
+    public var stepSize: Float
+    public var seed: Int
+    public var weights: String
+    public var cached: Bool
+    public var job: Int?
+
+    public init(png: [UInt8], layer: String, columns: Int, rows: Int, margin: Int, width: Int, height: Int, tiles: [Tile],
+                size: Int, steps: Int, stepSize: Float, seed: Int, weights: String, cached: Bool = false, job: Int? = nil) {
+        self.png = png
+        self.layer = layer
+        self.columns = columns
+        self.rows = rows
+        self.margin = margin
+        self.width = width
+        self.height = height
+        self.tiles = tiles
+        self.size = size
+        self.steps = steps
+        self.stepSize = stepSize
+        self.seed = seed
+        self.weights = weights
+        self.cached = cached
+        self.job = job
+    }
+
+    public init(_ json: JSON) throws {
+        let r = try ResultReader(json, "grid result")
+        let tiles = try r.array("tiles").map { t -> Tile in
+            let tr = try ResultReader(t, "grid tile")
+            return Tile(filter: try tr.int("filter"), loss: try tr.float("loss"))
+        }
+        self.init(png: try r.bytes("png"), layer: try r.string("layer"), columns: try r.int("columns"), rows: try r.int("rows"),
+                  margin: try r.int("margin"), width: try r.int("width"), height: try r.int("height"), tiles: tiles,
+                  size: try r.int("size"), steps: try r.int("steps"), stepSize: try r.float("stepSize"), seed: try r.int("seed"),
+                  weights: try r.string("weights"), cached: try r.bool("cached"), job: r.optionalInt("job"))
+    }
+
+    public var json: JSON {
+        var o: [String: JSON] = [
+            "png": .string(Base64.encode(png)), "layer": .string(layer), "columns": JSON(columns), "rows": JSON(rows),
+            "margin": JSON(margin), "width": JSON(width), "height": JSON(height),
+            "tiles": .array(tiles.map { ["filter": JSON($0.filter), "loss": JSON($0.loss)] }),
+            "size": JSON(size), "steps": JSON(steps), "stepSize": JSON(stepSize), "seed": JSON(seed),
+            "weights": .string(weights), "cached": .bool(cached),
+        ]
+        if let job { o["job"] = JSON(job) }
+        return .object(o)
+    }
+}
