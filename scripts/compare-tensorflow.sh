@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The TensorFlow comparison of the kernels issue: builds fvd (release), makes a private
+# The TensorFlow comparison (docs/PERFORMANCE.md): builds fvd (release), makes a private
 # virtual environment with tensorflow-cpu (.venv-tf, ~600 MB, once), and runs
 # scripts/compare_tensorflow.py. Needs weights/vgg16.fvw (scripts/setup.sh).
 set -euo pipefail

@@ -1,4 +1,4 @@
-/// What ties fvd's weights to the published ImageNet VGG16 (see shared WEIGHTS.md): the source
+/// What ties fvd's weights to the published ImageNet VGG16 (see weights/README.md): the source
 /// file's checksum and the first bias value of every conv layer, which equal the published Keras
 /// ImageNet values exactly in float32. A cheap check that catches a wrong or altered file.
 public enum Provenance {

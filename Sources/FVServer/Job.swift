@@ -27,6 +27,7 @@ final class Job: @unchecked Sendable {
     private let onComplete: (Result<JSON, RPCError>) -> Void
     private let lock = NSLock()
     private var completed = false
+    private var stopped: StopReason?
 
     // Guarded by the scheduler's lock.
     var state = State.queued
@@ -70,10 +71,24 @@ final class Job: @unchecked Sendable {
         return completed
     }
 
-    /// The error a client gets for a job stopped for `reason`.
-    static func stoppedError(_ reason: String) -> RPCError {
-        if reason.hasPrefix("time limit") { return RPCError(RPCError.timeLimit, "job stopped: \(reason); ask for fewer steps or a smaller size") }
-        if reason.hasPrefix("daemon shutting down") { return RPCError(RPCError.shuttingDown, "job stopped: \(reason); send it again when fvd is back") }
-        return RPCError(RPCError.jobCancelled, "job cancelled: \(reason)")
+    /// Asks the job to stop for `reason` (the first reason given is the one reported); a running
+    /// job sees it within a step.
+    func stop(_ reason: StopReason) {
+        lock.lock()
+        if stopped == nil { stopped = reason }
+        lock.unlock()
+        token.cancel(reason.description)
+    }
+
+    /// Why the job was asked to stop, if it was.
+    var stopReason: StopReason? {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopped
+    }
+
+    /// Answers a stopped job with its reason's error.
+    func completeStopped(_ fallback: StopReason) {
+        complete(.failure((stopReason ?? fallback).error))
     }
 }

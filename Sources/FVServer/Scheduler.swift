@@ -1,5 +1,3 @@
-import CMemory
-import FVModel
 import FVOptim
 import FVProtocol
 import Foundation
@@ -57,22 +55,32 @@ final class Scheduler: @unchecked Sendable {
         cond.signal()
     }
 
+    /// Submits `job` on behalf of `conn`, tracked by the connection first: a disconnect at any
+    /// moment then cancels it, never leaving it to run for nobody.
+    func submitTracked(_ job: Job, by conn: Connection) throws {
+        guard conn.track(job) else { throw StopReason.clientDisconnected.error }
+        do { try submit(job) } catch {
+            conn.untrack(job)
+            throw error
+        }
+    }
+
     /// Cancels job `id` if `uid` owns it (root owns all). Queued jobs are answered at once;
     /// running ones stop within a step.
-    func cancel(id: Int, uid: UInt32, reason: String) throws {
+    func cancel(id: Int, uid: UInt32, reason: StopReason) throws {
         cond.lock()
         defer { cond.unlock() }
         // A job that has been answered is over, even if its batch is still winding down.
         if let r = running.first(where: { $0.id == id && !$0.isCompleted && (uid == 0 || $0.uid == uid) }) {
-            r.token.cancel(reason)
+            r.stop(reason)
             return
         }
         for (owner, q) in queues where uid == 0 || owner == uid {
             if let i = q.firstIndex(where: { $0.id == id }) {
                 let job = q[i]
                 queues[owner]!.remove(at: i)
-                job.token.cancel(reason)
-                job.complete(.failure(Job.stoppedError(reason)))
+                job.stop(reason)
+                job.completeStopped(reason)
                 return
             }
         }
@@ -80,22 +88,22 @@ final class Scheduler: @unchecked Sendable {
     }
 
     /// Cancels a set of jobs (a closed connection's), silently skipping finished ones.
-    func cancel(jobs: [Job], reason: String) {
+    func cancel(jobs: [Job], reason: StopReason) {
         for j in jobs where !j.isCompleted { try? cancel(id: j.id, uid: 0, reason: reason) }
     }
 
     /// Stops taking work, cancels everything queued and running; returns when runners are idle.
-    func shutdown(reason: String) {
+    func shutdown() {
         cond.lock()
         stopping = true
         let queued = queues.values.flatMap { $0 }
         queues.removeAll()
-        for r in running { r.token.cancel(reason) }
+        for r in running { r.stop(.shutdown) }
         cond.broadcast()
         cond.unlock()
         for j in queued {
-            j.token.cancel(reason)
-            j.complete(.failure(Job.stoppedError(reason)))
+            j.stop(.shutdown)
+            j.completeStopped(.shutdown)
         }
         // Wait (bounded) for running jobs to see their tokens.
         let deadline = Date().addingTimeInterval(10)
@@ -125,16 +133,13 @@ final class Scheduler: @unchecked Sendable {
     }
 
     /// The jobs `uid` may see (root: all), running first.
-    func list(uid: UInt32) -> [JSON] {
+    func list(uid: UInt32) -> [JobsResult.Job] {
         cond.lock()
         defer { cond.unlock() }
         let all = running + queues.keys.sorted().flatMap { queues[$0]! }
         return all.filter { !$0.isCompleted && (uid == 0 || $0.uid == uid) }.map { j in
-            [
-                "id": JSON(j.id), "uid": JSON(Int(j.uid)), "method": .string(j.method), "summary": .string(j.summary),
-                "state": .string(j.state.rawValue), "step": JSON(j.step), "steps": JSON(j.steps),
-                "waitedSeconds": JSON((j.started ?? Date()).timeIntervalSince(j.submitted)),
-            ]
+            JobsResult.Job(id: j.id, uid: Int(j.uid), method: j.method, summary: j.summary, state: j.state.rawValue, step: j.step,
+                           steps: j.steps, waitedSeconds: (j.started ?? Date()).timeIntervalSince(j.submitted))
         }
     }
 
@@ -167,7 +172,9 @@ final class Scheduler: @unchecked Sendable {
             var items = a.items.count
             for owner in queues.keys.sorted() {
                 queues[owner]!.removeAll { j in
-                    guard let b = j.ascent, b.layer == a.layer, b.size == a.size, b.steps == a.steps, b.stepSize == a.stepSize,
+                    // Same settings, and an objective whose images do not interact (a diversity
+                    // objective's images must never meet another user's).
+                    guard let b = j.ascent, a.canShareBatch(with: b),
                           (items + b.items.count) * a.size * a.size <= config.limits.maxPixels,
                           items + b.items.count <= config.limits.maxBatch else { return false }
                     items += b.items.count
@@ -205,13 +212,6 @@ final class Scheduler: @unchecked Sendable {
         while let batch = takeNext() {
             run(batch)
             finished(batch)
-            let s = snapshot
-            if s.running == 0 && s.queued == 0 {
-                // Idle: hand the job's workspaces back to the system. glibc keeps freed memory
-                // in its arenas otherwise (it raises its mmap threshold after large frees), and
-                // an idle daemon would stay ~120 MiB above its start.
-                _ = fvd_release_free_memory()
-            }
         }
     }
 
@@ -219,7 +219,7 @@ final class Scheduler: @unchecked Sendable {
         let turns = FairTurnstile.Account(turnstile)
         if case .compute(let f) = batch[0].work {
             let j = batch[0]
-            if let why = j.token.cancellationReason { return j.complete(.failure(Job.stoppedError(why))) }
+            if j.token.isCancelled { return j.completeStopped(.cancelledByRequest) }
             j.complete(turns.turn { Result { try f() } }.mapError { $0 as? RPCError ?? RPCError(RPCError.internalError, "\($0)") })
             return
         }
@@ -233,7 +233,7 @@ final class Scheduler: @unchecked Sendable {
             o += p.items.count
         }
         let runToken = CancellationToken()
-        for j in batch where j.token.isCancelled { j.complete(.failure(Job.stoppedError(j.token.cancellationReason!))) }
+        for j in batch where j.token.isCancelled { j.completeStopped(.cancelledByRequest) }
         do {
             let result = try engine.run(merged, limits: config.limits, cancel: runToken, turns: turns) { [self] p in
                 cond.lock()
@@ -241,8 +241,8 @@ final class Scheduler: @unchecked Sendable {
                 cond.unlock()
                 var live = 0
                 for (k, j) in batch.enumerated() where !j.isCompleted {
-                    if let why = j.token.cancellationReason {
-                        j.complete(.failure(Job.stoppedError(why)))
+                    if j.token.isCancelled {
+                        j.completeStopped(.cancelledByRequest)
                         continue
                     }
                     live += 1
@@ -254,7 +254,11 @@ final class Scheduler: @unchecked Sendable {
                 }
                 if live == 0 { runToken.cancel("every request in the run was cancelled") }
                 // The limit counts this run's own steps, not the turns it waited for.
-                if turns.computeSeconds > config.jobTimeLimit { runToken.cancel("time limit of \(String(format: "%g", config.jobTimeLimit)) s reached") }
+                if turns.computeSeconds > config.jobTimeLimit {
+                    let limit = StopReason.timeLimit(seconds: config.jobTimeLimit)
+                    for j in batch { j.stop(limit) }
+                    runToken.cancel(limit.description)
+                }
             }
             let px = merged.size * merged.size * 3
             for (k, j) in batch.enumerated() where !j.isCompleted {
@@ -265,8 +269,8 @@ final class Scheduler: @unchecked Sendable {
                 guard case .ascent(_, let finish) = j.work else { continue }
                 j.complete(Result { try finish(share) }.mapError { $0 as? RPCError ?? RPCError(RPCError.internalError, "\($0)") })
             }
-        } catch AscentError.cancelled(let why) {
-            for j in batch { j.complete(.failure(Job.stoppedError(j.token.cancellationReason ?? why))) }
+        } catch AscentError.cancelled {
+            for j in batch { j.completeStopped(.cancelledByRequest) }
         } catch {
             for j in batch { j.complete(.failure(RPCError(RPCError.invalidParams, "\(error)"))) }
         }

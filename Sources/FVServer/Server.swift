@@ -1,5 +1,4 @@
 import CMemory
-import FVImage
 import FVModel
 import FVOptim
 import FVProtocol
@@ -8,7 +7,7 @@ import Foundation
 
 /// The daemon: resident weights and engine, the listening socket, connections, the scheduler
 /// and the result cache. `run()` serves until `stop(reason:)`.
-public final class Server: @unchecked Sendable {
+public final class Server: ConnectionHandler, @unchecked Sendable {
     public static let version = "0.1.0"
 
     let config: ServerConfig
@@ -16,6 +15,7 @@ public final class Server: @unchecked Sendable {
     let network: VGG16Network
     let scheduler: Scheduler
     let cache: ResultCache
+    private(set) var renders: RenderService!
     let started = Date()
     private let lock = NSLock()
     private var connections: [Int: Connection] = [:]
@@ -39,6 +39,7 @@ public final class Server: @unchecked Sendable {
         network = VGG16Network(weights: weights, backend: .simd)
         scheduler = Scheduler(config: config, engine: GradientAscent(network: network))
         cache = ResultCache(directory: config.cacheDirectory, maxBytes: config.cacheMaxBytes)
+        renders = RenderService(config: config, weightsChecksum: weights.checksumHex, cache: cache, scheduler: scheduler) { [unowned self] in newJobID() }
     }
 
     /// Why the daemon cannot serve at all (other than its weights).
@@ -105,7 +106,7 @@ public final class Server: @unchecked Sendable {
     }
 
     private func drain() {
-        scheduler.shutdown(reason: "daemon shutting down")
+        scheduler.shutdown()
         lock.lock()
         let open = Array(connections.values)
         listener?.close()
@@ -115,7 +116,7 @@ public final class Server: @unchecked Sendable {
         // Give the writers a moment to deliver the shutdown errors, then close everything.
         let deadline = Date().addingTimeInterval(2)
         while Date() < deadline && open.contains(where: { $0.outbox.pending > 0 }) { Thread.sleep(forTimeInterval: 0.02) }
-        for c in open { c.close(reason: "daemon shutting down") }
+        for c in open { c.close(reason: .shutdown) }
         Log.info("stopped")
     }
 
@@ -139,7 +140,7 @@ public final class Server: @unchecked Sendable {
         }
         let id = nextConnectionID
         nextConnectionID += 1
-        let c = Connection(id: id, socket: socket, uid: uid, server: self)
+        let c = Connection(id: id, socket: socket, uid: uid, limits: config.connectionLimits, handler: self)
         connections[id] = c
         lock.unlock()
         c.start()
@@ -152,7 +153,8 @@ public final class Server: @unchecked Sendable {
         socket.close()
     }
 
-    func remove(_ c: Connection) {
+    func connectionClosed(_ c: Connection, unfinished jobs: [Job], reason: StopReason) {
+        scheduler.cancel(jobs: jobs, reason: reason)
         lock.lock()
         connections[c.id] = nil
         lock.unlock()
@@ -195,6 +197,8 @@ public final class Server: @unchecked Sendable {
                 Thread.sleep(forTimeInterval: min(interval ?? 5, 5))
                 if interval != nil { SystemdNotifier.notify("WATCHDOG=1") }
                 let s = scheduler.snapshot
+                // Idle: give freed memory back (the one place that does). glibc keeps what jobs
+                // and connections freed in its heaps otherwise.
                 if s.running == 0 && s.queued == 0 { _ = fvd_release_free_memory() }
                 SystemdNotifier.notify("STATUS=serving: \(s.running) running, \(s.queued) queued, \(connectionCount) connections")
             }

@@ -50,4 +50,9 @@ public struct ServerConfig: Sendable {
         self.weightsPath = weightsPath
         self.cacheDirectory = cacheDirectory
     }
+
+    var connectionLimits: ConnectionLimits {
+        ConnectionLimits(maxLineBytes: maxLineBytes, lineDeadline: lineDeadline, idleTimeout: idleTimeout,
+                         maxOutboxBytes: maxOutboxBytes, slowReaderTimeout: slowReaderTimeout)
+    }
 }

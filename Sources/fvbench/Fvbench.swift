@@ -36,7 +36,7 @@ struct Fvbench {
         if !jobsOnly { layers(net, reps: quick ? 1 : 3, sizes: quick ? [150] : [150, 224], batches: quick ? [1] : [1, 16]) }
     }
 
-    /// The three jobs of the kernels issue, seconds per ascent step (forward + backward).
+    /// The three reference jobs (docs/PERFORMANCE.md), seconds per ascent step (forward + backward).
     static func jobs(_ net: VGG16Network, reps: Int) {
         let engine = GradientAscent(network: net)
         let table: [(String, String, Int, Int, Double)] = [
@@ -46,7 +46,7 @@ struct Fvbench {
         ]
         print("## The three jobs (seconds per step)")
         print("")
-        print("| job | fvd s/step | best peer s/step (ANCHORS.md) | speed-up | effective GFLOP/s |")
+        print("| job | fvd s/step | best peer s/step (TF, JAX or PyTorch on a Zen 1; other CPUs: scripts/compare-tensorflow.sh) | speed-up | effective GFLOP/s |")
         print("| --- | --- | --- | --- | --- |")
         for (name, layer, size, batch, peer) in table {
             // Seconds per step = (time of an 8-step run - time of a 2-step run) / 6: set-up,

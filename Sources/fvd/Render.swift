@@ -2,6 +2,8 @@ import ArgumentParser
 import FVImage
 import FVModel
 import FVOptim
+import FVProtocol
+import FVServer
 import Foundation
 
 /// Runs one job in this process, without a daemon: for debugging, and for timing the engine.
@@ -22,10 +24,12 @@ struct Render: ParsableCommand {
 
     func run() throws {
         try requireCPUFeatures()
-        guard let p = Preset(rawValue: preset) else { throw ValidationError("unknown preset \(preset); use seed or grid") }
         guard let backend = KernelBackend(rawValue: kernels) else { throw ValidationError("unknown kernels \(kernels); use simd or reference") }
-        let job = AscentJob(layer: layer, items: [.init(filter: filter, seed: seed)], size: size ?? p.size,
-                            steps: steps ?? p.steps, stepSize: stepSize ?? p.stepSize)
+        let options = RenderOptions(preset: preset, size: size, steps: steps, stepSize: stepSize.map(Double.init), seed: Int(seed))
+        let job: AscentJob
+        do { job = try JobResolver.ascentJob(layer: layer, filters: [filter], options: options, defaultPreset: .seed) } catch let e as RPCError {
+            throw ValidationError(e.message)
+        }
         let t0 = Date()
         let w = try ResidentWeights(path: weights ?? WeightsLocator.defaultPath())
         let net = VGG16Network(weights: w, backend: backend)

@@ -1,5 +1,5 @@
 /// Loads and stores of eight floats through raw pointers. Always inlined: a SIMD8 that crosses
-/// a real call travels as two halves (see DEVELOPERS.md).
+/// a real call travels as two halves (see docs/HACKING.md).
 public enum SIMD8Access {
     @inline(__always)
     public static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {

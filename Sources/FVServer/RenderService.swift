@@ -1,0 +1,119 @@
+import FVImage
+import FVModel
+import FVOptim
+import FVProtocol
+import Foundation
+
+/// `pattern` and `grid`: resolves the request into a job, answers from the result cache when it
+/// can, otherwise queues the job with progress going to the caller, and builds the typed result
+/// (and its PNG) when the job is done.
+final class RenderService: @unchecked Sendable {
+    let config: ServerConfig
+    let weightsChecksum: String
+    let cache: ResultCache
+    let scheduler: Scheduler
+    private let newJobID: () -> Int
+
+    init(config: ServerConfig, weightsChecksum: String, cache: ResultCache, scheduler: Scheduler, newJobID: @escaping () -> Int) {
+        self.config = config
+        self.weightsChecksum = weightsChecksum
+        self.cache = cache
+        self.scheduler = scheduler
+        self.newJobID = newJobID
+    }
+
+    typealias Done = (Result<JSON, RPCError>) -> Void
+
+    /// Everything that determines a result: the method's own layout, the job (objective,
+    /// parameterisation, optimiser, steps, each image's filter and seed) and the weights.
+    func cacheKey(_ method: Method, _ job: AscentJob, layout: String = "") -> String {
+        "\(method.rawValue)|v2|\(weightsChecksum)|\(job.cacheText)|\(layout)"
+    }
+
+    func pattern(_ p: PatternParams, requestID: JSON?, _ conn: Connection, _ done: @escaping Done) throws {
+        let job = try JobResolver.ascentJob(layer: p.layer, filters: [p.filter], options: p.options, defaultPreset: .seed, limits: config.limits)
+        let checksum = weightsChecksum
+        try submit(job, key: cacheKey(.pattern, job), method: .pattern, progress: p.progress ? requestID : nil, conn, done,
+                   cached: { try PatternResult($0).with(cached: true).json }) { r, jobID in
+            let png = try PNGCodec.encode(RGBImage(width: job.size, height: job.size, pixels: r.rgb(0)))
+            // A filter that never fires gives a zero gradient: the image stays the start noise.
+            let note = r.losses[0] == 0
+                ? "filter \(p.filter) of \(job.layer) never activated, so the image is the starting noise; try another seed or a larger size" : nil
+            return PatternResult(png: png, loss: r.losses[0], layer: job.layer, filter: p.filter, size: job.size, steps: job.steps,
+                                 stepSize: job.stepSize, seed: Int(job.items[0].seed), weights: checksum, note: note, job: jobID).json
+        }
+    }
+
+    func grid(_ p: GridParams, requestID: JSON?, _ conn: Connection, _ done: @escaping Done) throws {
+        guard let spec = VGG16.layer(named: p.layer) else { throw RPCError.invalidParams(VGG16.unknownLayerMessage(p.layer)) }
+        let filters = p.filters ?? Array(0..<min(64, spec.outChannels))
+        let job = try JobResolver.ascentJob(layer: p.layer, filters: filters, options: p.options, defaultPreset: .grid, limits: config.limits)
+        let columns = p.columns ?? Int(Double(filters.count).squareRoot().rounded(.up))
+        let margin = p.margin ?? 5
+        let checksum = weightsChecksum
+        try submit(job, key: cacheKey(.grid, job, layout: "\(columns)|\(margin)"), method: .grid, progress: p.progress ? requestID : nil, conn, done,
+                   cached: { try GridResult($0).with(cached: true).json }) { r, jobID in
+            let tiles = (0..<filters.count).map { RGBImage(width: job.size, height: job.size, pixels: r.rgb($0)) }
+            let img = RGBImage.grid(tiles, columns: columns, margin: margin)
+            return GridResult(png: try PNGCodec.encode(img), layer: job.layer, columns: columns, rows: (filters.count + columns - 1) / columns,
+                              margin: margin, width: img.width, height: img.height,
+                              tiles: zip(filters, r.losses).map { GridResult.Tile(filter: $0, loss: $1) },
+                              size: job.size, steps: job.steps, stepSize: job.stepSize, seed: Int(job.items[0].seed), weights: checksum,
+                              job: jobID).json
+        }
+    }
+
+    /// Answers from the cache (`cached` re-reads the stored result as the typed result, so a
+    /// stored entry that does not decode counts as a miss) or queues the job; progress goes to
+    /// the caller as notifications when `progress` names its request.
+    private func submit(_ job: AscentJob, key: String, method: Method, progress requestID: JSON?, _ conn: Connection, _ done: @escaping Done,
+                        cached: (JSON) throws -> JSON, build: @escaping (AscentResult, Int) throws -> JSON) throws {
+        if let hit = cache.lookup(key), let answer = try? cached(hit) {
+            return done(.success(answer))
+        }
+        let id = newJobID()
+        var lastSent = Date.distantPast
+        let interval = config.progressInterval
+        let onProgress: ((AscentProgress) -> Void)? = requestID.map { rid in
+            { [weak conn] p in
+                // At most ten notifications a second (by default), and always the last step.
+                let now = Date()
+                guard p.step == p.steps || now.timeIntervalSince(lastSent) >= interval else { return }
+                lastSent = now
+                var params: [String: JSON] = ["job": JSON(id), "request": rid, "step": JSON(p.step), "steps": JSON(p.steps)]
+                if p.losses.count == 1 { params["loss"] = JSON(p.losses[0]) } else { params["losses"] = .array(p.losses.map { JSON($0) }) }
+                conn?.send(RPCMessage.notification(method: ServerNotification.progress, params: .object(params)), progressKey: id)
+            }
+        }
+        let cache = self.cache
+        let j = Job(id: id, uid: conn.uid, method: method.rawValue, summary: "\(job.layer) \(job.items.map(\.filter))",
+                    work: .ascent(job, finish: { r in
+                        let result = try build(r, id)
+                        // Stored as any later caller will get it: cached, with no job of its own.
+                        if case .object(var stored) = result {
+                            stored["job"] = nil
+                            cache.store(key, .object(stored))
+                        }
+                        return result
+                    }), onProgress: onProgress, onComplete: done)
+        try scheduler.submitTracked(j, by: conn)
+    }
+}
+
+extension PatternResult {
+    func with(cached: Bool) -> PatternResult {
+        var r = self
+        r.cached = cached
+        r.job = nil
+        return r
+    }
+}
+
+extension GridResult {
+    func with(cached: Bool) -> GridResult {
+        var r = self
+        r.cached = cached
+        r.job = nil
+        return r
+    }
+}
