@@ -128,8 +128,10 @@ final class DaemonProcessTests: XCTestCase {
     /// The weights file truncated and overwritten in place while fvd serves: jobs go on (fvd read
     /// it once at start-up), where the mapping used to end the daemon with SIGBUS.
     func testRewritingTheWeightsFileInPlaceDoesNotKillTheDaemon() throws {
+        // A copy of the bytes (never copyItem: weights/vgg16.fvw may be a link, and the test
+        // would then damage the real file).
         let copy = dir + "/vgg16.fvw"
-        try FileManager.default.copyItem(atPath: repoRoot + "/weights/vgg16.fvw", toPath: copy)
+        try Data(contentsOf: URL(fileURLWithPath: repoRoot + "/weights/vgg16.fvw")).write(to: URL(fileURLWithPath: copy))
         let (p, _, sock) = try start(["--weights", copy])
         defer {
             p.terminate()
