@@ -24,13 +24,12 @@ final class DaemonMethodTests: XCTestCase {
     }
 
     func testInfoListsTheLayersAndWeights() throws {
-        let r = try d.client().call("info")
-        let layers = try XCTUnwrap(r["layers"]?.arrayValue)
-        XCTAssertEqual(layers.count, 13)
-        XCTAssertEqual(layers[4]["name"], "block3_conv1")
-        XCTAssertEqual(layers[4]["filters"], 256)
-        XCTAssertEqual(r["weights"]?["checksum"]?.stringValue?.count, 16)
-        XCTAssertEqual(r["presets"]?["seed"]?["steps"], 1000)
+        let r = try InfoResult(try d.client().call("info"))
+        XCTAssertEqual(r.layers.count, 13)
+        XCTAssertEqual(r.layers[4].name, "block3_conv1")
+        XCTAssertEqual(r.layers[4].filters, 256)
+        XCTAssertEqual(r.weights.checksum.count, 16)
+        XCTAssertEqual(r.presets["seed"]?.steps, 1000)
     }
 
     func testPatternStreamsProgressInOrderAndReturnsAPNG() throws {
@@ -47,12 +46,13 @@ final class DaemonMethodTests: XCTestCase {
         XCTAssertEqual(steps, steps.sorted(), "progress arrives in order")
         XCTAssertEqual(steps.last, 6, "the last step is always reported")
         XCTAssertEqual(jobIDs.count, 1)
-        let png = try XCTUnwrap(Data(base64Encoded: r["png"]?.stringValue ?? ""))
-        let img = try PNGCodec.decode([UInt8](png))
+        let result = try PatternResult(r)
+        let img = try PNGCodec.decode(result.png)
         XCTAssertEqual(img.width, 32)
         XCTAssertEqual(img.height, 32)
-        XCTAssertGreaterThan(r["loss"]?.doubleValue ?? 0, 0)
-        XCTAssertEqual(r["cached"], false)
+        XCTAssertGreaterThan(result.loss, 0)
+        XCTAssertFalse(result.cached)
+        XCTAssertEqual(result.job.map(Int64.init), jobIDs.first, "the result names the job its progress came from")
     }
 
     func testSecondIdenticalRequestIsACacheHit() throws {
@@ -73,9 +73,9 @@ final class DaemonMethodTests: XCTestCase {
 
     func testGridTilesEveryFilterWithItsLoss() throws {
         let p = GridParams(layer: "block3_conv1", filters: [0, 5, 27], columns: 2, margin: 5, options: RenderOptions(size: 24, steps: 2))
-        let r = try d.client().call("grid", p.json)
-        XCTAssertEqual(r["tiles"]?.arrayValue?.map { $0["filter"] }, [0, 5, 27])
-        let img = try PNGCodec.decode([UInt8](Data(base64Encoded: r["png"]?.stringValue ?? "")!))
+        let r = try GridResult(try d.client().call("grid", p.json))
+        XCTAssertEqual(r.tiles.map(\.filter), [0, 5, 27])
+        let img = try PNGCodec.decode(r.png)
         XCTAssertEqual(img.width, 2 * 24 + 5)
         XCTAssertEqual(img.height, 2 * 24 + 5)
         // The margin is black; the tiles are not.
@@ -86,14 +86,12 @@ final class DaemonMethodTests: XCTestCase {
         var px = [UInt8]()
         for y in 0..<32 { for x in 0..<32 { px += [UInt8(x * 8), UInt8(y * 8), 128] } }
         let png = try PNGCodec.encode(RGBImage(width: 32, height: 32, pixels: px))
-        let r = try d.client().call("activations", ActivationsParams(layer: "block3_conv1", png: Data(png).base64EncodedString(), top: 5).json)
-        let means = try XCTUnwrap(r["means"]?.arrayValue?.compactMap(\.doubleValue))
-        XCTAssertEqual(means.count, 256)
-        XCTAssertEqual(r["width"], 8)
-        let top = try XCTUnwrap(r["top"]?.arrayValue)
-        XCTAssertEqual(top.count, 5)
-        XCTAssertEqual(top[0]["mean"]?.doubleValue, means.max())
-        let tops = top.compactMap { $0["mean"]?.doubleValue }
+        let r = try ActivationsResult(try d.client().call("activations", ActivationsParams(layer: "block3_conv1", png: Data(png).base64EncodedString(), top: 5).json))
+        XCTAssertEqual(r.means.count, 256)
+        XCTAssertEqual(r.width, 8)
+        XCTAssertEqual(r.top.count, 5)
+        XCTAssertEqual(r.top[0].mean, r.means.max())
+        let tops = r.top.map(\.mean)
         XCTAssertEqual(tops, tops.sorted(by: >))
 
         let tensor: JSON = ["height": 16, "width": 16, "data": .array(Array(repeating: JSON(50.0), count: 16 * 16 * 3))]
