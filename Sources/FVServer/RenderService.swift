@@ -100,8 +100,14 @@ final class RenderService: @unchecked Sendable {
     }
 }
 
-extension PatternResult {
-    func with(cached: Bool) -> PatternResult {
+/// A render result as the cache gives it back: marked cached, with no job of its own.
+protocol CachedRender {
+    var cached: Bool { get set }
+    var job: Int? { get set }
+}
+
+extension CachedRender {
+    func with(cached: Bool) -> Self {
         var r = self
         r.cached = cached
         r.job = nil
@@ -109,11 +115,5 @@ extension PatternResult {
     }
 }
 
-extension GridResult {
-    func with(cached: Bool) -> GridResult {
-        var r = self
-        r.cached = cached
-        r.job = nil
-        return r
-    }
-}
+extension PatternResult: CachedRender {}
+extension GridResult: CachedRender {}
