@@ -84,9 +84,11 @@ final class Connection: @unchecked Sendable {
                     send(RPCMessage.error(id: .null, RPCError(RPCError.lineTimeout, "no newline within \(Int(limits.lineDeadline)) s; end every message with a newline")))
                     break
                 }
-                // Idle: nothing started, nothing running, nothing to send. Its slot goes back.
-                if partialSince == nil && !hasLiveJobs && outbox.pendingBytes == 0,
-                   Date().timeIntervalSince(lastActivity) > limits.idleTimeout {
+                // Idle: nothing started, nothing running, nothing to send, for the whole timeout
+                // (a job's run counts as activity). Its slot goes back.
+                if partialSince != nil || hasLiveJobs || outbox.pendingBytes > 0 {
+                    lastActivity = Date()
+                } else if Date().timeIntervalSince(lastActivity) > limits.idleTimeout {
                     send(RPCMessage.error(id: .null, RPCError(RPCError.idleTimeout, "closed after \(Int(limits.idleTimeout)) s without a request; connect again when you need fvd")))
                     break
                 }
