@@ -36,11 +36,12 @@ final class RenderService: @unchecked Sendable {
         try submit(job, key: cacheKey(.pattern, job), method: .pattern, progress: p.progress ? requestID : nil, conn, done,
                    cached: { try PatternResult($0).with(cached: true).json }) { r, jobID in
             let png = try PNGCodec.encode(RGBImage(width: job.size, height: job.size, pixels: r.rgb(0)))
-            // A filter that never fires gives a zero gradient: the image stays the start noise.
-            let note = r.losses[0] == 0
-                ? "filter \(p.filter) of \(job.layer) never activated, so the image is the starting noise; try another seed or a larger size" : nil
+            // A filter that never fires gives a zero gradient: the image stays the start noise, and
+            // the engine stopped after the first step (every further one would change nothing).
+            let note = r.neverFired[0]
+                ? "filter \(p.filter) of \(job.layer) never activated from this start, so fvd stopped after step \(r.stepsRun) and the image is the starting noise; try another seed or a larger size" : nil
             return PatternResult(png: png, loss: r.losses[0], layer: job.layer, filter: p.filter, size: job.size, steps: job.steps,
-                                 stepSize: job.stepSize, seed: Int(job.items[0].seed), weights: checksum, note: note, job: jobID).json
+                                 stepsRun: r.stepsRun, stepSize: job.stepSize, seed: Int(job.items[0].seed), weights: checksum, note: note, job: jobID).json
         }
     }
 
@@ -57,7 +58,7 @@ final class RenderService: @unchecked Sendable {
             let img = RGBImage.grid(tiles, columns: columns, margin: margin)
             return GridResult(png: try PNGCodec.encode(img), layer: job.layer, columns: columns, rows: (filters.count + columns - 1) / columns,
                               margin: margin, width: img.width, height: img.height,
-                              tiles: zip(filters, r.losses).map { GridResult.Tile(filter: $0, loss: $1) },
+                              tiles: filters.indices.map { GridResult.Tile(filter: filters[$0], loss: r.losses[$0], neverFired: r.neverFired[$0]) },
                               size: job.size, steps: job.steps, stepSize: job.stepSize, seed: Int(job.items[0].seed), weights: checksum,
                               job: jobID).json
         }

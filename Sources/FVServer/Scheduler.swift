@@ -265,7 +265,8 @@ final class Scheduler: @unchecked Sendable {
                 let n = parts[k].items.count
                 let share = AscentResult(
                     job: parts[k], images: Array(result.images[(offsets[k] * px)..<((offsets[k] + n) * px)]),
-                    losses: Array(result.losses[offsets[k]..<(offsets[k] + n)]))
+                    losses: Array(result.losses[offsets[k]..<(offsets[k] + n)]),
+                    neverFired: Array(result.neverFired[offsets[k]..<(offsets[k] + n)]), stepsRun: result.stepsRun)
                 guard case .ascent(_, let finish) = j.work else { continue }
                 j.complete(Result { try finish(share) }.mapError { $0 as? RPCError ?? RPCError(RPCError.internalError, "\($0)") })
             }

@@ -26,7 +26,10 @@ struct Grid: ParsableCommand {
             let params = GridParams(layer: layer, filters: list, columns: columns, margin: margin, options: render.options)
             let answer = try RenderCall.run(.grid, params: params.json, options: connection)
             let r = try GridResult(answer)
-            try RenderCall.deliver(png: r.png, result: answer, note: nil, path: path, json: connection.json)
+            let dead = r.tiles.filter(\.neverFired).map { String($0.filter) }
+            let note = dead.isEmpty ? nil
+                : "filter\(dead.count == 1 ? "" : "s") \(dead.joined(separator: ", ")) never activated from \(dead.count == 1 ? "its start, so its tile is" : "their start, so their tiles are") the starting noise; try another seed or a larger size"
+            try RenderCall.deliver(png: r.png, result: answer, note: note, path: path, json: connection.json)
         }
     }
 }

@@ -59,6 +59,26 @@ final class GradientAscentTests: XCTestCase {
         }
     }
 
+    /// A filter that never fires has a zero gradient, so no step changes its image: the engine
+    /// stops after the first step when no image fired, and the result is exactly what all the
+    /// steps would have given (the start). A batch with one live image runs every step.
+    func testAFilterThatNeverFiresStopsAfterOneStepWithTheSameImage() throws {
+        let e = try engine()
+        let dead = AscentJob.Item(filter: 3, seed: 0), alive = AscentJob.Item(filter: 0, seed: 0)
+        let short = try e.run(AscentJob(layer: "block5_conv3", items: [dead], size: 16, steps: 1000, stepSize: 1))
+        XCTAssertEqual(short.stepsRun, 1)
+        XCTAssertEqual(short.neverFired, [true])
+        XCTAssertEqual(short.images, PixelImage(side: 16, seeds: [0]).images(), "the start image, unchanged")
+        let full = try e.run(AscentJob(layer: "block5_conv3", items: [dead], size: 16, steps: 3, stepSize: 1))
+        XCTAssertEqual(full.images, short.images)
+
+        // block4_conv3 at 16 px: filter 1 never fires from seed 0, filter 0 does.
+        let mixed = try e.run(AscentJob(layer: "block4_conv3", items: [.init(filter: 1, seed: 0), alive], size: 16, steps: 4, stepSize: 1))
+        XCTAssertEqual(mixed.stepsRun, 4, "a live image runs every step")
+        XCTAssertEqual(mixed.neverFired, [true, false])
+        XCTAssertEqual(Array(mixed.images[0..<(16 * 16 * 3)]), PixelImage(side: 16, seeds: [0]).images(), "the dead one is unchanged")
+    }
+
     func testRandomStartIsTheNotebooksNoise() throws {
         // Zero steps are not allowed, so check the start through a 1-step run with a tiny step:
         // every value stays within the notebook's [128, 148) start range.

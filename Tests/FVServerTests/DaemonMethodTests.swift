@@ -168,9 +168,16 @@ final class DaemonMethodTests: XCTestCase {
 
     /// A filter that never fires has a zero gradient and leaves the start noise; say so.
     func testADeadFilterIsReportedNotSilentlyReturnedAsNoise() throws {
-        let dead = try d.client().call("pattern", PatternParams(layer: "block5_conv3", filter: 3, options: RenderOptions(size: 16, steps: 1), progress: false).json)
-        XCTAssertEqual(dead["loss"]?.doubleValue, 0)
-        XCTAssertTrue(dead["note"]?.stringValue?.contains("never activated") ?? false, "\(dead)")
+        // 100,000 steps asked; the filter never fires, so the job ends after the first.
+        let t0 = Date()
+        let dead = try PatternResult(try d.client().call("pattern", PatternParams(layer: "block5_conv3", filter: 3, options: RenderOptions(size: 16, steps: 100_000), progress: false).json))
+        XCTAssertLessThan(Date().timeIntervalSince(t0), 10, "it did not run 100,000 steps of nothing")
+        XCTAssertEqual(dead.loss, 0)
+        XCTAssertEqual(dead.stepsRun, 1)
+        XCTAssertEqual(dead.steps, 100_000)
+        XCTAssertTrue(dead.note?.contains("never activated from this start, so fvd stopped after step 1") ?? false, "\(dead.note ?? "no note")")
+        let grid = try GridResult(try d.client().call("grid", GridParams(layer: "block5_conv3", filters: [3, 0], options: RenderOptions(size: 16, steps: 2)).json))
+        XCTAssertEqual(grid.tiles.map(\.neverFired), [true, grid.tiles[1].loss == 0], "the grid says which tiles never fired")
         let alive = try d.client().call("pattern", smallPattern(3, steps: 2))
         XCTAssertGreaterThan(alive["loss"]?.doubleValue ?? 0, 0)
         XCTAssertNil(alive["note"])

@@ -24,11 +24,19 @@ public struct AscentResult: Sendable {
     public let images: [Float]
     /// Each image's loss after the last step.
     public let losses: [Float]
+    /// Per image: its objective's gradient was exactly zero at the first step (the filter never
+    /// fired from that start), so no step could change it: it is the start image.
+    public let neverFired: [Bool]
+    /// Steps actually taken: fewer than the job's when every image never fired (each further
+    /// step would have changed nothing).
+    public let stepsRun: Int
 
-    public init(job: AscentJob, images: [Float], losses: [Float]) {
+    public init(job: AscentJob, images: [Float], losses: [Float], neverFired: [Bool]? = nil, stepsRun: Int? = nil) {
         self.job = job
         self.images = images
         self.losses = losses
+        self.neverFired = neverFired ?? Array(repeating: false, count: losses.count)
+        self.stepsRun = stepsRun ?? job.steps
     }
 
     /// Image `n` as 8-bit RGB for a PNG.
@@ -69,24 +77,32 @@ public final class GradientAscent: @unchecked Sendable {
             return objective.values(ws)
         }
 
-        func step() -> [Float] {
+        let per = image.parametersPerImage
+        var neverFired = Array(repeating: false, count: image.imageCount)
+        func step(first: Bool) -> [Float] {
             let values = evaluate()
             objective.gradient(ws)
             network.backward(ws)
             let g = image.parameterGradient(imageGradient: ws.inputGradient.pointer)
-            let per = image.parametersPerImage
             for i in 0..<image.imageCount {
+                if first { neverFired[i] = !(0..<per).contains { g[i * per + $0] != 0 } }
                 optimizer.step(&image.parameters, gradient: g, image: i, offset: i * per, count: per)
             }
             return values
         }
 
-        for s in 0..<job.steps {
+        var stepsRun = 0
+        while stepsRun < job.steps {
             if let why = cancel?.cancellationReason { throw AscentError.cancelled(why) }
-            let values = turns?.turn(step) ?? step()
-            progress?(AscentProgress(step: s + 1, steps: job.steps, losses: values, workspaceBytes: workspaceBytes))
+            let first = stepsRun == 0
+            let values = turns?.turn { step(first: first) } ?? step(first: first)
+            stepsRun += 1
+            progress?(AscentProgress(step: stepsRun, steps: job.steps, losses: values, workspaceBytes: workspaceBytes))
+            // A zero gradient leaves an image unchanged, and an unchanged image gives the same
+            // zero gradient again: when no image fired, every further step is a no-op.
+            if first && neverFired.allSatisfy({ $0 }) { break }
         }
         let final = turns?.turn(evaluate) ?? evaluate()
-        return AscentResult(job: job, images: image.images(), losses: final)
+        return AscentResult(job: job, images: image.images(), losses: final, neverFired: neverFired, stepsRun: stepsRun)
     }
 }

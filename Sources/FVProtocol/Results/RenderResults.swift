@@ -7,6 +7,8 @@ public struct PatternResult: Equatable, Sendable {
     public var filter: Int
     public var size: Int
     public var steps: Int
+    /// Steps taken: fewer than `steps` when the filter never fired (no step could change it).
+    public var stepsRun: Int
     public var stepSize: Float
     public var seed: Int
     /// The weights' checksum.
@@ -18,7 +20,7 @@ public struct PatternResult: Equatable, Sendable {
     /// The job that computed it (absent for a cached answer).
     public var job: Int?
 
-    public init(png: [UInt8], loss: Float, layer: String, filter: Int, size: Int, steps: Int, stepSize: Float, seed: Int,
+    public init(png: [UInt8], loss: Float, layer: String, filter: Int, size: Int, steps: Int, stepsRun: Int? = nil, stepSize: Float, seed: Int,
                 weights: String, note: String? = nil, cached: Bool = false, job: Int? = nil) {
         self.png = png
         self.loss = loss
@@ -26,6 +28,7 @@ public struct PatternResult: Equatable, Sendable {
         self.filter = filter
         self.size = size
         self.steps = steps
+        self.stepsRun = stepsRun ?? steps
         self.stepSize = stepSize
         self.seed = seed
         self.weights = weights
@@ -37,14 +40,14 @@ public struct PatternResult: Equatable, Sendable {
     public init(_ json: JSON) throws {
         let r = try ResultReader(json, "pattern result")
         self.init(png: try r.bytes("png"), loss: try r.float("loss"), layer: try r.string("layer"), filter: try r.int("filter"),
-                  size: try r.int("size"), steps: try r.int("steps"), stepSize: try r.float("stepSize"), seed: try r.int("seed"),
+                  size: try r.int("size"), steps: try r.int("steps"), stepsRun: try r.int("stepsRun"), stepSize: try r.float("stepSize"), seed: try r.int("seed"),
                   weights: try r.string("weights"), note: r.optionalString("note"), cached: try r.bool("cached"), job: r.optionalInt("job"))
     }
 
     public var json: JSON {
         var o: [String: JSON] = [
             "png": .string(Base64.encode(png)), "loss": JSON(loss), "layer": .string(layer), "filter": JSON(filter),
-            "size": JSON(size), "steps": JSON(steps), "stepSize": JSON(stepSize), "seed": JSON(seed),
+            "size": JSON(size), "steps": JSON(steps), "stepsRun": JSON(stepsRun), "stepSize": JSON(stepSize), "seed": JSON(seed),
             "weights": .string(weights), "cached": .bool(cached),
         ]
         if let note { o["note"] = .string(note) }
@@ -58,9 +61,12 @@ public struct GridResult: Equatable, Sendable {
     public struct Tile: Equatable, Sendable {
         public var filter: Int
         public var loss: Float
-        public init(filter: Int, loss: Float) {
+        /// The filter never fired from its start: the tile is the start noise.
+        public var neverFired: Bool
+        public init(filter: Int, loss: Float, neverFired: Bool = false) {
             self.filter = filter
             self.loss = loss
+            self.neverFired = neverFired
         }
     }
 
@@ -103,7 +109,7 @@ public struct GridResult: Equatable, Sendable {
         let r = try ResultReader(json, "grid result")
         let tiles = try r.array("tiles").map { t -> Tile in
             let tr = try ResultReader(t, "grid tile")
-            return Tile(filter: try tr.int("filter"), loss: try tr.float("loss"))
+            return Tile(filter: try tr.int("filter"), loss: try tr.float("loss"), neverFired: try tr.bool("neverFired"))
         }
         self.init(png: try r.bytes("png"), layer: try r.string("layer"), columns: try r.int("columns"), rows: try r.int("rows"),
                   margin: try r.int("margin"), width: try r.int("width"), height: try r.int("height"), tiles: tiles,
@@ -115,7 +121,7 @@ public struct GridResult: Equatable, Sendable {
         var o: [String: JSON] = [
             "png": .string(Base64.encode(png)), "layer": .string(layer), "columns": JSON(columns), "rows": JSON(rows),
             "margin": JSON(margin), "width": JSON(width), "height": JSON(height),
-            "tiles": .array(tiles.map { ["filter": JSON($0.filter), "loss": JSON($0.loss)] }),
+            "tiles": .array(tiles.map { ["filter": JSON($0.filter), "loss": JSON($0.loss), "neverFired": .bool($0.neverFired)] }),
             "size": JSON(size), "steps": JSON(steps), "stepSize": JSON(stepSize), "seed": JSON(seed),
             "weights": .string(weights), "cached": .bool(cached),
         ]
