@@ -14,6 +14,7 @@ struct Grid: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
+        if let o = output, let why = OutputFile.problem(with: o) { throw ValidationError(why) }
         if let f = filters, f.split(separator: ",").contains(where: { Int($0.trimmingCharacters(in: .whitespaces)) == nil }) {
             throw ValidationError("--filters takes comma-separated filter indices, e.g. 0,1,2,7")
         }

@@ -24,6 +24,31 @@ enum OutputFile {
         try replace(path, with: data, keeping: nil)
     }
 
+    /// Checked before a render starts, so a bad `-o` costs nothing: fvctl writes PNG (to a file
+    /// named .png, to standard output with `-`, or into a device or FIFO), in a directory that
+    /// exists and can be written. Returns why not, or nil.
+    static func problem(with path: String) -> String? {
+        if path == "-" { return nil }
+        var existing = stat()
+        if stat(path, &existing) == 0, ![S_IFREG, S_IFDIR].contains(existing.st_mode & S_IFMT) {
+            return nil  // a device or a FIFO (-o /dev/null): written into as it is
+        }
+        let ext = (path as NSString).pathExtension.lowercased()
+        if ext != "png" {
+            return "-o \(path): fvctl writes PNG images; name the file .png (or use - for standard output)" + (ext.isEmpty ? "" : ", not .\(ext)")
+        }
+        var st = stat()
+        if stat(path, &st) == 0 {
+            if (st.st_mode & S_IFMT) == S_IFDIR { return "-o \(path) is a directory; give a file name" }
+            return access(path, W_OK) == 0 ? nil : "-o \(path) cannot be written (permission denied)"
+        }
+        let dir = (path as NSString).deletingLastPathComponent
+        let d = dir.isEmpty ? "." : dir
+        var ds = stat()
+        guard stat(d, &ds) == 0, (ds.st_mode & S_IFMT) == S_IFDIR else { return "-o \(path): the directory \(d) does not exist" }
+        return access(d, W_OK) == 0 ? nil : "-o \(path): the directory \(d) cannot be written"
+    }
+
     static func failure(_ path: String, _ why: String) -> Failure {
         Failure(Exit.cannotWrite, "cannot write \(path): \(why)")
     }

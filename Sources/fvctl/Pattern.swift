@@ -11,6 +11,10 @@ struct Pattern: ParsableCommand {
     @OptionGroup var render: RenderOptionGroup
     @OptionGroup var connection: ConnectionOptions
 
+    func validate() throws {
+        if let o = output, let why = OutputFile.problem(with: o) { throw ValidationError(why) }
+    }
+
     func run() throws {
         try runReportingFailures {
             let path = output ?? "\(layer)_\(filter).png"

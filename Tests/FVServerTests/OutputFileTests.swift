@@ -78,4 +78,22 @@ final class OutputFileTests: XCTestCase {
             XCTAssertTrue(($0 as? RPCError)?.message.contains("stepSize\" must be a finite number") ?? false, "\($0)")
         }
     }
+
+    /// `-o out.jpg` used to get PNG bytes under a JPEG name; a missing directory was found only
+    /// after the render. Both are refused before anything starts (exit 64), with the reason.
+    func testAnOutputFvctlCannotWriteIsRefusedBeforeTheRender() throws {
+        guard let fvctl = builtBinary("fvctl") else { throw XCTSkip("fvctl is not built") }
+        let cases = [
+            ("out.jpg", "fvctl writes PNG images; name the file .png (or use - for standard output), not .jpg"),
+            ("out.npy", "not .npy"),
+            (dir + "/missing/x.png", "the directory \(dir)/missing does not exist"),
+            (dir, "fvctl writes PNG images"),
+        ]
+        for (path, message) in cases {
+            // No daemon at this socket: a refusal here can only come from the check.
+            let (s, _, e) = try runProgram(fvctl, ["pattern", "block1_conv1", "1", "-o", path, "--socket", dir + "/no-daemon.sock"])
+            XCTAssertEqual(s, 64, "\(path): \(e)")
+            XCTAssertTrue(e.contains(message), e)
+        }
+    }
 }
