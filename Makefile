@@ -3,7 +3,10 @@
 #   sudo usermod -aG fvd USER    for each user who may use it
 PREFIX ?= /usr/local
 DESTDIR ?=
-UNITDIR ?= /etc/systemd/system
+# systemd reads units from /usr/lib/systemd/system and /usr/local/lib/systemd/system alike.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+DOCDIR ?= $(PREFIX)/share/doc/fvd
 
 .PHONY: build install uninstall test check-units
 
@@ -18,14 +21,18 @@ install:
 	$(call atomic_install,0755,.build/release/fvd,$(DESTDIR)$(PREFIX)/bin/fvd)
 	$(call atomic_install,0755,.build/release/fvctl,$(DESTDIR)$(PREFIX)/bin/fvctl)
 	$(call atomic_install,0644,weights/vgg16.fvw,$(DESTDIR)$(PREFIX)/share/fvd/vgg16.fvw)
-	install -D -m 0644 docs/PROTOCOL.md $(DESTDIR)$(PREFIX)/share/doc/fvd/PROTOCOL.md
-	install -D -m 0644 systemd/fvd.socket $(DESTDIR)$(UNITDIR)/fvd.socket
+	install -D -m 0644 docs/PROTOCOL.md $(DESTDIR)$(DOCDIR)/PROTOCOL.md
+	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -D -m 0644 weights/README.md $(DESTDIR)$(DOCDIR)/WEIGHTS.md
+	# The units name the binary and the documentation under the prefix they were installed with.
+	sed 's|/usr/local|$(PREFIX)|g' systemd/fvd.socket > fvd.socket.tmp
+	install -D -m 0644 fvd.socket.tmp $(DESTDIR)$(UNITDIR)/fvd.socket
 	sed 's|/usr/local|$(PREFIX)|g' systemd/fvd.service > fvd.service.tmp
 	install -D -m 0644 fvd.service.tmp $(DESTDIR)$(UNITDIR)/fvd.service
-	rm -f fvd.service.tmp
-	install -D -m 0644 systemd/fvd.sysusers $(DESTDIR)/usr/lib/sysusers.d/fvd.conf
+	rm -f fvd.service.tmp fvd.socket.tmp
+	install -D -m 0644 systemd/fvd.sysusers $(DESTDIR)$(SYSUSERSDIR)/fvd.conf
 	if [ -z "$(DESTDIR)" ]; then \
-	  systemd-sysusers /usr/lib/sysusers.d/fvd.conf 2>/dev/null || getent group fvd >/dev/null || groupadd --system fvd; \
+	  systemd-sysusers $(SYSUSERSDIR)/fvd.conf 2>/dev/null || getent group fvd >/dev/null || groupadd --system fvd; \
 	  systemctl daemon-reload 2>/dev/null || true; \
 	fi
 
@@ -34,7 +41,8 @@ atomic_install = install -D -m $(1) $(2) $(dir $(3)).$(notdir $(3)).new && mv -f
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/fvd $(DESTDIR)$(PREFIX)/bin/fvctl $(DESTDIR)$(UNITDIR)/fvd.socket $(DESTDIR)$(UNITDIR)/fvd.service
-	rm -rf $(DESTDIR)$(PREFIX)/share/fvd $(DESTDIR)$(PREFIX)/share/doc/fvd
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/fvd.conf
+	rm -rf $(DESTDIR)$(PREFIX)/share/fvd $(DESTDIR)$(DOCDIR)
 
 test:
 	scripts/setup.sh && swift test

@@ -12,7 +12,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Socket to bind when systemd passes none (default: \(SocketLocator.systemSocket) for root, else $XDG_RUNTIME_DIR/fvd/fvd.sock).")
     var socket: String?
     @Option(help: "Socket file mode, octal.") var socketMode: String = "660"
-    @Option(help: "Weights file (default: $FVD_WEIGHTS, the source tree's weights/, then \(WeightsLocator.installedPath)).")
+    @Option(help: "Weights file (default: $FVD_WEIGHTS, the source tree's weights/, then share/fvd/ beside the installed binary, then \(WeightsLocator.installedPath)).")
     var weights: String?
     @Option(help: "Result cache directory (default: $CACHE_DIRECTORY, else $XDG_CACHE_HOME/fvd or ~/.cache/fvd).")
     var cacheDir: String?

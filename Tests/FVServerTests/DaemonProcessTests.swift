@@ -187,4 +187,52 @@ final class DaemonProcessTests: XCTestCase {
         let pid = try RPCClient(path: sock).call("status")["pid"]?.intValue
         XCTAssertEqual(pid, Int64(new.processIdentifier), "and it answers")
     }
+
+    /// `make install DESTDIR=... PREFIX=/usr`: the installed fvd finds its weights beside itself
+    /// (../share/fvd), with no source tree to fall back on; the units and docs follow the prefix;
+    /// `make uninstall` leaves nothing behind.
+    func testAnInstalledTreeWorksWithoutTheSourceTree() throws {
+        guard FileManager.default.isExecutableFile(atPath: repoRoot + "/.build/release/fvd"),
+              FileManager.default.isExecutableFile(atPath: "/usr/bin/make") else { throw XCTSkip("needs make and a release build (scripts/setup.sh)") }
+        let dest = dir + "/root"
+        let (s1, o1, e1) = try runProgram("/usr/bin/make", ["-s", "install", "DESTDIR=\(dest)", "PREFIX=/usr"], cwd: repoRoot)
+        XCTAssertEqual(s1, 0, o1 + e1)
+        let unit = try String(contentsOfFile: dest + "/usr/lib/systemd/system/fvd.service", encoding: .utf8)
+        XCTAssertTrue(unit.contains("ExecStart=/usr/bin/fvd serve --weights /usr/share/fvd/vgg16.fvw"), unit)
+        XCTAssertTrue(unit.contains("Documentation=file:///usr/share/doc/fvd/PROTOCOL.md"))
+        let socketUnit = try String(contentsOfFile: dest + "/usr/lib/systemd/system/fvd.socket", encoding: .utf8)
+        XCTAssertTrue(socketUnit.contains("Documentation=file:///usr/share/doc/fvd/PROTOCOL.md"), socketUnit)
+        for f in ["/usr/share/doc/fvd/README.md", "/usr/share/doc/fvd/WEIGHTS.md", "/usr/lib/sysusers.d/fvd.conf", "/usr/bin/fvctl"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dest + f), f)
+        }
+
+        // The installed binary, run from /, with no hint where the weights are.
+        let sock = dir + "/installed.sock"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: dest + "/usr/bin/fvd")
+        p.arguments = ["serve", "--socket", sock, "--no-cache"]
+        p.currentDirectoryURL = URL(fileURLWithPath: "/")
+        var env = ProcessInfo.processInfo.environment
+        env["FVD_WEIGHTS"] = nil
+        p.environment = env
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer {
+            p.terminate()
+            p.waitUntilExit()
+        }
+        let deadline = Date().addingTimeInterval(30)
+        while (try? RPCClient(path: sock)) == nil && Date() < deadline && p.isRunning { usleep(50_000) }
+        let status = try StatusResult(try RPCClient(path: sock).call("status"))
+        XCTAssertEqual(status.weightsPath, dest + "/usr/share/fvd/vgg16.fvw", "found beside the installed binary")
+
+        let (s2, o2, e2) = try runProgram("/usr/bin/make", ["-s", "uninstall", "DESTDIR=\(dest)", "PREFIX=/usr"], cwd: repoRoot)
+        XCTAssertEqual(s2, 0, o2 + e2)
+        let left = FileManager.default.enumerator(atPath: dest)?.compactMap { $0 as? String }.filter {
+            var isDir: ObjCBool = false
+            FileManager.default.fileExists(atPath: dest + "/" + $0, isDirectory: &isDir)
+            return !isDir.boolValue
+        } ?? []
+        XCTAssertEqual(left, [], "make uninstall removes every file make install made")
+    }
 }
