@@ -29,7 +29,24 @@ public enum VGG16 {
 
     /// What every caller says about a name that is not a layer: the name and the valid ones.
     public static func unknownLayerMessage(_ name: String) -> String {
-        "unknown layer \"\(name)\"; valid layers: \(layerNames.joined(separator: ", "))"
+        let guess = layerNames.min { editDistance($0, name) < editDistance($1, name) }.flatMap { editDistance($0, name) <= 3 ? $0 : nil }
+        return "unknown layer \"\(name)\"; valid layers: \(layerNames.joined(separator: ", "))" + (guess.map { "; did you mean \($0)?" } ?? "")
+    }
+
+    /// Levenshtein distance (insertions, deletions, substitutions), for "did you mean".
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let x = Array(a.lowercased().utf8), y = Array(b.lowercased().utf8)
+        var row = Array(0...y.count)
+        for i in 1...max(1, x.count) where !x.isEmpty {
+            var prev = row[0]
+            row[0] = i
+            for j in 1...max(1, y.count) where !y.isEmpty {
+                let keep = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (x[i - 1] == y[j - 1] ? 0 : 1))
+                prev = keep
+            }
+        }
+        return x.isEmpty ? y.count : row[y.count]
     }
 
     /// Keras "caffe" preprocessing subtracts this BGR mean; fvd's seed preset (like the notebook)

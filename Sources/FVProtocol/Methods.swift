@@ -1,6 +1,9 @@
 /// fvd's methods and their params: names, types and the wire form, shared by the daemon (which
 /// decodes) and clients (which encode). Range checks that need the model (layer names, filter
 /// counts) happen in the daemon; these only guarantee types and sane magnitudes.
+/// fvd's version: the daemon's and its client's (`--version`, `status`).
+public let fvdVersion = "0.2.0"
+
 public enum Method: String, CaseIterable, Sendable {
     case info, pattern, grid, activations, jobs, cancel, status
 }

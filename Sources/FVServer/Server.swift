@@ -8,7 +8,7 @@ import Foundation
 /// The daemon: resident weights and engine, the listening socket, connections, the scheduler
 /// and the result cache. `run()` serves until `stop(reason:)`.
 public final class Server: ConnectionHandler, @unchecked Sendable {
-    public static let version = "0.1.0"
+    public static let version = fvdVersion
 
     let config: ServerConfig
     let weights: ResidentWeights

@@ -14,8 +14,36 @@ struct Fvctl: ParsableCommand {
             written; 6 the daemon is busy (connection limit or full queue: try again later);
             64 bad command line; 130 interrupted with Ctrl-C (the job is cancelled in the daemon).
             """,
+        version: fvdVersion,
         subcommands: [Pattern.self, Grid.self, Activations.self, Layers.self, Jobs.self, Cancel.self, Status.self]
     )
+
+    /// `fvctl --socket S status` works as well as `fvctl status --socket S`: the connection
+    /// options given before the subcommand are moved after it.
+    static func main() {
+        main(GlobalOptions.afterSubcommand(Array(CommandLine.arguments.dropFirst())))
+    }
+}
+
+/// The options every subcommand takes (ConnectionOptions), which people also put first.
+enum GlobalOptions {
+    static func afterSubcommand(_ args: [String]) -> [String] {
+        var moved: [String] = []
+        var i = 0
+        while i < args.count, args[i].hasPrefix("-") {
+            if args[i] == "--socket", i + 1 < args.count {
+                moved += [args[i], args[i + 1]]
+                i += 2
+            } else if args[i].hasPrefix("--socket=") || args[i] == "--no-start" || args[i] == "--json" {
+                moved.append(args[i])
+                i += 1
+            } else {
+                return args  // --help, --version, or something for the parser to judge
+            }
+        }
+        guard !moved.isEmpty, i < args.count else { return args }
+        return [args[i]] + moved + args[(i + 1)...]
+    }
 }
 
 /// How fvctl exits; documented in `fvctl --help`.

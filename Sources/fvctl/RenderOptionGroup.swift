@@ -5,15 +5,20 @@ import FVProtocol
 struct RenderOptionGroup: ParsableArguments {
     @Option(help: "Preset: seed (the Keras notebook: 150 px, 1000 steps of 0.1) or grid (64 px, 40 steps of 1).")
     var preset: String?
-    @Option(help: "Image side in pixels (16-1024).") var size: Int?
-    @Option(help: "Gradient-ascent steps.") var steps: Int?
-    @Option(name: .customLong("step-size"), help: "Step size (on 0-255 pixel values).") var stepSize: Double?
-    @Option(help: "Seed of the random start (numpy-compatible; default 0).") var seed: Int?
+    // `.unconditional`: a value that starts with a dash (-1) is taken as the value, so it gets a
+    // range error below instead of "unknown option".
+    @Option(parsing: .unconditional, help: "Image side in pixels (16-1024).") var size: Int?
+    @Option(parsing: .unconditional, help: "Gradient-ascent steps (1 or more).") var steps: Int?
+    @Option(name: .customLong("step-size"), parsing: .unconditional, help: "Step size (on 0-255 pixel values; above 0).") var stepSize: Double?
+    @Option(parsing: .unconditional, help: "Seed of the random start (numpy-compatible; 0-4294967295, default 0).") var seed: Int?
 
     func validate() throws {
         if let s = stepSize, !(s.isFinite && s > 0) {
             throw ValidationError("--step-size must be a finite number above 0, got \(s)")
         }
+        if let s = size, !(16...1024).contains(s) { throw ValidationError("--size must be 16-1024 pixels, got \(s)") }
+        if let s = steps, s < 1 { throw ValidationError("--steps must be 1 or more, got \(s)") }
+        if let s = seed, !(0...Int(UInt32.max)).contains(s) { throw ValidationError("--seed must be 0-\(UInt32.max), got \(s)") }
     }
 
     var options: RenderOptions { RenderOptions(preset: preset, size: size, steps: steps, stepSize: stepSize, seed: seed) }

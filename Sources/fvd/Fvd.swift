@@ -1,4 +1,5 @@
 import ArgumentParser
+import FVServer
 import SIMDKernels
 
 /// The daemon's entry point: a thin shell over FVServer (serving) and FVModel (weights).
@@ -7,6 +8,7 @@ struct Fvd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fvd",
         abstract: "Feature-visualisation daemon for VGG16: shows what pattern a filter responds to.",
+        version: Server.version,
         subcommands: [Serve.self, ImportWeights.self, VerifyWeights.self, Render.self],
         defaultSubcommand: Serve.self
     )

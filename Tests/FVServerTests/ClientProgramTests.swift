@@ -101,4 +101,38 @@ final class ClientProgramTests: XCTestCase {
         XCTAssertEqual(s3, 1)
         XCTAssertTrue(e3.contains("unknown layer"), e3)
     }
+
+    /// What people type first: options before the subcommand, negative numbers, a near-miss
+    /// layer name, --version. Each either works or says exactly what is wrong (exit 64).
+    func testTheCommandLineForgivesOrderAndExplainsMistakes() throws {
+        let d = try XCTUnwrap(Self.daemon)
+        let (s1, o1, e1) = try runProgram(try fvctl(), ["--socket", d.socketPath, "status"])
+        XCTAssertEqual(s1, 0, e1)
+        XCTAssertTrue(o1.hasPrefix("fvd \(fvdVersion)"), o1)
+        let (s2, o2, _) = try runProgram(try fvctl(), ["--json", "--socket", d.socketPath, "layers"])
+        XCTAssertEqual(s2, 0)
+        XCTAssertNotNil(try? InfoResult(try JSONCodec.parse(o2)), "--json before the subcommand applies")
+
+        for (args, message) in [
+            (["--step-size", "-1"], "--step-size must be a finite number above 0, got -1.0"),
+            (["--size", "-5"], "--size must be 16-1024 pixels, got -5"),
+            (["--steps", "0"], "--steps must be 1 or more, got 0"),
+            (["--seed", "-2"], "--seed must be 0-4294967295, got -2"),
+        ] {
+            let (s, _, e) = try runProgram(try fvctl(), ["pattern", "block1_conv1", "1", "--socket", d.socketPath] + args)
+            XCTAssertEqual(s, 64, "\(args): \(e)")
+            XCTAssertTrue(e.contains(message), e)
+        }
+
+        let (s3, _, e3) = try runProgram(try fvctl(), ["pattern", "block3_cnv1", "1", "--socket", d.socketPath])
+        XCTAssertEqual(s3, 1)
+        XCTAssertTrue(e3.contains("did you mean block3_conv1?"), e3)
+
+        for program in ["fvctl", "fvd"] {
+            guard let bin = builtBinary(program) else { continue }
+            let (s, o, _) = try runProgram(bin, ["--version"])
+            XCTAssertEqual(s, 0)
+            XCTAssertEqual(o.trimmingCharacters(in: .whitespacesAndNewlines), fvdVersion, program)
+        }
+    }
 }
