@@ -6,14 +6,36 @@ over fvd's Unix socket.
     python3 examples/fvd_client.py --socket S pattern block3_conv1 27 --steps 100 -o out.png
     python3 examples/fvd_client.py --socket S jobs | cancel JOB
 
+It finds the daemon as fvctl does: --socket, then $FVD_SOCKET, then the system socket
+/run/fvd/fvd.sock, then the per-user one ($XDG_RUNTIME_DIR/fvd/fvd.sock, or ~/.fvd/fvd.sock
+without a login session).
+
 Exit status: 0 on success, 1 when fvd answers with an error (printed), 2 when it cannot connect.
 """
 import argparse
 import base64
 import json
 import os
+import signal
 import socket
 import sys
+
+SYSTEM_SOCKET = "/run/fvd/fvd.sock"
+
+
+def user_socket():
+    """The per-user daemon's socket, where fvctl starts one."""
+    run = os.environ.get("XDG_RUNTIME_DIR")
+    if run:
+        return os.path.join(run, "fvd", "fvd.sock")
+    return os.path.join(os.path.expanduser("~"), ".fvd", "fvd.sock")
+
+
+def default_sockets():
+    """The sockets to try, in fvctl's order."""
+    if os.environ.get("FVD_SOCKET"):
+        return [os.environ["FVD_SOCKET"]]
+    return [SYSTEM_SOCKET, user_socket()]
 
 
 class FvdError(Exception):
@@ -52,8 +74,11 @@ class Client:
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--socket", default=os.environ.get("FVD_SOCKET", "/run/fvd/fvd.sock"))
+    # Piped into `head`: end quietly when the reader goes, as command-line tools do.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "),
+                                 epilog=" ".join(__doc__.split("\n\n")[-1].split()))
+    ap.add_argument("--socket", help="the daemon's socket (default: as fvctl finds it)")
     sub = ap.add_subparsers(dest="command", required=True)
     sub.add_parser("info")
     p = sub.add_parser("pattern")
@@ -67,10 +92,16 @@ def main():
     c.add_argument("job", type=int)
     args = ap.parse_args()
 
-    try:
-        client = Client(args.socket)
-    except OSError as e:
-        print(f"cannot connect to {args.socket}: {e}", file=sys.stderr)
+    candidates = [args.socket] if args.socket else default_sockets()
+    client = None
+    for path in candidates:
+        try:
+            client = Client(path)
+            break
+        except OSError:
+            continue
+    if client is None:
+        print(f"cannot connect to fvd at {' or '.join(candidates)}; start it (fvctl starts a per-user one) or pass --socket", file=sys.stderr)
         return 2
     try:
         if args.command == "info":

@@ -135,4 +135,21 @@ final class ClientProgramTests: XCTestCase {
             XCTAssertEqual(o.trimmingCharacters(in: .whitespacesAndNewlines), fvdVersion, program)
         }
     }
+
+    /// The Python example finds the per-user daemon as fvctl does, and its --help is whole.
+    func testThePythonClientFindsThePerUserSocketAndExplainsItself() throws {
+        let d = try XCTUnwrap(Self.daemon)
+        let run = d.dir + "/xdg"
+        try FileManager.default.createDirectory(atPath: run + "/fvd", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: run + "/fvd/fvd.sock", withDestinationPath: d.socketPath)
+        let script = repoRoot + "/examples/fvd_client.py"
+        let (s1, o1, e1) = try runProgram("/usr/bin/env", ["python3", script, "info"], env: ["XDG_RUNTIME_DIR": run, "FVD_SOCKET": ""])
+        XCTAssertEqual(s1, 0, e1)
+        XCTAssertTrue(o1.hasPrefix("block1_conv1 64"), o1)
+        let (s2, o2, _) = try runProgram("/usr/bin/env", ["python3", script, "--help"])
+        XCTAssertEqual(s2, 0)
+        let flat = o2.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        XCTAssertTrue(flat.contains("JSON-RPC 2.0, one message per line, over fvd's Unix socket."), o2)
+        XCTAssertTrue(flat.contains("2 when it cannot connect."), o2)
+    }
 }
