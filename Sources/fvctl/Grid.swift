@@ -1,5 +1,6 @@
 import ArgumentParser
 import FVProtocol
+import Foundation
 
 struct Grid: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,12 +26,14 @@ struct Grid: ParsableCommand {
             let path = output ?? "\(layer)_grid.png"
             let list = filters.map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
             let params = GridParams(layer: layer, filters: list, columns: columns, margin: margin, options: render.options)
+            let started = Date()
             let answer = try RenderCall.run(.grid, params: params.json, options: connection)
             let r = try GridResult(answer)
             let dead = r.tiles.filter(\.neverFired).map { String($0.filter) }
             let note = dead.isEmpty ? nil
                 : "filter\(dead.count == 1 ? "" : "s") \(dead.joined(separator: ", ")) never activated from \(dead.count == 1 ? "its start, so its tile is" : "their start, so their tiles are") the starting noise; try another seed or a larger size"
-            try RenderCall.deliver(png: r.png, result: answer, note: note, path: path, json: connection.json)
+            let summary = "\(r.tiles.count) tiles, \(r.columns)x\(r.rows), \(r.width)x\(r.height) px" + (r.cached ? " (cached)" : "")
+            try RenderCall.deliver(png: r.png, result: answer, summary: summary, note: note, path: path, json: connection.json, started: started)
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FVProtocol
+import Foundation
 
 struct Pattern: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,9 +20,11 @@ struct Pattern: ParsableCommand {
         try runReportingFailures {
             let path = output ?? "\(layer)_\(filter).png"
             let params = PatternParams(layer: layer, filter: filter, options: render.options)
+            let started = Date()
             let answer = try RenderCall.run(.pattern, params: params.json, options: connection)
             let r = try PatternResult(answer)
-            try RenderCall.deliver(png: r.png, result: answer, note: r.note, path: path, json: connection.json)
+            let summary = "objective \(r.loss) after \(r.stepsRun) step\(r.stepsRun == 1 ? "" : "s")" + (r.cached ? " (cached)" : "")
+            try RenderCall.deliver(png: r.png, result: answer, summary: summary, note: r.note, path: path, json: connection.json, started: started)
         }
     }
 }

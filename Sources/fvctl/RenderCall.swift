@@ -52,8 +52,13 @@ enum RenderCall {
 extension RenderCall {
     /// Writes the PNG to `path` and says where it went: the path, or with --json the result
     /// without the PNG bytes.
-    static func deliver(png: [UInt8], result: JSON, note: String?, path: String, json: Bool) throws {
+    /// `summary` (the final objective, and "(cached)") goes to standard error with the time since
+    /// `started`, for people; standard output gets only the path, for scripts.
+    static func deliver(png: [UInt8], result: JSON, summary: String, note: String?, path: String, json: Bool, started: Date) throws {
         try OutputFile.write(Data(png), to: path)
+        if !json {
+            printError("fvctl: \(path == "-" ? "image" : path): \(summary), \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        }
         if !json, let note { printError("fvctl: note: \(note)") }
         if path == "-" { return }  // the image went to standard output; print nothing after it
         guard json else { return print(path) }

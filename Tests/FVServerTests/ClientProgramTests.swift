@@ -32,6 +32,11 @@ final class ClientProgramTests: XCTestCase {
         let png = try XCTUnwrap(FileManager.default.contents(atPath: cwd + "/block2_conv2_5.png"))
         XCTAssertEqual(try PNGCodec.decode([UInt8](png)).width, 32)
         XCTAssertTrue(err.contains("step 3/3"), "plain progress lines when not a terminal: \(err)")
+        XCTAssertNotNil(err.range(of: #"fvctl: block2_conv2_5.png: objective [0-9.]+ after 3 steps, [0-9.]+ s"#, options: .regularExpression),
+                        "the objective and the time, for people, on stderr: \(err)")
+        let (_, again, againErr) = try runProgram(try fvctl(), ["pattern", "block2_conv2", "5", "--size", "32", "--steps", "3", "--socket", d.socketPath], cwd: cwd)
+        XCTAssertEqual(again, "block2_conv2_5.png\n", "stdout stays the path alone, for scripts")
+        XCTAssertTrue(againErr.contains("(cached)"), againErr)
 
         let (s2, out2, _) = try runProgram(try fvctl(), ["pattern", "block2_conv2", "5", "--size", "32", "--steps", "3", "--socket", d.socketPath, "--json", "-o", "x.png"], cwd: cwd)
         XCTAssertEqual(s2, 0)
