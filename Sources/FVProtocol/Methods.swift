@@ -11,6 +11,8 @@ public enum Method: String, CaseIterable, Sendable {
 /// The server-to-client notification carrying a job's progress.
 public enum ServerNotification {
     public static let progress = "progress"
+    /// A render that must wait: {"job", "request", "ahead": jobs that must finish before it starts}.
+    public static let queued = "queued"
 }
 
 /// Parameters every render takes. Absent ones come from the preset.

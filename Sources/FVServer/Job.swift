@@ -22,6 +22,10 @@ final class Job: @unchecked Sendable {
     let token = CancellationToken()
     let submitted = Date()
     let onProgress: ((AscentProgress) -> Void)?
+    /// Told, while the job waits, how many jobs must finish before it can start (on each change).
+    let onQueued: ((Int) -> Void)?
+    /// What `onQueued` was last told; guarded by the scheduler's lock.
+    var toldAhead: Int?
     /// For compute work, the pixels of its input (renders: their images x side^2).
     let pixels: Int
     private let onComplete: (Result<JSON, RPCError>) -> Void
@@ -35,7 +39,9 @@ final class Job: @unchecked Sendable {
     var started: Date?
 
     init(id: Int, uid: UInt32, method: String, summary: String, work: Work, pixels: Int = 0,
-         onProgress: ((AscentProgress) -> Void)?, onComplete: @escaping (Result<JSON, RPCError>) -> Void) {
+         onProgress: ((AscentProgress) -> Void)?, onQueued: ((Int) -> Void)? = nil,
+         onComplete: @escaping (Result<JSON, RPCError>) -> Void) {
+        self.onQueued = onQueued
         self.pixels = pixels
         self.id = id
         self.uid = uid

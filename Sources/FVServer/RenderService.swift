@@ -86,6 +86,11 @@ final class RenderService: @unchecked Sendable {
                 conn?.send(RPCMessage.notification(method: ServerNotification.progress, params: .object(params)), progressKey: id)
             }
         }
+        let onQueued: ((Int) -> Void)? = requestID.map { rid in
+            { [weak conn] ahead in
+                conn?.send(RPCMessage.notification(method: ServerNotification.queued, params: ["job": JSON(id), "request": rid, "ahead": JSON(ahead)]))
+            }
+        }
         let cache = self.cache
         let j = Job(id: id, uid: conn.uid, method: method.rawValue, summary: "\(job.layer) \(job.items.map(\.filter))",
                     work: .ascent(job, finish: { r in
@@ -96,7 +101,7 @@ final class RenderService: @unchecked Sendable {
                             cache.store(key, .object(stored))
                         }
                         return result
-                    }), onProgress: onProgress, onComplete: done)
+                    }), onProgress: onProgress, onQueued: onQueued, onComplete: done)
         try scheduler.submitTracked(j, by: conn)
     }
 }

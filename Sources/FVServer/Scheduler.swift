@@ -52,7 +52,26 @@ final class Scheduler: @unchecked Sendable {
             throw RPCError(RPCError.queueFull, "you have \(config.maxQueuedPerUser) jobs waiting, the most one user may; wait for some to finish or cancel some (fvctl jobs, fvctl cancel)")
         }
         queues[job.uid, default: []].append(job)
+        tellQueuePositions()
         cond.signal()
+    }
+
+    /// Tells each waiting job that asked (`onQueued`) how many jobs must finish before it can
+    /// start, when that number changed: its user's job in progress and those queued before it,
+    /// and, when every slot for jobs in progress is taken, those in progress. Under the lock.
+    private func tellQueuePositions() {
+        let full = activeRuns.count >= max(1, config.concurrentJobs)
+        for (uid, q) in queues {
+            let mine = activeRuns.filter { $0.uid == uid }.count
+            for (i, j) in q.enumerated() where j.onQueued != nil {
+                let ahead = full ? activeRuns.count + i : mine + i
+                // 0 means it starts at once: not worth a message.
+                if ahead > 0 && ahead != j.toldAhead {
+                    j.toldAhead = ahead
+                    j.onQueued?(ahead)
+                }
+            }
+        }
     }
 
     /// Submits `job` on behalf of `conn`, tracked by the connection first: a disconnect at any
@@ -189,6 +208,7 @@ final class Scheduler: @unchecked Sendable {
         }
         running.append(contentsOf: batch)
         activeRuns.append((uid, batch.reduce(0) { $0 + Scheduler.pixels($1) }))
+        tellQueuePositions()
         if batch.count > 1 { mergedRuns += 1 }
         return batch
     }
@@ -204,6 +224,7 @@ final class Scheduler: @unchecked Sendable {
         running.removeAll { r in batch.contains { $0 === r } }
         if let i = activeRuns.firstIndex(where: { $0.uid == batch[0].uid }) { activeRuns.remove(at: i) }
         workspaceBytes[batch[0].id] = nil
+        tellQueuePositions()
         cond.broadcast()  // a user, and room in the budget, are free again
         cond.unlock()
     }

@@ -8,14 +8,16 @@ import Foundation
 /// line every 10% otherwise (logs and pipes stay readable).
 final class ProgressDisplay {
     let isTerminal = isatty(2) != 0
-    let start = Date()
+    /// When the first step was reported: time spent waiting in the queue is not in the ETA.
+    var start: Date?
     var lastDecile = -1
     var shown = false
 
     func update(_ params: JSON) {
         guard let step = params["step"]?.intValue, let steps = params["steps"]?.intValue, steps > 0 else { return }
         let loss = params["loss"]?.doubleValue.map { String(format: "%.4g", $0) } ?? params["losses"].map { _ in "(grid)" } ?? "?"
-        let elapsed = Date().timeIntervalSince(start)
+        if start == nil { start = Date() }
+        let elapsed = Date().timeIntervalSince(start!)
         let left = step > 0 ? elapsed / Double(step) * Double(steps - step) : 0
         if isTerminal {
             let width = 30
@@ -30,6 +32,17 @@ final class ProgressDisplay {
                 lastDecile = decile
                 printError("step \(step)/\(steps) loss \(loss) (\(String(format: "%.1f", elapsed)) s)")
             }
+        }
+    }
+
+    /// Before the job starts: how many jobs it waits for.
+    func waiting(ahead: Int) {
+        let text = "waiting: \(ahead) job\(ahead == 1 ? "" : "s") ahead"
+        if isTerminal {
+            FileHandle.standardError.write(Data(("\r" + text + "          ").utf8))
+            shown = true
+        } else {
+            printError(text)
         }
     }
 

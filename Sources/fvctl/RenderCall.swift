@@ -35,9 +35,14 @@ enum RenderCall {
         let result: JSON
         do {
             result = try client.call(method.rawValue, params) { name, p in
-                guard name == ServerNotification.progress else { return }
+                guard name == ServerNotification.progress || name == ServerNotification.queued else { return }
                 if let id = p["job"]?.intValue { jobID.value = Int(id) }
-                if !options.json { display.update(p) }
+                if options.json { return }
+                if name == ServerNotification.queued, let ahead = p["ahead"]?.intValue {
+                    display.waiting(ahead: Int(ahead))
+                } else {
+                    display.update(p)
+                }
             }
         } catch {
             if interrupted.value { while true { sleep(1) } }  // the Ctrl-C handler exits

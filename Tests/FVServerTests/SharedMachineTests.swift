@@ -177,4 +177,31 @@ final class SharedMachineTests: XCTestCase {
         XCTAssertEqual(status["queue"]?["inProgress"], 1, "the big job is the one in progress now")
         XCTAssertGreaterThan(inProgressBytes, 100 << 20, "the big job's workspace is reported")
     }
+
+    /// A render that has to wait says so (fvctl: "waiting: 1 job ahead") instead of leaving a
+    /// blank terminal, and then runs.
+    func testAWaitingRenderSaysHowManyJobsAreAhead() throws {
+        guard let fvctl = builtBinary("fvctl") else { throw XCTSkip("fvctl is not built") }
+        let d = try SpawnedDaemon()
+        defer { d.stop() }
+        let first = try d.client()
+        try first.send(line: JSONCodec.serialize(RPCRequest(id: 1, method: "pattern", params: smallPattern(1, steps: 100_000, size: 32)).json))
+        _ = try first.readMessage()  // it runs
+        let waiter = Process()
+        waiter.executableURL = URL(fileURLWithPath: fvctl)
+        waiter.arguments = ["pattern", "block1_conv1", "2", "--size", "16", "--steps", "1", "--socket", d.socketPath, "-o", d.dir + "/second.png"]
+        let err = Pipe()
+        waiter.standardError = err
+        waiter.standardOutput = FileHandle.nullDevice
+        try waiter.run()
+        usleep(1_500_000)
+        XCTAssertTrue(waiter.isRunning, "the second render waits behind the first (same user)")
+        let jobs = try JobsResult(try d.client().call("jobs")).jobs
+        let running = try XCTUnwrap(jobs.first { $0.state == "running" })
+        try d.client().call("cancel", CancelParams(job: running.id).json)
+        waiter.waitUntilExit()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(waiter.terminationStatus, 0, text)
+        XCTAssertTrue(text.contains("waiting: 1 job ahead"), text)
+    }
 }
