@@ -158,7 +158,8 @@ final class Scheduler: @unchecked Sendable {
         let all = running + queues.keys.sorted().flatMap { queues[$0]! }
         return all.filter { !$0.isCompleted && (uid == 0 || $0.uid == uid) }.map { j in
             JobsResult.Job(id: j.id, uid: Int(j.uid), method: j.method, summary: j.summary, state: j.state.rawValue, step: j.step,
-                           steps: j.steps, waitedSeconds: (j.started ?? Date()).timeIntervalSince(j.submitted))
+                           steps: j.steps, waitedSeconds: (j.started ?? Date()).timeIntervalSince(j.submitted),
+                           runSeconds: j.started.map { Date().timeIntervalSince($0) } ?? 0)
         }
     }
 

@@ -26,10 +26,14 @@ struct Jobs: ParsableCommand {
             let answer = try connection.connect().call(Method.jobs.rawValue)
             let r = try JobsResult(answer)
             if connection.json { return printJSON(answer) }
-            if r.jobs.isEmpty { print("no jobs") }
+            if r.jobs.isEmpty { return print("no jobs") }
+            var rows = [["JOB", "STATE", "UID", "METHOD", "WHAT", "STEP", "ELAPSED", "LEFT"]]
             for j in r.jobs {
-                print("\(j.id)  \(j.state)  \(j.method) \(j.summary)  step \(j.step)/\(j.steps)  uid \(j.uid)")
+                let elapsed = j.state == "running" ? Duration.text(j.runSeconds) : "waited " + Duration.text(j.waitedSeconds)
+                rows.append(["\(j.id)", j.state, "\(j.uid)", j.method, j.summary, "\(j.step)/\(j.steps)", elapsed,
+                             JobsResult.secondsLeft(j).map(Duration.text) ?? "-"])
             }
+            printTable(rows)
         }
     }
 }
@@ -54,13 +58,44 @@ struct Status: ParsableCommand {
 
     func run() throws {
         try runReportingFailures {
-            let answer = try connection.connect().call(Method.status.rawValue)
+            let client = try connection.connect()
+            let answer = try client.call(Method.status.rawValue)
             let r = try StatusResult(answer)
             if connection.json { return printJSON(answer) }
-            print("fvd \(r.version) pid \(r.pid), up \(Int(r.uptimeSeconds)) s")
-            print("weights \(r.weightsChecksum) (\(r.weightsPath))")
-            print("queue: \(r.queue.running) running, \(r.queue.queued) queued; \(r.connections) connections")
-            print("cache: \(r.cache.entries) entries, \(r.cache.bytes) bytes, \(r.cache.hits) hits, \(r.cache.misses) misses")
+            let mib = { (b: Int) in String(format: "%.1f MiB", Double(b) / 1_048_576) }
+            printTable([
+                ["daemon", "fvd \(r.version), pid \(r.pid), up \(Duration.text(r.uptimeSeconds))"],
+                ["socket", client.path],
+                ["weights", "\(r.weightsChecksum) (\(r.weightsPath)), \(mib(r.residentTransformedWeightsBytes)) transformed"],
+                ["jobs", "\(r.queue.running) running (\(r.queue.inProgress) in progress, \(mib(r.queue.workspaceBytes)) of workspace), \(r.queue.queued) queued"],
+                ["clients", "\(r.connections) connected, \(mib(r.outboxBytes)) unread"],
+                ["cache", "\(r.cache.entries) entries, \(mib(r.cache.bytes)) of \(mib(r.cache.maxBytes)), \(r.cache.hits) hits, \(r.cache.misses) misses"
+                    + (r.cache.writeFailures > 0 ? ", \(r.cache.writeFailures) write failures" : "")],
+            ])
         }
+    }
+}
+
+/// Prints rows as left-aligned columns, two spaces apart.
+func printTable(_ rows: [[String]]) {
+    let widths = rows.reduce(into: [Int]()) { w, row in
+        for (i, cell) in row.enumerated() {
+            if i == w.count { w.append(0) }
+            w[i] = max(w[i], cell.count)
+        }
+    }
+    for row in rows {
+        let cells = row.enumerated().map { i, c in i == row.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+        print(cells.joined(separator: "  "))
+    }
+}
+
+/// Seconds as people read them: 42 s, 3 min 05 s, 2 h 10 min.
+enum Duration {
+    static func text(_ s: Double) -> String {
+        let t = Int(s.rounded())
+        if t < 60 { return "\(t) s" }
+        if t < 3600 { return String(format: "%d min %02d s", t / 60, t % 60) }
+        return String(format: "%d h %02d min", t / 3600, (t % 3600) / 60)
     }
 }

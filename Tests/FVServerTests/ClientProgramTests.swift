@@ -157,4 +157,23 @@ final class ClientProgramTests: XCTestCase {
         XCTAssertTrue(flat.contains("JSON-RPC 2.0, one message per line, over fvd's Unix socket."), o2)
         XCTAssertTrue(flat.contains("2 when it cannot connect."), o2)
     }
+
+    /// `status` and `jobs` for people: aligned, with units, the socket in use, elapsed and ETA.
+    func testStatusAndJobsReadWell() throws {
+        let d = try XCTUnwrap(Self.daemon)
+        let (s1, o1, e1) = try runProgram(try fvctl(), ["status", "--socket", d.socketPath])
+        XCTAssertEqual(s1, 0, e1)
+        XCTAssertTrue(o1.contains("socket   \(d.socketPath)\n"), o1)
+        XCTAssertNotNil(o1.range(of: #"cache    [0-9]+ entries, [0-9.]+ MiB of [0-9.]+ MiB"#, options: .regularExpression), o1)
+        let c = try d.client()
+        try c.send(line: JSONCodec.serialize(RPCRequest(id: 1, method: "pattern", params: smallPattern(4, steps: 100_000, size: 32)).json))
+        _ = try c.readMessage()
+        usleep(300_000)
+        let (s2, o2, _) = try runProgram(try fvctl(), ["jobs", "--socket", d.socketPath])
+        XCTAssertEqual(s2, 0)
+        let lines = o2.split(separator: "\n")
+        XCTAssertTrue(lines.first?.hasPrefix("JOB  STATE    UID  METHOD   WHAT") ?? false, o2)
+        XCTAssertNotNil(lines.dropFirst().first?.range(of: #"running  0    pattern  block2_conv1 \[4\]  [0-9]+/100000  [0-9]+ s +[0-9]+ (s|min|h)"#, options: .regularExpression), o2)
+        c.close()
+    }
 }
