@@ -50,30 +50,47 @@ public struct RenderOptions: Equatable, Sendable {
     }
 }
 
+/// How the image is shown: "clip" (the notebook's clip(x / 255), the default) or "stretch"
+/// (Chollet's deprocess_image: mean 0.5, 0.1 per standard deviation).
+public let displayModes = ["clip", "stretch"]
+
+func readDisplay(_ r: ParamReader) throws -> String? {
+    guard let d = try r.string("display") else { return nil }
+    guard displayModes.contains(d) else {
+        throw RPCError.invalidParams("param \"display\" must be \(displayModes.map { "\"\($0)\"" }.joined(separator: " or ")), got \"\(d)\"")
+    }
+    return d
+}
+
 public struct PatternParams: Equatable, Sendable {
     public var layer: String
     public var filter: Int
     public var options: RenderOptions
     /// Send `progress` notifications (default true).
     public var progress: Bool
+    /// See `displayModes`; nil: "clip".
+    public var display: String?
 
-    public init(layer: String, filter: Int, options: RenderOptions = .init(), progress: Bool = true) {
+    public init(layer: String, filter: Int, options: RenderOptions = .init(), progress: Bool = true, display: String? = nil) {
         self.layer = layer
         self.filter = filter
         self.options = options
         self.progress = progress
+        self.display = display
     }
 
     public init(_ params: JSON?) throws {
-        let r = try ParamReader(params, method: "pattern", allowed: ["layer", "filter", "progress"] + RenderOptions.keys)
+        let r = try ParamReader(params, method: "pattern", allowed: ["layer", "filter", "progress", "display"] + RenderOptions.keys)
         layer = try r.requiredString("layer")
         filter = try r.requiredInt("filter", in: 0...1_000_000)
         options = try RenderOptions(r)
         progress = try r.bool("progress") ?? true
+        display = try readDisplay(r)
     }
 
     public var json: JSON {
         var o: [String: JSON] = ["layer": .string(layer), "filter": JSON(filter), "progress": .bool(progress)]
+        if let display { o["display"] = .string(display) }
         options.add(to: &o)
         return .object(o)
     }
@@ -87,24 +104,37 @@ public struct GridParams: Equatable, Sendable {
     public var margin: Int?
     public var options: RenderOptions
     public var progress: Bool
+    /// See `displayModes`; nil: "clip".
+    public var display: String?
+    /// The filter number in each tile's corner.
+    public var labels: Bool
+    /// Each pixel as a scale x scale block (1-8), for small tiles.
+    public var scale: Int
 
-    public init(layer: String, filters: [Int]? = nil, columns: Int? = nil, margin: Int? = nil, options: RenderOptions = .init(), progress: Bool = true) {
+    public init(layer: String, filters: [Int]? = nil, columns: Int? = nil, margin: Int? = nil, options: RenderOptions = .init(), progress: Bool = true,
+                display: String? = nil, labels: Bool = false, scale: Int = 1) {
         self.layer = layer
         self.filters = filters
         self.columns = columns
         self.margin = margin
         self.options = options
         self.progress = progress
+        self.display = display
+        self.labels = labels
+        self.scale = scale
     }
 
     public init(_ params: JSON?) throws {
-        let r = try ParamReader(params, method: "grid", allowed: ["layer", "filters", "columns", "margin", "progress"] + RenderOptions.keys)
+        let r = try ParamReader(params, method: "grid", allowed: ["layer", "filters", "columns", "margin", "progress", "display", "labels", "scale"] + RenderOptions.keys)
         layer = try r.requiredString("layer")
         filters = try r.intArray("filters", in: 0...1_000_000, maxCount: 512)
         columns = try r.int("columns", in: 1...64)
         margin = try r.int("margin", in: 0...64)
         options = try RenderOptions(r)
         progress = try r.bool("progress") ?? true
+        display = try readDisplay(r)
+        labels = try r.bool("labels") ?? false
+        scale = try r.int("scale", in: 1...8) ?? 1
     }
 
     public var json: JSON {
@@ -112,6 +142,9 @@ public struct GridParams: Equatable, Sendable {
         if let filters { o["filters"] = .array(filters.map { JSON($0) }) }
         if let columns { o["columns"] = JSON(columns) }
         if let margin { o["margin"] = JSON(margin) }
+        if let display { o["display"] = .string(display) }
+        if labels { o["labels"] = true }
+        if scale != 1 { o["scale"] = JSON(scale) }
         options.add(to: &o)
         return .object(o)
     }

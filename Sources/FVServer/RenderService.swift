@@ -33,9 +33,10 @@ final class RenderService: @unchecked Sendable {
     func pattern(_ p: PatternParams, requestID: JSON?, _ conn: Connection, _ done: @escaping Done) throws {
         let job = try JobResolver.ascentJob(layer: p.layer, filters: [p.filter], options: p.options, defaultPreset: .seed, limits: config.limits)
         let checksum = weightsChecksum
-        try submit(job, key: cacheKey(.pattern, job), method: .pattern, progress: p.progress ? requestID : nil, conn, done,
+        let display = ModelImage.Display(rawValue: p.display ?? "clip") ?? .clip
+        try submit(job, key: cacheKey(.pattern, job, layout: display.rawValue), method: .pattern, progress: p.progress ? requestID : nil, conn, done,
                    cached: { try PatternResult($0).with(cached: true).json }) { r, jobID in
-            let png = try PNGCodec.encode(RGBImage(width: job.size, height: job.size, pixels: r.rgb(0)))
+            let png = try PNGCodec.encode(RGBImage(width: job.size, height: job.size, pixels: r.rgb(0, display: display)))
             // A filter that never fires gives a zero gradient: the image stays the start noise, and
             // the engine stopped after the first step (every further one would change nothing).
             let note = r.neverFired[0]
@@ -52,10 +53,17 @@ final class RenderService: @unchecked Sendable {
         let columns = p.columns ?? Int(Double(filters.count).squareRoot().rounded(.up))
         let margin = p.margin ?? 5
         let checksum = weightsChecksum
-        try submit(job, key: cacheKey(.grid, job, layout: "\(columns)|\(margin)"), method: .grid, progress: p.progress ? requestID : nil, conn, done,
+        let display = ModelImage.Display(rawValue: p.display ?? "clip") ?? .clip
+        let (labels, scale) = (p.labels, p.scale)
+        let layout = "\(columns)|\(margin)|\(display.rawValue)|\(labels)|\(scale)"
+        try submit(job, key: cacheKey(.grid, job, layout: layout), method: .grid, progress: p.progress ? requestID : nil, conn, done,
                    cached: { try GridResult($0).with(cached: true).json }) { r, jobID in
-            let tiles = (0..<filters.count).map { RGBImage(width: job.size, height: job.size, pixels: r.rgb($0)) }
-            let img = RGBImage.grid(tiles, columns: columns, margin: margin)
+            let tiles = filters.indices.map { i -> RGBImage in
+                var tile = RGBImage(width: job.size, height: job.size, pixels: r.rgb(i, display: display))
+                if labels { tile.label(filters[i], x: 0, y: 0, dot: max(1, job.size / 64)) }
+                return tile
+            }
+            let img = RGBImage.grid(tiles, columns: columns, margin: margin).scaled(by: scale)
             return GridResult(png: try PNGCodec.encode(img), layer: job.layer, columns: columns, rows: (filters.count + columns - 1) / columns,
                               margin: margin, width: img.width, height: img.height,
                               tiles: filters.indices.map { GridResult.Tile(filter: filters[$0], loss: r.losses[$0], neverFired: r.neverFired[$0]) },

@@ -7,7 +7,9 @@ struct Grid: ParsableCommand {
         abstract: "Render many filters of a layer in one batched optimisation, tiled into LAYER_grid.png.")
 
     @Argument(help: "Layer, e.g. block4_conv3.") var layer: String
-    @Option(help: "Filters, comma-separated (default: the first 64).") var filters: String?
+    @Option(help: "Filters: numbers and ranges, comma-separated, e.g. 0-15,32,40-47 (default: the first 64).") var filters: String?
+    @Flag(help: "Write each tile's filter number in its corner.") var labels = false
+    @Option(help: "Show each pixel as an N x N block (1-8), for small tiles.") var scale: Int = 1
     @Option(help: "Tiles per row (default: a square grid).") var columns: Int?
     @Option(help: "Black margin between tiles, pixels (default 5).") var margin: Int?
     @Option(name: .shortAndLong, help: "Output PNG, or - for standard output (default: LAYER_grid.png).") var output: String?
@@ -16,16 +18,18 @@ struct Grid: ParsableCommand {
 
     func validate() throws {
         if let o = output, let why = OutputFile.problem(with: o) { throw ValidationError(why) }
-        if let f = filters, f.split(separator: ",").contains(where: { Int($0.trimmingCharacters(in: .whitespaces)) == nil }) {
-            throw ValidationError("--filters takes comma-separated filter indices, e.g. 0,1,2,7")
+        if let f = filters, FilterList.parse(f) == nil {
+            throw ValidationError("--filters takes filter numbers and ranges, comma-separated, e.g. 0-15,32,40-47; got \(f)")
         }
+        if !(1...8).contains(scale) { throw ValidationError("--scale must be 1-8, got \(scale)") }
     }
 
     func run() throws {
         try runReportingFailures {
             let path = output ?? "\(layer)_grid.png"
-            let list = filters.map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
-            let params = GridParams(layer: layer, filters: list, columns: columns, margin: margin, options: render.options)
+            let list = filters.flatMap(FilterList.parse)
+            let params = GridParams(layer: layer, filters: list, columns: columns, margin: margin, options: render.options,
+                                    display: render.display, labels: labels, scale: scale)
             let started = Date()
             let answer = try RenderCall.run(.grid, params: params.json, options: connection)
             let r = try GridResult(answer)
@@ -35,5 +39,24 @@ struct Grid: ParsableCommand {
             let summary = "\(r.tiles.count) tiles, \(r.columns)x\(r.rows), \(r.width)x\(r.height) px" + (r.cached ? " (cached)" : "")
             try RenderCall.deliver(png: r.png, result: answer, summary: summary, note: note, path: path, json: connection.json, started: started)
         }
+    }
+}
+
+/// `--filters 0-15,32,40-47`: numbers and inclusive ranges.
+enum FilterList {
+    static func parse(_ text: String) -> [Int]? {
+        var out: [Int] = []
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let p = part.trimmingCharacters(in: .whitespaces)
+            let ends = p.split(separator: "-", omittingEmptySubsequences: false)
+            if ends.count == 1, let n = Int(p), n >= 0 {
+                out.append(n)
+            } else if ends.count == 2, let a = Int(ends[0]), let b = Int(ends[1]), a >= 0, a <= b, b - a < 512 {
+                out += Array(a...b)
+            } else {
+                return nil
+            }
+        }
+        return out.isEmpty ? nil : out
     }
 }

@@ -19,7 +19,7 @@ struct Pattern: ParsableCommand {
     func run() throws {
         try runReportingFailures {
             let path = output ?? "\(layer)_\(filter).png"
-            let params = PatternParams(layer: layer, filter: filter, options: render.options)
+            let params = PatternParams(layer: layer, filter: filter, options: render.options, display: render.display)
             let started = Date()
             let answer = try RenderCall.run(.pattern, params: params.json, options: connection)
             let r = try PatternResult(answer)

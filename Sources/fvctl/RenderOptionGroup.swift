@@ -12,7 +12,11 @@ struct RenderOptionGroup: ParsableArguments {
     @Option(name: .customLong("step-size"), parsing: .unconditional, help: "Step size (on 0-255 pixel values; above 0).") var stepSize: Double?
     @Option(parsing: .unconditional, help: "Seed of the random start (numpy-compatible; 0-4294967295, default 0).") var seed: Int?
 
+    @Option(help: "How the image is shown: clip (the notebook's clip(x/255), the default) or stretch (Chollet's deprocess_image: full contrast).")
+    var display: String?
+
     func validate() throws {
+        if let d = display, !displayModes.contains(d) { throw ValidationError("--display must be \(displayModes.joined(separator: " or ")), got \(d)") }
         if let s = stepSize, !(s.isFinite && s > 0) {
             throw ValidationError("--step-size must be a finite number above 0, got \(s)")
         }

@@ -50,3 +50,30 @@ final class PNGCodecTests: XCTestCase {
         return c ^ 0xffff_ffff
     }
 }
+
+/// Grid tiles' labels and upscaling.
+final class RGBImageLabelTests: XCTestCase {
+    func testALabelDrawsItsDigitsOnABlackBox() {
+        var img = RGBImage(width: 12, height: 8, pixels: [UInt8](repeating: 100, count: 12 * 8 * 3))
+        img.label(17, x: 0, y: 0)
+        func at(_ x: Int, _ y: Int) -> UInt8 { img.pixels[(y * 12 + x) * 3] }
+        // "1" is [2, 6, 2, 2, 7]: its middle column lit on every row, from (1, 1).
+        for row in 0..<5 { XCTAssertEqual(at(2, 1 + row), 255, "1, row \(row)") }
+        XCTAssertEqual(at(1, 1), 0, "the 1's top-left is dark")
+        // "7" is [7, 1, 1, 1, 1]: a full top row, then its right column.
+        for col in 0..<3 { XCTAssertEqual(at(5 + col, 1), 255) }
+        XCTAssertEqual(at(7, 4), 255)
+        XCTAssertEqual(at(5, 4), 0)
+        XCTAssertEqual(at(0, 6), 0, "the box")
+        XCTAssertEqual(at(10, 6), 100, "outside the box, untouched")
+    }
+
+    func testScalingRepeatsEachPixel() {
+        let img = RGBImage(width: 2, height: 1, pixels: [1, 2, 3, 4, 5, 6])
+        let s = img.scaled(by: 3)
+        XCTAssertEqual(s.width, 6)
+        XCTAssertEqual(s.height, 3)
+        XCTAssertEqual(Array(s.pixels[0..<9]), [1, 2, 3, 1, 2, 3, 1, 2, 3])
+        XCTAssertEqual(Array(s.pixels[(2 * 6 + 5) * 3..<(2 * 6 + 6) * 3]), [4, 5, 6])
+    }
+}

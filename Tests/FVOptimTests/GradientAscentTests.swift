@@ -118,6 +118,17 @@ final class GradientAscentTests: XCTestCase {
         XCTAssertEqual(message(j), "no filters given; give at least one filter index")
     }
 
+    /// "stretch" (Chollet's deprocess_image): a faint image uses the whole range, centred on grey.
+    func testStretchDisplayUsesTheFullRange() {
+        let faint: [Float] = (0..<300).map { 128 + Float($0 % 7) }  // BGR, 100 pixels within 128...134
+        let clip = ModelImage.rgb(fromBGR: faint, display: .clip)
+        XCTAssertLessThanOrEqual(clip.max()! - clip.min()!, 6, "the notebook's mapping shows a 6-level image")
+        let stretched = ModelImage.rgb(fromBGR: faint, display: .stretch)
+        XCTAssertGreaterThan(Int(stretched.max()!) - Int(stretched.min()!), 60, "about 0.1 x 255 per standard deviation")
+        let mean = stretched.reduce(0.0) { $0 + Double($1) } / Double(stretched.count)
+        XCTAssertEqual(mean, 127.5, accuracy: 3)
+    }
+
     func testDisplayMappingSwapsToRGBAndClips() {
         // BGR (10, 20, 300) -> RGB (255 clipped, 20, 10)
         XCTAssertEqual(ModelImage.rgb(fromBGR: [10, 20, 300, -5, 127.6, 0]), [255, 20, 10, 0, 128, 0])

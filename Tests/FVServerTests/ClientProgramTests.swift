@@ -176,4 +176,29 @@ final class ClientProgramTests: XCTestCase {
         XCTAssertNotNil(lines.dropFirst().first?.range(of: #"running  0    pattern  block2_conv1 \[4\]  [0-9]+/100000  [0-9]+ s +[0-9]+ (s|min|h)"#, options: .regularExpression), o2)
         c.close()
     }
+
+    /// grid --filters with ranges, --labels, --scale, --display.
+    func testGridRangesLabelsScaleAndDisplay() throws {
+        let d = try XCTUnwrap(Self.daemon)
+        let out = d.dir + "/g.png"
+        let (s1, o1, e1) = try runProgram(try fvctl(), ["grid", "block1_conv2", "--filters", "0-2,5", "--size", "16", "--steps", "1", "--labels",
+                                                       "--scale", "2", "--display", "stretch", "--columns", "4", "--json", "-o", out, "--socket", d.socketPath])
+        XCTAssertEqual(s1, 0, e1)
+        let r = try JSONCodec.parse(o1.trimmingCharacters(in: .whitespacesAndNewlines))
+        XCTAssertEqual(r["tiles"]?.arrayValue?.map { $0["filter"] }, [0, 1, 2, 5])
+        XCTAssertEqual(r["width"], JSON(2 * (4 * 16 + 3 * 5)), "scaled by 2")
+        let png = try PNGCodec.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: out))))
+        XCTAssertEqual(png.width, 158)
+        XCTAssertEqual(png.pixels[0], 0, "the label's box in the first tile's corner")
+        for bad in [["--filters", "3-1"], ["--filters", "a"], ["--scale", "9"], ["--display", "loud"]] {
+            let (s, _, e) = try runProgram(try fvctl(), ["grid", "block1_conv2", "--socket", d.socketPath] + bad)
+            XCTAssertEqual(s, 64, "\(bad): \(e)")
+        }
+        XCTAssertThrowsError(try d.client().call("grid", ["layer": "block1_conv2", "scale": 9])) {
+            XCTAssertEqual(($0 as? RPCError)?.code, RPCError.invalidParams)
+        }
+        XCTAssertThrowsError(try d.client().call("pattern", ["layer": "block1_conv2", "filter": 1, "display": "loud"])) {
+            XCTAssertTrue(($0 as? RPCError)?.message.contains("\"display\" must be \"clip\" or \"stretch\"") ?? false, "\($0)")
+        }
+    }
 }

@@ -40,9 +40,9 @@ public struct AscentResult: Sendable {
     }
 
     /// Image `n` as 8-bit RGB for a PNG.
-    public func rgb(_ n: Int) -> [UInt8] {
+    public func rgb(_ n: Int, display: ModelImage.Display = .clip) -> [UInt8] {
         let px = job.size * job.size
-        return ModelImage.rgb(fromBGR: Array(images[(n * px * 3)..<((n + 1) * px * 3)]))
+        return ModelImage.rgb(fromBGR: Array(images[(n * px * 3)..<((n + 1) * px * 3)]), display: display)
     }
 }
 
