@@ -31,6 +31,12 @@ install:
 	install -D -m 0644 fvd.service.tmp $(DESTDIR)$(UNITDIR)/fvd.service
 	rm -f fvd.service.tmp fvd.socket.tmp
 	install -D -m 0644 systemd/fvd.sysusers $(DESTDIR)$(SYSUSERSDIR)/fvd.conf
+	# The service's options: installed once, never over an administrator's edits.
+	test -e $(DESTDIR)/etc/default/fvd || install -D -m 0644 systemd/fvd.default $(DESTDIR)/etc/default/fvd
+	# Shell completions (layer names, presets, PNG files).
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	.build/release/fvctl --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/fvctl
+	.build/release/fvctl --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_fvctl
 	if [ -z "$(DESTDIR)" ]; then \
 	  systemd-sysusers $(SYSUSERSDIR)/fvd.conf 2>/dev/null || getent group fvd >/dev/null || groupadd --system fvd; \
 	  systemctl daemon-reload 2>/dev/null || true; \
@@ -42,6 +48,9 @@ atomic_install = install -D -m $(1) $(2) $(dir $(3)).$(notdir $(3)).new && mv -f
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/fvd $(DESTDIR)$(PREFIX)/bin/fvctl $(DESTDIR)$(UNITDIR)/fvd.socket $(DESTDIR)$(UNITDIR)/fvd.service
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/fvd.conf
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/fvctl $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_fvctl
+	# /etc/default/fvd is the administrator's: removed only if it is still the shipped one.
+	cmp -s systemd/fvd.default $(DESTDIR)/etc/default/fvd && rm -f $(DESTDIR)/etc/default/fvd || true
 	rm -rf $(DESTDIR)$(PREFIX)/share/fvd $(DESTDIR)$(DOCDIR)
 
 test:

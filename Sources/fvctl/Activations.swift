@@ -6,8 +6,8 @@ struct Activations: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Mean activation of every filter of a layer for an image; lists the top ones.")
 
-    @Argument(help: "A PNG image.") var image: String
-    @Argument(help: "Layer, e.g. block5_conv3.") var layer: String
+    @Argument(help: "A PNG image.", completion: .file(extensions: ["png"])) var image: String
+    @Argument(help: "Layer, e.g. block5_conv3.", completion: .list(layerNames)) var layer: String
     @Option(help: "How many top filters to list.") var top: Int = 10
     @Option(help: "caffe (subtract the ImageNet mean; for photographs) or none.") var preprocess: String = "caffe"
     @OptionGroup var connection: ConnectionOptions

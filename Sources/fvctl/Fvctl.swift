@@ -64,3 +64,7 @@ enum Exit {
         }
     }
 }
+
+/// VGG16's conv layers, for shell completion (the daemon's `info` is the authority; these
+/// names are fixed by the network).
+let layerNames = (1...5).flatMap { b in (1...(b < 3 ? 2 : 3)).map { "block\(b)_conv\($0)" } }

@@ -6,13 +6,13 @@ struct Grid: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Render many filters of a layer in one batched optimisation, tiled into LAYER_grid.png.")
 
-    @Argument(help: "Layer, e.g. block4_conv3.") var layer: String
+    @Argument(help: "Layer, e.g. block4_conv3.", completion: .list(layerNames)) var layer: String
     @Option(help: "Filters: numbers and ranges, comma-separated, e.g. 0-15,32,40-47 (default: the first 64).") var filters: String?
     @Flag(help: "Write each tile's filter number in its corner.") var labels = false
     @Option(help: "Show each pixel as an N x N block (1-8), for small tiles.") var scale: Int = 1
     @Option(help: "Tiles per row (default: a square grid).") var columns: Int?
     @Option(help: "Black margin between tiles, pixels (default 5).") var margin: Int?
-    @Option(name: .shortAndLong, help: "Output PNG, or - for standard output (default: LAYER_grid.png).") var output: String?
+    @Option(name: .shortAndLong, help: "Output PNG, or - for standard output (default: LAYER_grid.png).", completion: .file(extensions: ["png"])) var output: String?
     @OptionGroup var render: RenderOptionGroup
     @OptionGroup var connection: ConnectionOptions
 

@@ -6,9 +6,9 @@ struct Pattern: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Render the pattern a filter responds to most; writes LAYER_FILTER.png.")
 
-    @Argument(help: "Layer, e.g. block3_conv1 (`fvctl layers` lists them).") var layer: String
+    @Argument(help: "Layer, e.g. block3_conv1 (`fvctl layers` lists them).", completion: .list(layerNames)) var layer: String
     @Argument(help: "Filter index within the layer.") var filter: Int
-    @Option(name: .shortAndLong, help: "Output PNG, or - for standard output (default: LAYER_FILTER.png in the current directory).") var output: String?
+    @Option(name: .shortAndLong, help: "Output PNG, or - for standard output (default: LAYER_FILTER.png in the current directory).", completion: .file(extensions: ["png"])) var output: String?
     @OptionGroup var render: RenderOptionGroup
     @OptionGroup var connection: ConnectionOptions
 

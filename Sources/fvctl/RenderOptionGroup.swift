@@ -3,7 +3,7 @@ import FVProtocol
 
 /// The render parameters every render subcommand takes; absent ones come from the preset.
 struct RenderOptionGroup: ParsableArguments {
-    @Option(help: "Preset: seed (the Keras notebook: 150 px, 1000 steps of 0.1) or grid (64 px, 40 steps of 1).")
+    @Option(help: "Preset: seed (the Keras notebook: 150 px, 1000 steps of 0.1) or grid (64 px, 40 steps of 1).", completion: .list(["seed", "grid"]))
     var preset: String?
     // `.unconditional`: a value that starts with a dash (-1) is taken as the value, so it gets a
     // range error below instead of "unknown option".

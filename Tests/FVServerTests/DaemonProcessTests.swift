@@ -202,7 +202,11 @@ final class DaemonProcessTests: XCTestCase {
         XCTAssertTrue(unit.contains("Documentation=file:///usr/share/doc/fvd/PROTOCOL.md"))
         let socketUnit = try String(contentsOfFile: dest + "/usr/lib/systemd/system/fvd.socket", encoding: .utf8)
         XCTAssertTrue(socketUnit.contains("Documentation=file:///usr/share/doc/fvd/PROTOCOL.md"), socketUnit)
-        for f in ["/usr/share/doc/fvd/README.md", "/usr/share/doc/fvd/WEIGHTS.md", "/usr/lib/sysusers.d/fvd.conf", "/usr/bin/fvctl"] {
+        XCTAssertTrue(unit.contains("EnvironmentFile=-/etc/default/fvd") && unit.contains("$FVD_OPTIONS"), "limits are set in /etc/default/fvd")
+        let completion = try String(contentsOfFile: dest + "/usr/share/bash-completion/completions/fvctl", encoding: .utf8)
+        XCTAssertTrue(completion.contains("block3_conv1"), "completion knows the layer names")
+        for f in ["/usr/share/doc/fvd/README.md", "/usr/share/doc/fvd/WEIGHTS.md", "/usr/lib/sysusers.d/fvd.conf", "/usr/bin/fvctl",
+                  "/etc/default/fvd", "/usr/share/zsh/site-functions/_fvctl"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dest + f), f)
         }
 
