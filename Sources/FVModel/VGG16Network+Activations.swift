@@ -3,7 +3,9 @@ import SIMDKernels
 extension VGG16Network {
     /// What `activations` reports: the target layer's output shape and each channel's mean
     /// (post-ReLU) over all positions, for one image `input` (HWC, BGR, model input space).
-    public func channelMeans(of input: [Float], height: Int, width: Int, layer: Int) -> (shape: TensorShape, means: [Float]) {
+    /// With `map`, also that channel's activation at every position (row by row).
+    public func channelMeans(of input: [Float], height: Int, width: Int, layer: Int, map: Int? = nil)
+        -> (shape: TensorShape, means: [Float], map: [Float]?) {
         let ws = NetworkWorkspace(network: self, inputShape: .init(n: 1, h: height, w: width, c: 3), target: layer)
         input.withUnsafeBufferPointer { forward($0.baseAddress!, ws) }
         let s = ws.outputShape
@@ -12,6 +14,7 @@ extension VGG16Network {
             for px in 0..<s.pixels { sum += Double(ws.output[px * s.c + c]) }
             return Float(sum / Double(s.pixels))
         }
-        return (s, means)
+        let channelMap = map.map { c in (0..<s.pixels).map { ws.output[$0 * s.c + c] } }
+        return (s, means, channelMap)
     }
 }

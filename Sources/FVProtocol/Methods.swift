@@ -160,17 +160,21 @@ public struct ActivationsParams: Equatable, Sendable {
     /// "caffe" (subtract the ImageNet BGR mean, right for photographs; the default for PNGs)
     /// or "none". Tensors are always taken as they are.
     public var preprocess: String
+    /// Also return where this filter fires: its activation map, and a heat map over the image.
+    public var map: Int?
 
-    public init(layer: String, png: String? = nil, tensor: JSON? = nil, top: Int = 10, preprocess: String = "caffe") {
+    public init(layer: String, png: String? = nil, tensor: JSON? = nil, top: Int = 10, preprocess: String = "caffe", map: Int? = nil) {
         self.layer = layer
         self.png = png
         self.tensor = tensor
         self.top = top
         self.preprocess = preprocess
+        self.map = map
     }
 
     public init(_ params: JSON?) throws {
-        let r = try ParamReader(params, method: "activations", allowed: ["layer", "png", "tensor", "top", "preprocess"])
+        let r = try ParamReader(params, method: "activations", allowed: ["layer", "png", "tensor", "top", "preprocess", "map"])
+        map = try r.int("map", in: 0...1_000_000)
         layer = try r.requiredString("layer")
         png = try r.string("png")
         tensor = r.raw("tensor")
@@ -186,6 +190,7 @@ public struct ActivationsParams: Equatable, Sendable {
 
     public var json: JSON {
         var o: [String: JSON] = ["layer": .string(layer), "top": JSON(top), "preprocess": .string(preprocess)]
+        if let map { o["map"] = JSON(map) }
         if let png { o["png"] = .string(png) }
         if let tensor { o["tensor"] = tensor }
         return .object(o)

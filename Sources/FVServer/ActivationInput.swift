@@ -55,6 +55,17 @@ public struct ActivationInput: Sendable {
         return ActivationInput(height: h, width: w, source: .tensor(out))
     }
 
+    /// The image as a person sees it (for a heat map over it): the PNG itself, or a tensor shown
+    /// as the notebook shows model-space values.
+    public func displayImage() throws -> RGBImage {
+        switch source {
+        case .tensor(let values):
+            return RGBImage(width: width, height: height, pixels: ModelImage.rgb(fromBGR: values))
+        case .png(let bytes, _):
+            do { return try PNGCodec.decode(bytes, maxSide: VGG16.maximumSide) } catch { throw RPCError.invalidParams("\(error)") }
+        }
+    }
+
     /// The image as model input, NHWC BGR floats (decoding the PNG now).
     public func modelInput() throws -> [Float] {
         switch source {

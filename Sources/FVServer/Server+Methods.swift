@@ -1,3 +1,4 @@
+import FVImage
 import FVModel
 import FVOptim
 import FVProtocol
@@ -34,15 +35,23 @@ extension Server {
         guard let spec = VGG16.layer(named: p.layer) else {
             throw RPCError.invalidParams(VGG16.unknownLayerMessage(p.layer))
         }
+        if let f = p.map, f >= spec.outChannels {
+            throw RPCError.invalidParams("filter \(f) does not exist in \(p.layer); valid filters are 0...\(spec.outChannels - 1)")
+        }
         let input = try ActivationInput.check(p)
         let (h, w) = (input.height, input.width)
         let network = self.network
-        let (layer, topCount) = (p.layer, p.top)  // not `p`: its base64 text would stay queued too
+        let (layer, topCount, mapFilter) = (p.layer, p.top, p.map)  // not `p`: its base64 text would stay queued too
         let j = Job(id: newJobID(), uid: conn.uid, method: Method.activations.rawValue, summary: "\(layer) \(w)x\(h)", work: .compute({
-            let (s, means) = network.channelMeans(of: try input.modelInput(), height: h, width: w, layer: spec.index)
+            let (s, means, values) = network.channelMeans(of: try input.modelInput(), height: h, width: w, layer: spec.index, map: mapFilter)
             let top = means.indices.sorted { means[$0] > means[$1] || (means[$0] == means[$1] && $0 < $1) }.prefix(topCount)
+            var map: ActivationsResult.FilterMap?
+            if let f = mapFilter, let values {
+                let overlay = try input.displayImage().overlaid(heatMap: values, mapWidth: s.w, mapHeight: s.h)
+                map = .init(filter: f, values: values, overlayPNG: try PNGCodec.encode(overlay))
+            }
             return ActivationsResult(layer: layer, height: s.h, width: s.w, channels: s.c, means: means,
-                                     top: top.map { ActivationsResult.Top(filter: $0, mean: means[$0]) }).json
+                                     top: top.map { ActivationsResult.Top(filter: $0, mean: means[$0]) }, map: map).json
         }), pixels: h * w, onProgress: nil, onComplete: done)
         try scheduler.submitTracked(j, by: conn)
     }

@@ -77,3 +77,19 @@ final class RGBImageLabelTests: XCTestCase {
         XCTAssertEqual(Array(s.pixels[(2 * 6 + 5) * 3..<(2 * 6 + 6) * 3]), [4, 5, 6])
     }
 }
+
+/// The heat map laid over a photo.
+final class HeatMapTests: XCTestCase {
+    func testTheHotCellIsRedAndTheRestBlue() {
+        let grey = RGBImage(width: 40, height: 20, pixels: [UInt8](repeating: 100, count: 40 * 20 * 3))
+        // A 4 x 2 map, hot at the top-left cell only.
+        let out = grey.overlaid(heatMap: [8, 0, 0, 0, 0, 0, 0, 0], mapWidth: 4, mapHeight: 2)
+        XCTAssertEqual(out.width, 40)
+        func px(_ x: Int, _ y: Int) -> [UInt8] { Array(out.pixels[((y * 40 + x) * 3)..<((y * 40 + x) * 3 + 3)]) }
+        let hot = px(2, 2), cold = px(37, 17)
+        XCTAssertGreaterThan(hot[0], hot[2], "red over the hot cell: \(hot)")
+        XCTAssertGreaterThan(cold[2], cold[0], "blue far from it: \(cold)")
+        XCTAssertEqual(grey.overlaid(heatMap: [0, 0], mapWidth: 2, mapHeight: 1).pixels[0], UInt8((0.45 * 100 + 0.55 * 0).rounded()),
+                       "a map that is zero everywhere is all 'nothing' (no division by zero)")
+    }
+}

@@ -201,4 +201,30 @@ final class ClientProgramTests: XCTestCase {
             XCTAssertTrue(($0 as? RPCError)?.message.contains("\"display\" must be \"clip\" or \"stretch\"") ?? false, "\($0)")
         }
     }
+
+    /// Where does a filter fire in my photo? `activations --map F`: the map's numbers agree with
+    /// the filter's mean, and the heat map is the photo's size.
+    func testActivationsMapShowsWhereAFilterFires() throws {
+        let d = try XCTUnwrap(Self.daemon)
+        var px = [UInt8]()
+        for y in 0..<48 { for x in 0..<64 { px += x < 32 ? [UInt8((x * 37 + y * 11) % 256), UInt8((x * 5) % 256), UInt8(y * 5)] : [128, 128, 128] } }
+        let photo = d.dir + "/photo.png"
+        try Data(try PNGCodec.encode(RGBImage(width: 64, height: 48, pixels: px))).write(to: URL(fileURLWithPath: photo))
+        let out = d.dir + "/map.png"
+        let (s1, o1, e1) = try runProgram(try fvctl(), ["activations", photo, "block2_conv1", "--map", "7", "-o", out, "--json", "--socket", d.socketPath])
+        XCTAssertEqual(s1, 0, e1)
+        let r = try JSONCodec.parse(o1.trimmingCharacters(in: .whitespacesAndNewlines))
+        let values = try XCTUnwrap(r["map"]?["values"]?.arrayValue?.compactMap(\.doubleValue))
+        XCTAssertEqual(values.count, 32 * 24, "one value per position of block2_conv1 (after one pool)")
+        let mean = try XCTUnwrap(r["means"]?.arrayValue?[7].doubleValue)
+        XCTAssertEqual(values.reduce(0, +) / Double(values.count), mean, accuracy: 1e-3 * max(1, abs(mean)))
+        XCTAssertNil(r["map"]?["overlayPNG"], "--json keeps the numbers, not the image bytes")
+        let heat = try PNGCodec.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: out))))
+        XCTAssertEqual([heat.width, heat.height], [64, 48])
+        let (s2, _, e2) = try runProgram(try fvctl(), ["activations", photo, "block2_conv1", "-o", out, "--socket", d.socketPath])
+        XCTAssertEqual(s2, 64, e2)
+        XCTAssertThrowsError(try d.client().call("activations", ActivationsParams(layer: "block2_conv1", png: Data(try PNGCodec.encode(RGBImage(width: 16, height: 16, pixels: [UInt8](repeating: 1, count: 768)))).base64EncodedString(), map: 128).json)) {
+            XCTAssertTrue(($0 as? RPCError)?.message.contains("filter 128 does not exist in block2_conv1") ?? false, "\($0)")
+        }
+    }
 }

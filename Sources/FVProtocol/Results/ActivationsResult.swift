@@ -10,20 +10,35 @@ public struct ActivationsResult: Equatable, Sendable {
         }
     }
 
+    /// Where one filter fires: its activation at every position of the layer (row by row,
+    /// `height` x `width`), and a heat map of it laid over the input image, as a PNG.
+    public struct FilterMap: Equatable, Sendable {
+        public var filter: Int
+        public var values: [Float]
+        public var overlayPNG: [UInt8]
+        public init(filter: Int, values: [Float], overlayPNG: [UInt8]) {
+            self.filter = filter
+            self.values = values
+            self.overlayPNG = overlayPNG
+        }
+    }
+
     public var layer: String
     public var height: Int
     public var width: Int
     public var channels: Int
     public var means: [Float]
     public var top: [Top]
+    public var map: FilterMap?
 
-    public init(layer: String, height: Int, width: Int, channels: Int, means: [Float], top: [Top]) {
+    public init(layer: String, height: Int, width: Int, channels: Int, means: [Float], top: [Top], map: FilterMap? = nil) {
         self.layer = layer
         self.height = height
         self.width = width
         self.channels = channels
         self.means = means
         self.top = top
+        self.map = map
     }
 
     public init(_ json: JSON) throws {
@@ -36,15 +51,28 @@ public struct ActivationsResult: Equatable, Sendable {
             let tr = try ResultReader(t, "activations top entry")
             return Top(filter: try tr.int("filter"), mean: try tr.float("mean"))
         }
+        var map: FilterMap?
+        if json["map"] != nil {
+            let mr = try r.object("map")
+            let values = try mr.array("values").map { v -> Float in
+                guard let d = v.doubleValue else { throw ResultReader.Mismatch(description: "the daemon's activation map has a value that is not a number") }
+                return Float(d)
+            }
+            map = FilterMap(filter: try mr.int("filter"), values: values, overlayPNG: try mr.bytes("overlayPNG"))
+        }
         self.init(layer: try r.string("layer"), height: try r.int("height"), width: try r.int("width"), channels: try r.int("channels"),
-                  means: means, top: top)
+                  means: means, top: top, map: map)
     }
 
     public var json: JSON {
-        [
+        var o: [String: JSON] = [
             "layer": .string(layer), "height": JSON(height), "width": JSON(width), "channels": JSON(channels),
             "means": .array(means.map { JSON($0) }),
             "top": .array(top.map { ["filter": JSON($0.filter), "mean": JSON($0.mean)] }),
         ]
+        if let map {
+            o["map"] = ["filter": JSON(map.filter), "values": .array(map.values.map { JSON($0) }), "overlayPNG": .string(Base64.encode(map.overlayPNG))]
+        }
+        return .object(o)
     }
 }
