@@ -54,7 +54,7 @@ final class RPCMessageTests: XCTestCase {
         XCTAssertEqual(message(["layer": "block3_conv1", "filter": 27.5]), #"param "filter" must be an integer, got a number"#)
         XCTAssertEqual(message(["layer": "block3_conv1"]), #"pattern needs param "filter""#)
         XCTAssertEqual(message(["layer": "block3_conv1", "filter": 1, "filer": 2]),
-                       #"pattern has no param "filer"; its params are: layer, filter, progress, preset, size, steps, stepSize, seed"#)
+                       #"pattern has no param "filer"; its params are: layer, filter, progress, display, preset, size, steps, stepSize, seed"#)
         XCTAssertEqual(message(["layer": "block3_conv1", "filter": 1, "size": 1e12]), #"param "size" is 1000000000000; it must be in 1...1000000"#)
         XCTAssertEqual(message(["layer": "block3_conv1", "filter": 1, "size": 1e300]), #"param "size" must be an integer, got a number"#)
         XCTAssertEqual(message(["layer": "block3_conv1", "filter": 1, "size": 100_000_000]), #"param "size" is 100000000; it must be in 1...1000000"#)

@@ -113,7 +113,7 @@ final class ClientProgramTests: XCTestCase {
         let d = try XCTUnwrap(Self.daemon)
         let (s1, o1, e1) = try runProgram(try fvctl(), ["--socket", d.socketPath, "status"])
         XCTAssertEqual(s1, 0, e1)
-        XCTAssertTrue(o1.hasPrefix("fvd \(fvdVersion)"), o1)
+        XCTAssertTrue(o1.hasPrefix("daemon   fvd \(fvdVersion), pid"), o1)
         let (s2, o2, _) = try runProgram(try fvctl(), ["--json", "--socket", d.socketPath, "layers"])
         XCTAssertEqual(s2, 0)
         XCTAssertNotNil(try? InfoResult(try JSONCodec.parse(o2)), "--json before the subcommand applies")
