@@ -23,6 +23,9 @@ let package = Package(
         // C libraries from Debian, each seen by exactly one Swift file.
         .systemLibrary(name: "CJSONC", pkgConfig: "json-c", providers: [.apt(["libjson-c-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // libjpeg-turbo (Debian's libjpeg62-turbo-dev): photos are JPEG. Its errors longjmp, so a
+        // small C shim catches them in C and Swift sees only return codes.
+        .target(name: "CJPEGShim", linkerSettings: [.linkedLibrary("jpeg")]),
 
         // cpuid through the compiler's builtins, compiled without the AVX2 flags so the check
         // itself runs anywhere.
@@ -31,7 +34,7 @@ let package = Package(
         .target(name: "CMemory"),
         .target(name: "SIMDKernels", dependencies: ["CCPUFeatures"], swiftSettings: kernelFlags),
         .target(name: "FVModel", dependencies: ["SIMDKernels"], swiftSettings: kernelFlags),
-        .target(name: "FVImage", dependencies: ["CPNG"]),
+        .target(name: "FVImage", dependencies: ["CPNG", "CJPEGShim"]),
         .target(name: "FVProtocol", dependencies: ["CJSONC"]),
         .target(name: "FVTransport", dependencies: ["FVProtocol"]),
         .target(name: "FVServer", dependencies: ["CMemory", "FVProtocol", "FVTransport", "FVOptim", "FVModel", "FVImage"]),
@@ -41,6 +44,7 @@ let package = Package(
         .executableTarget(name: "fvfuzz-rpc", dependencies: ["FVFuzzTargets"]),
         .executableTarget(name: "fvfuzz-json", dependencies: ["FVFuzzTargets"]),
         .executableTarget(name: "fvfuzz-png", dependencies: ["FVFuzzTargets"]),
+        .executableTarget(name: "fvfuzz-jpeg", dependencies: ["FVFuzzTargets"]),
         .target(name: "FVOptim", dependencies: ["FVModel", "SIMDKernels"], swiftSettings: kernelFlags),
 
         .executableTarget(name: "fvbench", dependencies: ["FVOptim", "FVModel", "SIMDKernels"], swiftSettings: kernelFlags),

@@ -3,7 +3,8 @@
 #   rpc   everything the daemon does with a client's line (Sources/FVFuzzTargets/ClientBytes.swift)
 #   json  the strict JSON parser alone (JSONText.swift)
 #   png   the PNG decoder alone (PNGBytes.swift)
-# Usage: Fuzz/run-fuzz.sh [SECONDS] [TARGET...]   (default: 600 s each, all three targets)
+#   jpeg  the JPEG decoder alone (JPEGBytes.swift)
+# Usage: Fuzz/run-fuzz.sh [SECONDS] [TARGET...]   (default: 600 s each, all four targets)
 # New interesting inputs go to Fuzz/corpus-TARGET (commit them); crashes to Fuzz/crashes.
 #
 # The fuzz executables are targets of the main package, built from scratch into their own build
@@ -15,11 +16,11 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(rpc json png)
+[ ${#targets[@]} -gt 0 ] || targets=(rpc json png jpeg)
 min_counters=${FVD_FUZZ_MIN_COUNTERS:-2000}
 
 for t in "${targets[@]}"; do
-  case "$t" in rpc|json|png) ;; *) echo "run-fuzz: unknown target $t (rpc, json or png)" >&2; exit 64;; esac
+  case "$t" in rpc|json|png|jpeg) ;; *) echo "run-fuzz: unknown target $t (rpc, json, png or jpeg)" >&2; exit 64;; esac
   # One combined -sanitize=fuzzer,address for Swift: given as two --sanitize options, SwiftPM
   # passes two -sanitize= flags in an order that varies from build to build, and the driver keeps
   # only the last, so the code under test was sometimes built without coverage (a blind fuzzer).

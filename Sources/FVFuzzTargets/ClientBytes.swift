@@ -18,7 +18,7 @@ public enum ClientBytes {
         }
         // The whole input as one line as well (most inputs have no newline).
         lines.append(Array(bytes.prefix(1 << 16)))
-        if bytes.count >= 8 { _ = try? PNGCodec.decode(Array(bytes), maxSide: 512) }
+        if bytes.count >= 8 { _ = try? ImageFile.decode(Array(bytes), maxSide: 512) }
         for line in lines {
             switch RPCMessage.parse(line: line) {
             case .single(let e): handle(e)

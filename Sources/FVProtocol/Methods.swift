@@ -152,7 +152,7 @@ public struct GridParams: Equatable, Sendable {
 
 public struct ActivationsParams: Equatable, Sendable {
     public var layer: String
-    /// A PNG, base64-encoded.
+    /// A PNG or JPEG, base64-encoded (param "image"; "png" is accepted as its older name).
     public var png: String?
     /// Or a raw tensor in model input space: {"height": H, "width": W, "data": [H*W*3 floats, BGR]}.
     public var tensor: JSON?
@@ -173,15 +173,18 @@ public struct ActivationsParams: Equatable, Sendable {
     }
 
     public init(_ params: JSON?) throws {
-        let r = try ParamReader(params, method: "activations", allowed: ["layer", "png", "tensor", "top", "preprocess", "map"])
+        let r = try ParamReader(params, method: "activations", allowed: ["layer", "image", "png", "tensor", "top", "preprocess", "map"])
+        if r.raw("image") != nil && r.raw("png") != nil {
+            throw RPCError.invalidParams("give the image once: \"image\" (\"png\" is its older name)")
+        }
         map = try r.int("map", in: 0...1_000_000)
         layer = try r.requiredString("layer")
-        png = try r.string("png")
+        png = try r.string("image") ?? r.string("png")
         tensor = r.raw("tensor")
         top = try r.int("top", in: 0...512) ?? 10
         preprocess = try r.string("preprocess") ?? "caffe"
         guard (png == nil) != (tensor == nil || tensor == .null) else {
-            throw RPCError.invalidParams("activations needs exactly one of \"png\" (base64 PNG bytes) or \"tensor\"")
+            throw RPCError.invalidParams("activations needs exactly one of \"image\" (base64 PNG or JPEG bytes) or \"tensor\"")
         }
         guard ["caffe", "none"].contains(preprocess) else {
             throw RPCError.invalidParams("param \"preprocess\" must be \"caffe\" or \"none\", got \"\(preprocess)\"")
@@ -191,7 +194,7 @@ public struct ActivationsParams: Equatable, Sendable {
     public var json: JSON {
         var o: [String: JSON] = ["layer": .string(layer), "top": JSON(top), "preprocess": .string(preprocess)]
         if let map { o["map"] = JSON(map) }
-        if let png { o["png"] = .string(png) }
+        if let png { o["image"] = .string(png) }
         if let tensor { o["tensor"] = tensor }
         return .object(o)
     }

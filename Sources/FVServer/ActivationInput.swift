@@ -4,7 +4,7 @@ import FVOptim
 import FVProtocol
 import Foundation
 
-/// The image an `activations` request sends, checked when the request arrives and turned into
+/// The image an `activations` request sends (PNG or JPEG, or a raw tensor), checked when the request arrives and turned into
 /// model input (BGR floats) only when its job runs. A queued request keeps the bytes the client
 /// sent (a few KiB of PNG), not the decoded floats (12 MiB for a 1024 px image): 64 queued
 /// requests used to pin 776 MiB.
@@ -24,11 +24,11 @@ public struct ActivationInput: Sendable {
         let range = VGG16.minimumSide...VGG16.maximumSide
         if let b64 = p.png {
             guard let data = Data(base64Encoded: b64) else {
-                throw RPCError.invalidParams("param \"png\" is not valid base64; send the PNG file's bytes base64-encoded")
+                throw RPCError.invalidParams("param \"image\" is not valid base64; send the PNG or JPEG file's bytes base64-encoded")
             }
             let bytes = [UInt8](data)
             let size: (width: Int, height: Int)
-            do { size = try PNGCodec.dimensions(bytes, maxSide: VGG16.maximumSide) } catch {
+            do { size = try ImageFile.dimensions(bytes, maxSide: VGG16.maximumSide) } catch {
                 throw RPCError.invalidParams("\(error)")
             }
             guard range.contains(size.width), range.contains(size.height) else {
@@ -62,7 +62,7 @@ public struct ActivationInput: Sendable {
         case .tensor(let values):
             return RGBImage(width: width, height: height, pixels: ModelImage.rgb(fromBGR: values))
         case .png(let bytes, _):
-            do { return try PNGCodec.decode(bytes, maxSide: VGG16.maximumSide) } catch { throw RPCError.invalidParams("\(error)") }
+            do { return try ImageFile.decode(bytes, maxSide: VGG16.maximumSide) } catch { throw RPCError.invalidParams("\(error)") }
         }
     }
 
@@ -73,7 +73,7 @@ public struct ActivationInput: Sendable {
             return values
         case .png(let bytes, let subtractMean):
             let img: RGBImage
-            do { img = try PNGCodec.decode(bytes, maxSide: VGG16.maximumSide) } catch {
+            do { img = try ImageFile.decode(bytes, maxSide: VGG16.maximumSide) } catch {
                 throw RPCError.invalidParams("\(error)")
             }
             return ModelImage.bgr(fromRGB: img.pixels, subtractMean: subtractMean)

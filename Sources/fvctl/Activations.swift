@@ -7,7 +7,7 @@ struct Activations: ParsableCommand {
         abstract: "Mean activation of every filter of a layer for an image; lists the top ones.",
         discussion: "With --map FILTER, also where that filter fires: a heat map over the image, written to -o (default: LAYER_FILTER_map.png); --json keeps the numbers.")
 
-    @Argument(help: "A PNG image.", completion: .file(extensions: ["png"])) var image: String
+    @Argument(help: "A PNG or JPEG image.", completion: .file(extensions: ["png", "jpg", "jpeg"])) var image: String
     @Argument(help: "Layer, e.g. block5_conv3.", completion: .list(layerNames)) var layer: String
     @Option(help: "How many top filters to list.") var top: Int = 10
     @Option(help: "caffe (subtract the ImageNet mean; for photographs) or none.") var preprocess: String = "caffe"

@@ -93,3 +93,40 @@ final class HeatMapTests: XCTestCase {
                        "a map that is zero everywhere is all 'nothing' (no division by zero)")
     }
 }
+
+/// JPEG (libjpeg-turbo through the C shim), with the same limits and care as PNG.
+final class JPEGCodecTests: XCTestCase {
+    func photo(_ w: Int, _ h: Int) -> RGBImage {
+        var px = [UInt8]()
+        for y in 0..<h { for x in 0..<w { px += [UInt8(x * 255 / max(1, w - 1)), UInt8(y * 255 / max(1, h - 1)), 128] } }
+        return RGBImage(width: w, height: h, pixels: px)
+    }
+
+    func testARoundTripKeepsTheImageWithinJPEGLoss() throws {
+        let img = photo(40, 24)
+        let jpeg = try JPEGCodec.encode(img, quality: 95)
+        XCTAssertTrue(JPEGCodec.isJPEG(jpeg))
+        XCTAssertEqual(try JPEGCodec.dimensions(jpeg).width, 40)
+        let back = try ImageFile.decode(jpeg, maxSide: 64)
+        XCTAssertEqual([back.width, back.height], [40, 24])
+        let worst = zip(back.pixels, img.pixels).map { abs(Int($0) - Int($1)) }.max()!
+        XCTAssertLessThan(worst, 20, "a smooth gradient survives quality 95")
+    }
+
+    func testHostileJPEGsAreRefusedWithoutCrashing() throws {
+        let jpeg = try JPEGCodec.encode(photo(32, 32))
+        XCTAssertThrowsError(try JPEGCodec.decode(jpeg, maxSide: 16)) {
+            XCTAssertEqual("\($0)", "the JPEG is 32x32 pixels; at most 16x16 is accepted, scale it down first")
+        }
+        XCTAssertThrowsError(try JPEGCodec.decode(Array(jpeg.prefix(jpeg.count / 2)), maxSide: 64), "truncated")
+        XCTAssertThrowsError(try JPEGCodec.decode([0xFF, 0xD8, 0xFF, 0xE0, 0, 16, 1, 2, 3], maxSide: 64), "garbage after the signature")
+        // A bomb: the header says 60000 x 60000; refused from the header, before any pixel memory.
+        var bomb = jpeg
+        let sof = try XCTUnwrap((0..<(bomb.count - 1)).first { bomb[$0] == 0xFF && bomb[$0 + 1] == 0xC0 })
+        bomb.replaceSubrange((sof + 5)..<(sof + 9), with: [0xEA, 0x60, 0xEA, 0x60])
+        XCTAssertThrowsError(try JPEGCodec.decode(bomb, maxSide: 1024)) {
+            XCTAssertTrue("\($0)".contains("60000x60000"), "\($0)")
+        }
+        XCTAssertThrowsError(try ImageFile.decode([1, 2, 3, 4, 5, 6, 7, 8, 9], maxSide: 64), "neither PNG nor JPEG")
+    }
+}

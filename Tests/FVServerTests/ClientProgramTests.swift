@@ -227,4 +227,27 @@ final class ClientProgramTests: XCTestCase {
             XCTAssertTrue(($0 as? RPCError)?.message.contains("filter 128 does not exist in block2_conv1") ?? false, "\($0)")
         }
     }
+
+    /// Photos are JPEG: `fvctl activations photo.jpg` works as with a PNG.
+    func testActivationsOfAJPEGPhoto() throws {
+        let d = try XCTUnwrap(Self.daemon)
+        var px = [UInt8]()
+        for y in 0..<48 { for x in 0..<64 { px += [UInt8(x * 4), UInt8(y * 5), 90] } }
+        let img = RGBImage(width: 64, height: 48, pixels: px)
+        let photo = d.dir + "/photo.jpg"
+        try Data(try JPEGCodec.encode(img, quality: 92)).write(to: URL(fileURLWithPath: photo))
+        let (s1, o1, e1) = try runProgram(try fvctl(), ["activations", photo, "block3_conv1", "--json", "--socket", d.socketPath])
+        XCTAssertEqual(s1, 0, e1)
+        let jpegResult = try ActivationsResult(try JSONCodec.parse(o1))
+        XCTAssertEqual([jpegResult.width, jpegResult.height], [16, 12])
+        // Close to the same picture as a PNG (JPEG is lossy): the filters' means correlate.
+        let png = d.dir + "/photo.png"
+        try Data(try PNGCodec.encode(img)).write(to: URL(fileURLWithPath: png))
+        let (_, o2, _) = try runProgram(try fvctl(), ["activations", png, "block3_conv1", "--json", "--socket", d.socketPath])
+        let a = jpegResult.means.map(Double.init), b = try ActivationsResult(try JSONCodec.parse(o2)).means.map(Double.init)
+        let ma = a.reduce(0, +) / Double(a.count), mb = b.reduce(0, +) / Double(b.count)
+        let cov = zip(a, b).reduce(0) { $0 + ($1.0 - ma) * ($1.1 - mb) }
+        let r = cov / (a.reduce(0) { $0 + ($1 - ma) * ($1 - ma) }.squareRoot() * b.reduce(0) { $0 + ($1 - mb) * ($1 - mb) }.squareRoot())
+        XCTAssertGreaterThan(r, 0.95, "the JPEG and the PNG of one picture give nearly the same activations")
+    }
 }
