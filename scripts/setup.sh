@@ -37,6 +37,9 @@ command -v swift >/dev/null || die "no Swift toolchain on PATH; install Swift 5.
 say "building (release)"
 swift build -c release 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' >&2 || die "swift build failed"
 FVD=.build/release/fvd
+# Man pages from the --help texts (swift-argument-parser's generate-manual); make install copies them.
+swift package --allow-writing-to-package-directory generate-manual >/dev/null 2>&1 \
+  || say "could not generate the man pages (fvd and fvctl work without them; \`make\` tries again)"
 
 # 3. Weights.
 if [ -f "$FVW" ] && "$FVD" verify-weights "$FVW" >/dev/null 2>&1; then
