@@ -34,6 +34,14 @@ static void fvd_setup(struct jpeg_decompress_struct *cinfo, struct fvd_error *e,
     e->errlen = errlen;
 }
 
+/* Creates the decompressor on `data` and reads the header. Call only after the caller's setjmp:
+ * an error jumps back to the caller's frame. */
+static void fvd_open(struct jpeg_decompress_struct *cinfo, const unsigned char *data, size_t size) {
+    jpeg_create_decompress(cinfo);
+    jpeg_mem_src(cinfo, data, (unsigned long)size);
+    jpeg_read_header(cinfo, TRUE);
+}
+
 int fvd_jpeg_dimensions(const unsigned char *data, size_t size, int *width, int *height, char *err, size_t errlen) {
     struct jpeg_decompress_struct cinfo;
     struct fvd_error e;
@@ -42,9 +50,7 @@ int fvd_jpeg_dimensions(const unsigned char *data, size_t size, int *width, int 
         jpeg_destroy_decompress(&cinfo);
         return 0;
     }
-    jpeg_create_decompress(&cinfo);
-    jpeg_mem_src(&cinfo, data, (unsigned long)size);
-    jpeg_read_header(&cinfo, TRUE);
+    fvd_open(&cinfo, data, size);
     *width = (int)cinfo.image_width;
     *height = (int)cinfo.image_height;
     jpeg_destroy_decompress(&cinfo);
@@ -60,11 +66,9 @@ int fvd_jpeg_decode_rgb(const unsigned char *data, size_t size, int max_side, un
         jpeg_destroy_decompress(&cinfo);
         return 0;
     }
-    jpeg_create_decompress(&cinfo);
+    fvd_open(&cinfo, data, size);
     /* Bounds libjpeg's own working memory (progressive images keep every coefficient). */
     cinfo.mem->max_memory_to_use = 256L << 20;
-    jpeg_mem_src(&cinfo, data, (unsigned long)size);
-    jpeg_read_header(&cinfo, TRUE);
     if ((int)cinfo.image_width > max_side || (int)cinfo.image_height > max_side || cinfo.image_width == 0 || cinfo.image_height == 0) {
         snprintf(err, errlen, "the JPEG is %ux%u pixels; at most %dx%d is accepted, scale it down first",
                  cinfo.image_width, cinfo.image_height, max_side, max_side);

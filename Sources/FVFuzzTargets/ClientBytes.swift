@@ -53,7 +53,7 @@ public enum ClientBytes {
                 _ = try? JobResolver.ascentJob(layer: p.layer, filters: f, options: p.options, defaultPreset: .grid)
             }
         case .activations:
-            if let p = try? ActivationsParams(r.params), let input = try? ActivationInput.check(p) { _ = try? input.modelInput() }
+            if let p = try? ActivationsParams(r.params), let input = try? ActivationInput.check(p) { _ = try? input.decode() }
         case .cancel: _ = try? CancelParams(r.params)
         case .info, .jobs, .status: try? NoParams.check(r.params, method: m.rawValue)
         }

@@ -32,8 +32,10 @@ struct JSONPreScan {
         while i < b.count {
             switch b[i] {
             case 0x22:  // "
-                let text = try readString()
-                if expectKey, let last = objects.indices.last, objects[last] != nil {
+                // Only a key's bytes are kept (to compare); a value (a 1 MiB image) is only checked.
+                let isKey = expectKey && objects.last.map { $0 != nil } == true
+                let text = try readString(keep: isKey)
+                if isKey, let last = objects.indices.last {
                     if !objects[last]!.insert(text).inserted {
                         throw ParseError(description: "duplicate key \"\(String(decoding: text, as: UTF8.self))\" in an object; give each member once")
                     }
@@ -72,14 +74,15 @@ struct JSONPreScan {
         (0x30...0x39).contains(c) || c == 0x2D || c == 0x2B || c == 0x2E || c == 0x45 || c == 0x65
     }
 
-    /// Reads the string starting at the quote at `i`, returns its unescaped UTF-8 bytes and leaves
-    /// `i` after the closing quote. An unterminated string stops at the end (json-c reports it).
-    private mutating func readString() throws -> [UInt8] {
+    /// Reads the string starting at the quote at `i`, checks its escapes, and leaves `i` after the
+    /// closing quote; returns its unescaped UTF-8 bytes when `keep` (else nothing). An
+    /// unterminated string stops at the end (json-c reports it).
+    private mutating func readString(keep: Bool) throws -> [UInt8] {
         var out: [UInt8] = []
         i += 1
         while i < b.count && b[i] != 0x22 {
             guard b[i] == 0x5C else {
-                out.append(b[i])
+                if keep { out.append(b[i]) }
                 i += 1
                 continue
             }
@@ -101,13 +104,13 @@ struct JSONPreScan {
                     throw ParseError(description: "a \\u escape encodes half of a surrogate pair; escape characters above U+FFFF as a high-low pair")
                 }
                 if scalar == 0 { throw ParseError(description: "a string contains a NUL character (\\u0000)") }
-                out.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar)!)).utf8))
-            case 0x62: out.append(0x08)
-            case 0x66: out.append(0x0C)
-            case 0x6E: out.append(0x0A)
-            case 0x72: out.append(0x0D)
-            case 0x74: out.append(0x09)
-            default: out.append(e)  // \" \\ \/ (anything else json-c refuses)
+                if keep { out.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar)!)).utf8)) }
+            case 0x62: if keep { out.append(0x08) }
+            case 0x66: if keep { out.append(0x0C) }
+            case 0x6E: if keep { out.append(0x0A) }
+            case 0x72: if keep { out.append(0x0D) }
+            case 0x74: if keep { out.append(0x09) }
+            default: if keep { out.append(e) }  // \" \\ \/ (anything else json-c refuses)
             }
         }
         i += 1

@@ -55,28 +55,19 @@ public struct ActivationInput: Sendable {
         return ActivationInput(height: h, width: w, source: .tensor(out))
     }
 
-    /// The image as a person sees it (for a heat map over it): the PNG itself, or a tensor shown
-    /// as the notebook shows model-space values.
-    public func displayImage() throws -> RGBImage {
+    /// The image as model input (NHWC BGR floats), and as a person sees it (for a heat map over
+    /// it): the picture itself, or a tensor shown as the notebook shows model-space values. The
+    /// PNG or JPEG is decoded now, once.
+    public func decode() throws -> (model: [Float], shown: RGBImage) {
         switch source {
         case .tensor(let values):
-            return RGBImage(width: width, height: height, pixels: ModelImage.rgb(fromBGR: values))
-        case .png(let bytes, _):
-            do { return try ImageFile.decode(bytes, maxSide: VGG16.maximumSide) } catch { throw RPCError.invalidParams("\(error)") }
-        }
-    }
-
-    /// The image as model input, NHWC BGR floats (decoding the PNG now).
-    public func modelInput() throws -> [Float] {
-        switch source {
-        case .tensor(let values):
-            return values
+            return (values, RGBImage(width: width, height: height, pixels: ModelImage.rgb(fromBGR: values)))
         case .png(let bytes, let subtractMean):
             let img: RGBImage
             do { img = try ImageFile.decode(bytes, maxSide: VGG16.maximumSide) } catch {
                 throw RPCError.invalidParams("\(error)")
             }
-            return ModelImage.bgr(fromRGB: img.pixels, subtractMean: subtractMean)
+            return (ModelImage.bgr(fromRGB: img.pixels, subtractMean: subtractMean), img)
         }
     }
 }

@@ -15,14 +15,19 @@ final class Scheduler: @unchecked Sendable {
     private var queues: [UInt32: [Job]] = [:]
     private var lastServed: UInt32?
     private var running: [Job] = []
-    /// Runs in progress (a merged batch is one run), each with its owner and its pixels.
-    private var activeRuns: [(uid: UInt32, pixels: Int)] = []
+    /// A run in progress (a merged batch is one run): its owner, its pixels (what the budget
+    /// counts) and the working memory it reported.
+    private struct ActiveRun {
+        let uid: UInt32
+        let pixels: Int
+        var workspaceBytes = 0
+    }
+    /// Runs in progress, by the id of their first job.
+    private var activeRuns: [Int: ActiveRun] = [:]
     private let turnstile = FairTurnstile()
     private var stopping = false
     private var threads: [Thread] = []
     private(set) var mergedRuns = 0
-    /// Working memory of each run in progress, by the id of its first job.
-    private var workspaceBytes: [Int: Int] = [:]
 
     init(config: ServerConfig, engine: GradientAscent) {
         self.config = config
@@ -62,7 +67,7 @@ final class Scheduler: @unchecked Sendable {
     private func tellQueuePositions() {
         let full = activeRuns.count >= max(1, config.concurrentJobs)
         for (uid, q) in queues {
-            let mine = activeRuns.filter { $0.uid == uid }.count
+            let mine = activeRuns.values.filter { $0.uid == uid }.count
             for (i, j) in q.enumerated() where j.onQueued != nil {
                 let ahead = full ? activeRuns.count + i : mine + i
                 // 0 means it starts at once: not worth a message.
@@ -148,7 +153,7 @@ final class Scheduler: @unchecked Sendable {
         cond.lock()
         defer { cond.unlock() }
         return Snapshot(queued: queues.values.reduce(0) { $0 + $1.count }, running: running.count, mergedRuns: mergedRuns,
-                        inProgress: activeRuns.count, workspaceBytes: workspaceBytes.values.reduce(0, +))
+                        inProgress: activeRuns.count, workspaceBytes: activeRuns.values.reduce(0) { $0 + $1.workspaceBytes })
     }
 
     /// The jobs `uid` may see (root: all), running first.
@@ -178,8 +183,8 @@ final class Scheduler: @unchecked Sendable {
     }
 
     private func nextBatch() -> [Job]? {
-        let busy = Set(activeRuns.map(\.uid))
-        let used = activeRuns.reduce(0) { $0 + $1.pixels }
+        let busy = Set(activeRuns.values.map(\.uid))
+        let used = activeRuns.values.reduce(0) { $0 + $1.pixels }
         let users = queues.keys.filter { !queues[$0]!.isEmpty && !busy.contains($0) }.sorted()
         let order = users.filter { lastServed == nil || $0 > lastServed! } + users.filter { lastServed != nil && $0 <= lastServed! }
         guard let uid = order.first(where: { activeRuns.isEmpty || used + Scheduler.pixels(queues[$0]![0]) <= config.activePixelBudget }) else {
@@ -208,7 +213,7 @@ final class Scheduler: @unchecked Sendable {
             j.started = Date()
         }
         running.append(contentsOf: batch)
-        activeRuns.append((uid, batch.reduce(0) { $0 + Scheduler.pixels($1) }))
+        activeRuns[first.id] = ActiveRun(uid: uid, pixels: batch.reduce(0) { $0 + Scheduler.pixels($1) })
         tellQueuePositions()
         if batch.count > 1 { mergedRuns += 1 }
         return batch
@@ -223,8 +228,7 @@ final class Scheduler: @unchecked Sendable {
     private func finished(_ batch: [Job]) {
         cond.lock()
         running.removeAll { r in batch.contains { $0 === r } }
-        if let i = activeRuns.firstIndex(where: { $0.uid == batch[0].uid }) { activeRuns.remove(at: i) }
-        workspaceBytes[batch[0].id] = nil
+        activeRuns[batch[0].id] = nil
         tellQueuePositions()
         cond.broadcast()  // a user, and room in the budget, are free again
         cond.unlock()
@@ -259,7 +263,7 @@ final class Scheduler: @unchecked Sendable {
         do {
             let result = try engine.run(merged, limits: config.limits, cancel: runToken, turns: turns) { [self] p in
                 cond.lock()
-                workspaceBytes[batch[0].id] = p.workspaceBytes
+                activeRuns[batch[0].id]?.workspaceBytes = p.workspaceBytes
                 cond.unlock()
                 var live = 0
                 for (k, j) in batch.enumerated() where !j.isCompleted {

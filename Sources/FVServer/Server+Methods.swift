@@ -43,11 +43,12 @@ extension Server {
         let network = self.network
         let (layer, topCount, mapFilter) = (p.layer, p.top, p.map)  // not `p`: its base64 text would stay queued too
         let j = Job(id: newJobID(), uid: conn.uid, method: Method.activations.rawValue, summary: "\(layer) \(w)x\(h)", work: .compute({
-            let (s, means, values) = network.channelMeans(of: try input.modelInput(), height: h, width: w, layer: spec.index, map: mapFilter)
+            let image = try input.decode()
+            let (s, means, values) = network.channelMeans(of: image.model, height: h, width: w, layer: spec.index, map: mapFilter)
             let top = means.indices.sorted { means[$0] > means[$1] || (means[$0] == means[$1] && $0 < $1) }.prefix(topCount)
             var map: ActivationsResult.FilterMap?
             if let f = mapFilter, let values {
-                let overlay = try input.displayImage().overlaid(heatMap: values, mapWidth: s.w, mapHeight: s.h)
+                let overlay = image.shown.overlaid(heatMap: values, mapWidth: s.w, mapHeight: s.h)
                 map = .init(filter: f, values: values, overlayPNG: try PNGCodec.encode(overlay))
             }
             return ActivationsResult(layer: layer, height: s.h, width: s.w, channels: s.c, means: means,
