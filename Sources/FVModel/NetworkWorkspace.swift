@@ -4,11 +4,22 @@ import SIMDKernels
 /// allocated once per job so the hot loop allocates nothing: two ping-pong activation/gradient
 /// buffers, the ReLU masks (1 bit per activation) and pool winners (1 byte per pooled value) that
 /// backward needs, the Winograd scratch, and the gradient with respect to the input.
+///
+/// The buffers are sized for `capacity`; `setInputSize` lets the same workspace run any smaller
+/// input (the `lucid` preset's random transforms change the network's input size every step).
 public final class NetworkWorkspace {
-    public let inputShape: TensorShape
+    /// The input shape of the next pass (at most `capacity` in each dimension).
+    public private(set) var inputShape: TensorShape
+    public let capacity: TensorShape
     public let target: Int
+    /// The target layer's output before its ReLU (what Lucid's objectives read) instead of after.
+    public let preReLU: Bool
+    /// Lucid's redirected ReLU for the next `backward`: where an image's gradient through a ReLU
+    /// would be all zero, let it through wherever it pushes the pre-activation up. Lets a filter
+    /// that never fires from the start still get a gradient; meant for the first steps only.
+    public var redirectReLU = false
     /// Input shape of each conv layer 0...target (c = that layer's in-channels).
-    let convInputShapes: [TensorShape]
+    private(set) var convInputShapes: [TensorShape]
     let bufferA: AlignedBuffer<Float>
     let bufferB: AlignedBuffer<Float>
     let masks: [AlignedBuffer<UInt8>]
@@ -23,33 +34,31 @@ public final class NetworkWorkspace {
     let headBias: [Float]
     let headPositive: AlignedBuffer<UInt8>?
 
-    /// - Parameter output: what the reader of the target layer needs (see `TargetOutput`).
-    public init(network: VGG16Network, inputShape: TensorShape, target: Int, output: TargetOutput = .layer) {
+    /// - Parameters:
+    ///   - inputShape: the largest input this workspace will run (its first `inputShape`).
+    ///   - output: what the reader of the target layer needs (see `TargetOutput`).
+    ///   - preReLU: read the target layer before its ReLU.
+    public init(network: VGG16Network, inputShape: TensorShape, target: Int, output: TargetOutput = .layer, preReLU: Bool = false) {
         var headFilters: [Int]?
         if case .channelPerImage(let channels) = output { headFilters = channels }
         precondition(inputShape.c == 3, "the network input has 3 channels")
         self.inputShape = inputShape
+        capacity = inputShape
         self.target = target
-        var shapes: [TensorShape] = []
-        var s = inputShape
+        self.preReLU = preReLU
+        let shapes = NetworkWorkspace.convInputShapes(inputShape, target: target)
         var largest = 0
         var masks: [AlignedBuffer<UInt8>] = []
         var winners: [AlignedBuffer<UInt8>?] = []
         var scratchCount = 0
         for l in VGG16.layers[...target] {
-            shapes.append(s)
+            let s = shapes[l.index]
             largest = max(largest, s.count)
             scratchCount = max(scratchCount, network.scratchCount(layer: l.index, inputShape: s))
             let out = s.with(c: l.outChannels)
             largest = max(largest, out.count)
             masks.append(AlignedBuffer(count: ReLU.maskBytes(out.count)))
-            if l.poolAfter && l.index < target {
-                winners.append(AlignedBuffer(count: out.pooled.count))
-                s = out.pooled
-            } else {
-                winners.append(nil)
-                s = out
-            }
+            winners.append(l.poolAfter && l.index < target ? AlignedBuffer(count: out.pooled.count) : nil)
         }
         convInputShapes = shapes
         bufferA = AlignedBuffer(count: largest)
@@ -77,7 +86,28 @@ public final class NetworkWorkspace {
         }
     }
 
-    /// The shape of the target layer's output (post-ReLU).
+    /// Input shape of each conv layer 0...target for network input `s`.
+    static func convInputShapes(_ input: TensorShape, target: Int) -> [TensorShape] {
+        var shapes: [TensorShape] = []
+        var s = input
+        for l in VGG16.layers[...target] {
+            shapes.append(s)
+            let out = s.with(c: l.outChannels)
+            s = l.poolAfter && l.index < target ? out.pooled : out
+        }
+        return shapes
+    }
+
+    /// Makes the next passes run an input of `height` x `width` (each at most the capacity's;
+    /// every buffer's need grows with the input, so the capacity's buffers suffice).
+    public func setInputSize(height: Int, width: Int) {
+        precondition(height <= capacity.h && width <= capacity.w && height > 0 && width > 0,
+                     "input \(height)x\(width) exceeds the workspace's \(capacity.h)x\(capacity.w)")
+        inputShape = TensorShape(n: capacity.n, h: height, w: width, c: 3)
+        convInputShapes = NetworkWorkspace.convInputShapes(inputShape, target: target)
+    }
+
+    /// The shape of the target layer's output.
     public var outputShape: TensorShape {
         convInputShapes[target].with(c: headFilters == nil ? VGG16.layers[target].outChannels : 1)
     }

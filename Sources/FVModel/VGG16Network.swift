@@ -38,8 +38,9 @@ public final class VGG16Network: @unchecked Sendable {
         return max(f.scratchCount(for: inputShape), b.scratchCount(for: inputShape.with(c: b.inChannels)))
     }
 
-    /// Runs the network from `input` (NHWC, BGR, model input space) to the post-ReLU output of
-    /// the workspace's target layer, keeping what backward needs. The result is `ws.output`.
+    /// Runs the network from `input` (NHWC, BGR, model input space, `ws.inputShape`) to the output
+    /// of the workspace's target layer (after its ReLU, or before it with `ws.preReLU`), keeping
+    /// what backward needs. The result is `ws.output`.
     public func forward(_ input: UnsafePointer<Float>, _ ws: NetworkWorkspace) {
         var current = input
         var inA = false  // `current` is the external input, not a workspace buffer
@@ -47,11 +48,13 @@ public final class VGG16Network: @unchecked Sendable {
             let s = ws.convInputShapes[l.index]
             let out = inA ? ws.bufferB.pointer : ws.bufferA.pointer
             if l.index == ws.target, let packed = ws.headPacked, let positive = ws.headPositive {
-                ChannelHead.forward(input: current, shape: s, packed: packed.pointer, bias: ws.headBias, output: out, positive: positive.pointer)
+                ChannelHead.forward(input: current, shape: s, packed: packed.pointer, bias: ws.headBias, output: out,
+                                    positive: positive.pointer, relu: !ws.preReLU)
                 inA.toggle()
                 break
             }
-            convForward(l, current, s, out, ws.masks[l.index].pointer, ws.scratch.pointer)
+            let keepsReLU = !(l.index == ws.target && ws.preReLU)
+            convForward(l, current, s, out, keepsReLU ? ws.masks[l.index].pointer : nil, ws.scratch.pointer)
             inA.toggle()
             let outShape = s.with(c: l.outChannels)
             if let winners = ws.poolWinners[l.index] {
@@ -80,7 +83,13 @@ public final class VGG16Network: @unchecked Sendable {
                 ChannelHead.backward(outputGradient: grad, positive: positive.pointer, inShape: ws.convInputShapes[l.index],
                                      packed: packed.pointer, inputGradient: spare)
             } else {
-                ReLU.backward(grad, count: outShape.count, mask: ws.masks[l.index].pointer)
+                if l.index == ws.target && ws.preReLU {
+                    // The objective read the layer before its ReLU: nothing to undo.
+                } else if ws.redirectReLU {
+                    ReLU.backwardRedirected(grad, images: outShape.n, countPerImage: outShape.count / outShape.n, mask: ws.masks[l.index].pointer)
+                } else {
+                    ReLU.backward(grad, count: outShape.count, mask: ws.masks[l.index].pointer)
+                }
                 if l.index == 0 {
                     switch backend {
                     case .simd:
@@ -106,8 +115,9 @@ public final class VGG16Network: @unchecked Sendable {
         }
     }
 
+    /// The conv layer, then its ReLU recording `mask` when one is given (none: no ReLU).
     func convForward(_ l: LayerSpec, _ x: UnsafePointer<Float>, _ s: TensorShape, _ y: UnsafeMutablePointer<Float>,
-                     _ mask: UnsafeMutablePointer<UInt8>, _ scratch: UnsafeMutablePointer<Float>) {
+                     _ mask: UnsafeMutablePointer<UInt8>?, _ scratch: UnsafeMutablePointer<Float>) {
         let bias = weights.bias(l.index)
         switch backend {
         case .simd:
@@ -118,7 +128,7 @@ public final class VGG16Network: @unchecked Sendable {
             }
         case .reference:
             ReferenceConvolution.forward(input: x, shape: s, weights: weights.kernel(l.index), bias: bias, outChannels: l.outChannels, output: y)
-            ReLU.forward(y, count: s.with(c: l.outChannels).count, mask: mask)
+            if let mask { ReLU.forward(y, count: s.with(c: l.outChannels).count, mask: mask) }
         }
     }
 

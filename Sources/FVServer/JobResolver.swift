@@ -20,8 +20,9 @@ public enum JobResolver {
             preset = defaultPreset
         }
         let seed = UInt32(o.seed ?? 0)
-        let job = AscentJob(layer: layer, items: filters.map { .init(filter: $0, seed: seed) }, size: o.size ?? preset.size,
-                            steps: o.steps ?? preset.steps, stepSize: Float(o.stepSize ?? Double(preset.stepSize)))
+        let job = AscentJob(objective: preset.objective(layer: layer), items: filters.map { .init(filter: $0, seed: seed) },
+                            size: o.size ?? preset.size, steps: o.steps ?? preset.steps,
+                            stepSize: Float(o.stepSize ?? Double(preset.stepSize)), style: preset.style, transformSeed: seed)
         do { try job.validate(limits: limits) } catch { throw RPCError.invalidParams("\(error)") }
         return job
     }

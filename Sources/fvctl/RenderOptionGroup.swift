@@ -3,14 +3,14 @@ import FVProtocol
 
 /// The render parameters every render subcommand takes; absent ones come from the preset.
 struct RenderOptionGroup: ParsableArguments {
-    @Option(help: "Preset: seed (the Keras notebook: 150 px, 1000 steps of 0.1) or grid (64 px, 40 steps of 1).", completion: .list(["seed", "grid"]))
+    @Option(help: "Preset: seed (the Keras notebook: 150 px, 1000 steps of 0.1), grid (64 px, 40 steps of 1) or lucid (Lucid's method: 128 px Fourier picture with decorrelated colour, random jitter/scale/rotate, pre-ReLU objective, 512 Adam steps of 0.05; readable images even for deep layers).", completion: .list(["seed", "grid", "lucid"]))
     var preset: String?
     // `.unconditional`: a value that starts with a dash (-1) is taken as the value, so it gets a
     // range error below instead of "unknown option".
     @Option(parsing: .unconditional, help: "Image side in pixels (16-1024).") var size: Int?
     @Option(parsing: .unconditional, help: "Gradient-ascent steps (1 or more).") var steps: Int?
-    @Option(name: .customLong("step-size"), parsing: .unconditional, help: "Step size (on 0-255 pixel values; above 0).") var stepSize: Double?
-    @Option(parsing: .unconditional, help: "Seed of the random start (numpy-compatible; 0-4294967295, default 0).") var seed: Int?
+    @Option(name: .customLong("step-size"), parsing: .unconditional, help: "Step size (on 0-255 pixel values; with --preset lucid, Adam's learning rate; above 0).") var stepSize: Double?
+    @Option(parsing: .unconditional, help: "Seed of the random start and, with --preset lucid, of the random transforms (0-4294967295, default 0).") var seed: Int?
 
     @Option(help: "How the image is shown: clip (the notebook's clip(x/255), the default) or stretch (Chollet's deprocess_image: full contrast).")
     var display: String?

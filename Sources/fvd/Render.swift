@@ -13,7 +13,7 @@ struct Render: ParsableCommand {
 
     @Argument(help: "Layer name, e.g. block3_conv1.") var layer: String
     @Argument(help: "Filter index.") var filter: Int
-    @Option(help: "Preset: seed (the Keras notebook) or grid.") var preset: String = "seed"
+    @Option(help: "Preset: seed (the Keras notebook), grid or lucid (Lucid's render_vis).") var preset: String = "seed"
     @Option(help: "Image side in pixels.") var size: Int?
     @Option(help: "Number of ascent steps.") var steps: Int?
     @Option(name: .customLong("step-size"), help: "Step size.") var stepSize: Float?

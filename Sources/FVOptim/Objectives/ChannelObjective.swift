@@ -2,15 +2,17 @@ import FVModel
 import SIMDKernels
 
 /// The notebook's objective: for image n, the mean over all positions of filter f_n of the
-/// target layer's post-ReLU output. Its gradient is 1/(h*w) on that channel, 0 elsewhere. Only
+/// target layer's post-ReLU output (or pre-ReLU, Lucid's). Its gradient is 1/(h*w) on that channel, 0 elsewhere. Only
 /// that channel is needed, so the network computes just it (a channel head).
 public struct ChannelObjective: Objective {
     public let layer: Int
     public let filters: [Int]
+    public let preReLU: Bool
 
-    public init(layer: Int, filters: [Int]) {
+    public init(layer: Int, filters: [Int], preReLU: Bool = false) {
         self.layer = layer
         self.filters = filters
+        self.preReLU = preReLU
     }
 
     public var needs: TargetOutput { .channelPerImage(filters) }

@@ -11,6 +11,9 @@ public protocol Objective {
     /// The target layer's index in `VGG16.layers`.
     var layer: Int { get }
     var needs: TargetOutput { get }
+    /// Reads the target layer before its ReLU (Lucid's choice: the pre-activation still has a
+    /// gradient where the filter does not fire).
+    var preReLU: Bool { get }
     var imagesAreIndependent: Bool { get }
     /// Each image's value, from `ws.output` after `forward`.
     func values(_ ws: NetworkWorkspace) -> [Float]
@@ -22,13 +25,13 @@ public protocol Objective {
 /// the scheduler's batch key come from it, never from fields listed by hand. Per-image targets
 /// (which filter) live in the job's items; this is what all images of a job share.
 public enum ObjectiveSpec: Hashable, Sendable, CustomStringConvertible {
-    /// The notebook's: maximise the mean post-ReLU activation of one filter of `layer` (the
-    /// filter is each image's own).
-    case channel(layer: String)
+    /// The notebook's: maximise the mean activation of one filter of `layer` (the filter is each
+    /// image's own), after the layer's ReLU, or before it (Lucid's) with `preReLU`.
+    case channel(layer: String, preReLU: Bool = false)
 
     public var layerName: String {
         switch self {
-        case .channel(let layer): return layer
+        case .channel(let layer, _): return layer
         }
     }
 
@@ -42,14 +45,14 @@ public enum ObjectiveSpec: Hashable, Sendable, CustomStringConvertible {
     /// Stable text (part of cache keys, which outlive the process; `hashValue` does not).
     public var description: String {
         switch self {
-        case .channel(let layer): return "channel(\(layer))"
+        case .channel(let layer, let pre): return pre ? "channel-pre-relu(\(layer))" : "channel(\(layer))"
         }
     }
 
     /// The objective for a batch whose images target `filters`.
     func make(filters: [Int]) -> Objective {
         switch self {
-        case .channel(let layer): return ChannelObjective(layer: VGG16.layer(named: layer)!.index, filters: filters)
+        case .channel(let layer, let pre): return ChannelObjective(layer: VGG16.layer(named: layer)!.index, filters: filters, preReLU: pre)
         }
     }
 }

@@ -19,23 +19,35 @@ public struct AscentJob: Equatable, Hashable, Sendable {
     /// the weights, the cache key.
     public struct Settings: Equatable, Hashable, Sendable, CustomStringConvertible {
         public var objective: ObjectiveSpec
-        /// The pixel image's side (square, as the notebook).
+        /// The picture's side (square, as the notebook).
         public var size: Int
         public var steps: Int
-        /// The normalised step's size, on 0...255 pixel values.
+        /// The notebook's: the normalised step's size, on 0...255 pixel values. Lucid's: Adam's
+        /// learning rate.
         public var stepSize: Float
+        public var style: RenderStyle = .notebook
+        /// Lucid's: the seed of the random transforms (shared by the batch, so a job merged
+        /// into a batch of equal settings gets the very images it would get alone).
+        public var transformSeed: UInt32 = 0
 
         /// Stable text for cache keys (bit-exact for the step size).
         public var description: String {
-            "\(objective)|pixels(\(size))|normalized(\(stepSize.bitPattern))|steps(\(steps))"
+            switch style {
+            case .notebook:
+                return "\(objective)|pixels(\(size))|normalized(\(stepSize.bitPattern))|steps(\(steps))"
+            case .lucid:
+                return "\(objective)|fourier(\(size))|adam(\(stepSize.bitPattern))|lucid-transforms(\(transformSeed))"
+                    + "|redirected-relu(\(RenderStyle.redirectedReLUSteps))|steps(\(steps))"
+            }
         }
     }
 
     public var settings: Settings
     public var items: [Item]
 
-    public init(objective: ObjectiveSpec, items: [Item], size: Int, steps: Int, stepSize: Float) {
-        settings = Settings(objective: objective, size: size, steps: steps, stepSize: stepSize)
+    public init(objective: ObjectiveSpec, items: [Item], size: Int, steps: Int, stepSize: Float,
+                style: RenderStyle = .notebook, transformSeed: UInt32 = 0) {
+        settings = Settings(objective: objective, size: size, steps: steps, stepSize: stepSize, style: style, transformSeed: transformSeed)
         self.items = items
     }
 
@@ -84,6 +96,9 @@ public struct AscentJob: Equatable, Hashable, Sendable {
         guard (VGG16.minimumSide...VGG16.maximumSide).contains(size) else {
             throw AscentError.invalid("size \(size) is out of range; use \(VGG16.minimumSide)...\(VGG16.maximumSide) pixels")
         }
+        if settings.style == .lucid && !(size % 2 == 0 && size <= RenderStyle.largestLucidSide) {
+            throw AscentError.invalid("size \(size) does not work with the lucid preset; use an even size up to \(RenderStyle.largestLucidSide) pixels")
+        }
         guard items.count * size * size <= limits.maxPixels else {
             throw AscentError.invalid("\(items.count) images of \(size)x\(size) is too much for one job (at most \(limits.maxPixels) pixels in all); use fewer filters or a smaller size")
         }
@@ -97,14 +112,58 @@ public struct AscentJob: Equatable, Hashable, Sendable {
 }
 
 /// Named parameter sets: `seed` is the Keras notebook exactly; `grid` is the layer grid of
-/// Chollet's book (64 px tiles, 40 steps of size 1).
+/// Chollet's book (64 px tiles, 40 steps of size 1); `lucid` is Lucid's render_vis (128 px,
+/// Fourier picture, random transforms, pre-ReLU objective, 512 steps of Adam 0.05).
 public enum Preset: String, CaseIterable, Sendable {
     case seed
     case grid
+    case lucid
 
-    public var size: Int { self == .seed ? 150 : 64 }
-    public var steps: Int { self == .seed ? 1000 : 40 }
-    public var stepSize: Float { self == .seed ? 0.1 : 1 }
+    public var size: Int {
+        switch self {
+        case .seed: return 150
+        case .grid: return 64
+        case .lucid: return 128
+        }
+    }
+
+    public var steps: Int {
+        switch self {
+        case .seed: return 1000
+        case .grid: return 40
+        case .lucid: return 512
+        }
+    }
+
+    public var stepSize: Float {
+        switch self {
+        case .seed: return 0.1
+        case .grid: return 1
+        case .lucid: return 0.05
+        }
+    }
+
+    public var style: RenderStyle { self == .lucid ? .lucid : .notebook }
+
+    /// The objective the preset renders for a filter of `layer`.
+    public func objective(layer: String) -> ObjectiveSpec {
+        .channel(layer: layer, preReLU: self == .lucid)
+    }
+}
+
+/// How a render makes its images: the parts GradientAscent assembles.
+public enum RenderStyle: String, Hashable, Sendable {
+    /// The Keras notebook's: the pixels are the parameters, fed to the network as they are;
+    /// normalised gradient steps.
+    case notebook
+    /// Lucid's: a Fourier picture with decorrelated colour and a sigmoid, random transforms and
+    /// caffe preprocessing before the network, Adam, and the redirected ReLU for the first
+    /// `redirectedReLUSteps` steps.
+    case lucid
+
+    public static let redirectedReLUSteps = 16
+    /// Lucid pictures are kept to 512 px: the spectrum and its transforms grow with size^3.
+    public static let largestLucidSide = 512
 }
 
 public enum AscentError: Error, CustomStringConvertible, Equatable {

@@ -46,11 +46,12 @@ public struct AscentResult: Sendable {
     }
 }
 
-/// The render loop: builds the job's objective, parameterisation and optimiser, then each
-/// step renders the images from the parameters, runs the network forward to the objective's
-/// layer, and carries the objective's gradient back through the network and the
-/// parameterisation to the optimiser. With the seed preset's parts (channel objective, pixels
-/// from numpy noise, normalised step) it is the notebook's loop, bit for bit.
+/// The render loop: builds the job's objective, parameterisation, input stage and optimiser
+/// (by its `RenderStyle`), then each step renders the pictures from the parameters, turns them
+/// into the network's input, runs the network forward to the objective's layer, and carries the
+/// objective's gradient back through the network, the input stage and the parameterisation to
+/// the optimiser. With the seed preset's parts (channel objective, pixels from numpy noise fed
+/// as they are, normalised step) it is the notebook's loop, bit for bit.
 public final class GradientAscent: @unchecked Sendable {
     public let network: VGG16Network
 
@@ -64,28 +65,49 @@ public final class GradientAscent: @unchecked Sendable {
     ) throws -> AscentResult {
         try job.validate(limits: limits)
         let objective = job.settings.objective.make(filters: job.items.map(\.filter))
-        let image = PixelImage(side: job.size, seeds: job.items.map(\.seed))
-        var optimizer = NormalizedStep(stepSize: job.stepSize)
-        let shape = TensorShape(n: image.imageCount, h: job.size, w: job.size, c: 3)
-        let ws = NetworkWorkspace(network: network, inputShape: shape, target: objective.layer, output: objective.needs)
-        let input = AlignedBuffer<Float>(count: shape.count)
-        let workspaceBytes = ws.bytes + input.count * 4 + image.parameters.count * 8
+        let seeds = job.items.map(\.seed)
+        let image: ImageParameterization
+        var input: NetworkInput
+        var optimizer: Optimizer
+        switch job.settings.style {
+        case .notebook:
+            image = PixelImage(side: job.size, seeds: seeds)
+            input = DirectInput(side: job.size)
+            optimizer = NormalizedStep(stepSize: job.stepSize)
+        case .lucid:
+            image = FourierImage(side: job.size, seeds: seeds)
+            input = TransformedInput(side: job.size, images: seeds.count, seed: job.settings.transformSeed)
+            optimizer = Adam(learningRate: Double(job.stepSize))
+        }
+        let n = image.imageCount
+        let largest = TensorShape(n: n, h: input.largestSide, w: input.largestSide, c: 3)
+        let ws = NetworkWorkspace(network: network, inputShape: largest, target: objective.layer, output: objective.needs,
+                                  preReLU: objective.preReLU)
+        let pictures = AlignedBuffer<Float>(count: n * job.size * job.size * 3)
+        let pictureGradient = AlignedBuffer<Float>(count: pictures.count)
+        let networkInput = AlignedBuffer<Float>(count: largest.count)
+        let workspaceBytes = ws.bytes + (networkInput.count + 2 * pictures.count) * 4 + image.parameters.count * 8
 
-        func evaluate() -> [Float] {
-            image.render(into: input.pointer)
-            network.forward(input.pointer, ws)
+        func evaluate(transformed: Bool = true) -> [Float] {
+            let (h, w) = transformed ? input.prepare() : input.prepareUntransformed()
+            ws.setInputSize(height: h, width: w)
+            image.render(into: pictures.pointer)
+            input.forward(pictures.pointer, count: n, into: networkInput.pointer)
+            network.forward(networkInput.pointer, ws)
             return objective.values(ws)
         }
 
         let per = image.parametersPerImage
-        var neverFired = Array(repeating: false, count: image.imageCount)
-        func step(first: Bool) -> [Float] {
+        var neverFired = Array(repeating: false, count: n)
+        func step(_ index: Int) -> [Float] {
             let values = evaluate()
             objective.gradient(ws)
+            ws.redirectReLU = job.settings.style == .lucid && index < RenderStyle.redirectedReLUSteps
             network.backward(ws)
-            let g = image.parameterGradient(imageGradient: ws.inputGradient.pointer)
-            for i in 0..<image.imageCount {
-                if first { neverFired[i] = !(0..<per).contains { g[i * per + $0] != 0 } }
+            input.adjoint(ws.inputGradient.pointer, count: n, into: pictureGradient.pointer)
+            let g = image.parameterGradient(imageGradient: pictureGradient.pointer)
+            for i in 0..<n {
+                if index == 0 { neverFired[i] = !(0..<per).contains { g[i * per + $0] != 0 } }
                 optimizer.step(&image.parameters, gradient: g, image: i, offset: i * per, count: per)
             }
             return values
@@ -94,15 +116,18 @@ public final class GradientAscent: @unchecked Sendable {
         var stepsRun = 0
         while stepsRun < job.steps {
             if let why = cancel?.cancellationReason { throw AscentError.cancelled(why) }
-            let first = stepsRun == 0
-            let values = turns?.turn { step(first: first) } ?? step(first: first)
+            let index = stepsRun
+            let values = turns?.turn { step(index) } ?? step(index)
             stepsRun += 1
             progress?(AscentProgress(step: stepsRun, steps: job.steps, losses: values, workspaceBytes: workspaceBytes))
             // A zero gradient leaves an image unchanged, and an unchanged image gives the same
-            // zero gradient again: when no image fired, every further step is a no-op.
-            if first && neverFired.allSatisfy({ $0 }) { break }
+            // zero gradient again: when no image fired, every further step is a no-op. (Random
+            // transforms would change the input, but the lucid style never has a zero gradient
+            // from a pre-ReLU objective.)
+            if index == 0 && neverFired.allSatisfy({ $0 }) { break }
         }
-        let final = turns?.turn(evaluate) ?? evaluate()
+        // The final value describes the picture itself, untransformed.
+        let final = turns?.turn { evaluate(transformed: false) } ?? evaluate(transformed: false)
         return AscentResult(job: job, images: image.images(), losses: final, neverFired: neverFired, stepsRun: stepsRun)
     }
 }

@@ -28,6 +28,35 @@ public enum ReLU {
         }
     }
 
+    /// Lucid's redirected ReLU gradient, image by image (`countPerImage` % 8 == 0): where the
+    /// ordinary gradient of an image is not all zero it is used; where it is, the gradient passes
+    /// wherever the pre-activation was positive or the gradient would push it up (dy > 0, as fvd
+    /// ascends), so a filter that never fires from its start still learns which way to go.
+    public static func backwardRedirected(_ dy: UnsafeMutablePointer<Float>, images: Int, countPerImage: Int, mask: UnsafePointer<UInt8>) {
+        precondition(countPerImage % 8 == 0, "ReLU works on whole groups of 8 elements (count \(countPerImage))")
+        let groups = countPerImage / 8
+        for n in 0..<images {
+            let g0 = n * groups
+            var anyPasses = false
+            for g in g0..<(g0 + groups) where mask[g] != 0 {
+                if applyMask(SIMD8Access.load(dy + 8 * g), mask[g]) != SIMD8<Float>(repeating: 0) {
+                    anyPasses = true
+                    break
+                }
+            }
+            if anyPasses {
+                backward(dy + 8 * g0, count: countPerImage, mask: mask + g0)
+                continue
+            }
+            Parallel.forRanges(groups, minChunk: 4096) { r in
+                for g in r {
+                    let v = SIMD8Access.load(dy + 8 * (g0 + g))
+                    SIMD8Access.store(applyMask(v, mask[g0 + g]).replacing(with: v, where: v .> 0), dy + 8 * (g0 + g))
+                }
+            }
+        }
+    }
+
     /// max(v, 0) as one `vmaxps` (`pointwiseMax` is an out-of-line scalar call in Swift).
     @inline(__always)
     public static func relu(_ v: SIMD8<Float>) -> SIMD8<Float> {

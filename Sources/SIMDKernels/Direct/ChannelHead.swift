@@ -15,9 +15,10 @@ public enum ChannelHead {
 
     /// y[n, p] = max(0, bias_n + sum over taps and ci of x[n, p + tap, ci] * w_n[tap][ci]), and
     /// positive[n*h*w + p] = 1 where that sum was > 0. `packed` holds n blocks of 9*cin floats.
+    /// Without `relu`, y is the sum itself and every `positive` is 1 (backward passes all).
     public static func forward(
         input x: UnsafePointer<Float>, shape s: TensorShape, packed: UnsafePointer<Float>, bias: [Float],
-        output y: UnsafeMutablePointer<Float>, positive: UnsafeMutablePointer<UInt8>
+        output y: UnsafeMutablePointer<Float>, positive: UnsafeMutablePointer<UInt8>, relu: Bool = true
     ) {
         precondition(s.c % 8 == 0 && bias.count == s.n, "channel head needs cin % 8 == 0 and one bias per image, got \(s)")
         let cin = s.c
@@ -42,8 +43,8 @@ public enum ChannelHead {
                     }
                     let v = acc.sum() + bias[n]
                     let k = (n * s.h + i) * s.w + j
-                    positive[k] = v > 0 ? 1 : 0
-                    y[k] = max(v, 0)
+                    positive[k] = !relu || v > 0 ? 1 : 0
+                    y[k] = relu ? max(v, 0) : v
                 }
             }
         }

@@ -1,0 +1,82 @@
+import FVModel
+import SIMDKernels
+
+/// How a step turns the pictures (what the parameterisation renders) into the network's input,
+/// and the gradient back: the notebook feeds its picture as is; Lucid transforms it at random
+/// and applies the model's preprocessing.
+protocol NetworkInput {
+    /// Side of the largest input `prepare` can ask for (the workspace is sized for it).
+    var largestSide: Int { get }
+    /// Draws this step's transforms; the input's height and width.
+    mutating func prepare() -> (height: Int, width: Int)
+    /// No transform (for the final value, which should describe the picture itself).
+    mutating func prepareUntransformed() -> (height: Int, width: Int)
+    func forward(_ pictures: UnsafePointer<Float>, count n: Int, into input: UnsafeMutablePointer<Float>)
+    func adjoint(_ inputGradient: UnsafePointer<Float>, count n: Int, into pictureGradient: UnsafeMutablePointer<Float>)
+}
+
+/// The notebook's: the picture is already in model space.
+struct DirectInput: NetworkInput {
+    let side: Int
+    var largestSide: Int { side }
+    func prepare() -> (height: Int, width: Int) { (side, side) }
+    func prepareUntransformed() -> (height: Int, width: Int) { (side, side) }
+
+    func forward(_ pictures: UnsafePointer<Float>, count n: Int, into input: UnsafeMutablePointer<Float>) {
+        input.update(from: pictures, count: n * side * side * 3)
+    }
+
+    func adjoint(_ inputGradient: UnsafePointer<Float>, count n: Int, into pictureGradient: UnsafeMutablePointer<Float>) {
+        pictureGradient.update(from: inputGradient, count: n * side * side * 3)
+    }
+}
+
+/// Lucid's: the step's random transforms (one sampler), then Keras' caffe preprocessing of an
+/// RGB picture in (0, 1): BGR order, times 255, minus the ImageNet mean.
+struct TransformedInput: NetworkInput {
+    var transforms: LucidTransforms
+    var sampler: BilinearSampler?
+    let sampled: AlignedBuffer<Float>
+    let maxImages: Int
+
+    init(side: Int, images: Int, seed: UInt32) {
+        transforms = LucidTransforms(side: side, seed: seed)
+        let largest = LucidTransforms.largestOutput(side: side)
+        sampled = AlignedBuffer(count: images * largest * largest * 3)
+        maxImages = images
+    }
+
+    var largestSide: Int { LucidTransforms.largestOutput(side: transforms.side) }
+
+    mutating func prepare() -> (height: Int, width: Int) {
+        let s = transforms.next()
+        sampler = s
+        return (s.outputHeight, s.outputWidth)
+    }
+
+    mutating func prepareUntransformed() -> (height: Int, width: Int) {
+        let side = transforms.side
+        sampler = BilinearSampler(inputSide: side, outputHeight: side, outputWidth: side, inFrameFill: 0.5, outsideFill: 0) {
+            (Double($0), Double($1))
+        }
+        return (side, side)
+    }
+
+    func forward(_ pictures: UnsafePointer<Float>, count n: Int, into input: UnsafeMutablePointer<Float>) {
+        let s = sampler!
+        let shape = TensorShape(n: n, h: transforms.side, w: transforms.side, c: 3)
+        s.forward(pictures, shape, into: sampled.pointer)
+        let mean = VGG16.bgrMean
+        for p in 0..<(n * s.outputHeight * s.outputWidth) {
+            for c in 0..<3 { input[3 * p + c] = 255 * sampled.pointer[3 * p + 2 - c] - mean[c] }
+        }
+    }
+
+    func adjoint(_ inputGradient: UnsafePointer<Float>, count n: Int, into pictureGradient: UnsafeMutablePointer<Float>) {
+        let s = sampler!
+        for p in 0..<(n * s.outputHeight * s.outputWidth) {
+            for c in 0..<3 { sampled.pointer[3 * p + c] = 255 * inputGradient[3 * p + 2 - c] }
+        }
+        s.adjoint(sampled.pointer, TensorShape(n: n, h: transforms.side, w: transforms.side, c: 3), into: pictureGradient)
+    }
+}
