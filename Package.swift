@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(name: "fvfuzz-jpeg", dependencies: ["FVFuzzTargets"]),
         .target(name: "FVOptim", dependencies: ["FVModel", "SIMDKernels"], swiftSettings: kernelFlags),
 
-        .executableTarget(name: "fvbench", dependencies: ["FVOptim", "FVModel", "SIMDKernels"], swiftSettings: kernelFlags),
+        .executableTarget(name: "fvbench", dependencies: ["FVOptim", "FVModel", "SIMDKernels", "FVImage"], swiftSettings: kernelFlags),
         .executableTarget(
             name: "fvctl",
             dependencies: ["FVProtocol", "FVTransport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

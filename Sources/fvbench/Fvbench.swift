@@ -4,10 +4,13 @@ import Foundation
 import SIMDKernels
 
 /// fvd's benchmark (release build, not part of `swift test`): the machine's FMA peak, every
-/// VGG16 conv layer forward and backward, and the three reference jobs in seconds per step.
-/// Prints Markdown; docs/PERFORMANCE.md holds the latest run.
+/// VGG16 conv layer forward and backward, the reference jobs in seconds per step, and the lucid
+/// preset's cost. Prints Markdown; docs/PERFORMANCE.md holds the latest run. With `--quality`,
+/// the quality benchmark instead (docs/QUALITY.md), pictures written to `--out` (default
+/// quality-out/); `--steps-seed N` / `--steps-lucid N` shorten it for a trial.
 ///
 ///     swift run -c release fvbench [--quick] [--jobs-only] [--reps N]
+///     swift run -c release fvbench --quality [--out DIR]
 @main
 struct Fvbench {
     static func main() throws {
@@ -20,6 +23,19 @@ struct Fvbench {
             exit(1)
         }
         let weights = try ResidentWeights(path: WeightsLocator.defaultPath())
+        if args.contains("--quality") {
+            func value(_ name: String) -> String? { args.firstIndex(of: name).flatMap { args.index(after: $0) < args.endIndex ? args[args.index(after: $0)] : nil } }
+            var steps: [Preset: Int] = [:]
+            steps[.seed] = value("--steps-seed").flatMap { Int($0) }
+            steps[.lucid] = value("--steps-lucid").flatMap { Int($0) }
+            print("# fvbench --quality")
+            print("")
+            print("- machine: \(machineName()), \(Parallel.coreCount) cores")
+            print("- date: \(ISO8601DateFormatter().string(from: Date()))")
+            print("")
+            try QualityBench.run(VGG16Network(weights: weights, backend: .simd), presets: [.seed, .lucid], steps: steps, out: value("--out") ?? "quality-out")
+            return
+        }
         let t0 = Date()
         let net = VGG16Network(weights: weights, backend: .simd)
         let prepare = Date().timeIntervalSince(t0)

@@ -1,0 +1,62 @@
+import FVModel
+import SIMDKernels
+
+/// TRR (../shared/LUCID.md section 6): how much of a picture's objective survives small
+/// changes of view. The saved 8-bit picture is shifted (+-8 px), scaled (0.85-1.15) and rotated
+/// (+-15 degrees) by a fixed set of draws; TRR is the median objective over those copies
+/// divided by the objective of the picture itself. An adversarial texture collapses under
+/// transforms; a real feature survives. 0 where the picture's own objective is not positive.
+public struct TransformRobustness {
+    public let network: VGG16Network
+    public let draws: Int
+    public let seed: UInt32
+
+    public init(network: VGG16Network, draws: Int = 16, seed: UInt32 = 2017) {
+        self.network = network
+        self.draws = draws
+        self.seed = seed
+    }
+
+    /// The objective of `rgb` (8-bit, side x side) as `style` feeds pictures to the network
+    /// and as its preset reads the filter (pre- or post-ReLU).
+    public func objective(rgb: [Float], side: Int, layer: Int, filter: Int, style: RenderStyle) -> Double {
+        let subtractMean = style == .lucid
+        let mean: [Float] = subtractMean ? VGG16.bgrMean : [0, 0, 0]
+        var input = [Float](repeating: 0, count: side * side * 3)
+        for p in 0..<(side * side) {
+            for c in 0..<3 { input[3 * p + c] = 255 * rgb[3 * p + 2 - c] - mean[c] }
+        }
+        let ws = NetworkWorkspace(network: network, inputShape: .init(n: 1, h: side, w: side, c: 3), target: layer,
+                                  output: .channelPerImage([filter]), preReLU: style == .lucid)
+        input.withUnsafeBufferPointer { network.forward($0.baseAddress!, ws) }
+        return Double(ChannelObjective.losses(ws.output, shape: ws.outputShape, channels: [ws.outputChannel(image: 0, filter: filter)])[0])
+    }
+
+    /// (TRR, the picture's own objective).
+    public func measure(rgb8: [UInt8], side: Int, layer: Int, filter: Int, style: RenderStyle) -> (trr: Double, objective: Double) {
+        let rgb = rgb8.map { Float($0) / 255 }
+        let own = objective(rgb: rgb, side: side, layer: layer, filter: filter, style: style)
+        guard own > 0 else { return (0, own) }
+        var rng = MersenneTwister(seed: seed)
+        var values: [Double] = []
+        let shape = TensorShape(n: 1, h: side, w: side, c: 3)
+        let out = AlignedBuffer<Float>(count: shape.count)
+        for _ in 0..<draws {
+            let dy = rng.nextDouble() * 16 - 8, dx = rng.nextDouble() * 16 - 8
+            let scale = 0.85 + rng.nextDouble() * 0.3
+            let angle = (rng.nextDouble() * 30 - 15) * Double.pi / 180
+            let c = Double(side - 1) / 2, (co, si) = (cos(angle), sin(angle))
+            let sampler = BilinearSampler(inputSide: side, outputHeight: side, outputWidth: side, inFrameFill: 0.5, outsideFill: 0.5) { i, j in
+                let u = Double(i) - c - dy, v = Double(j) - c - dx
+                return (c + (co * u + si * v) / scale, c + (-si * u + co * v) / scale)
+            }
+            rgb.withUnsafeBufferPointer { sampler.forward($0.baseAddress!, shape, into: out.pointer) }
+            values.append(objective(rgb: out.toArray(), side: side, layer: layer, filter: filter, style: style))
+        }
+        values.sort()
+        let median = draws % 2 == 1 ? values[draws / 2] : (values[draws / 2 - 1] + values[draws / 2]) / 2
+        return (median / own, own)
+    }
+}
+
+import Foundation

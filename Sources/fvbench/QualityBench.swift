@@ -1,0 +1,73 @@
+import FVImage
+import FVModel
+import FVOptim
+import Foundation
+
+/// The quality benchmark (`fvbench --quality`): a fixed set of filters from blocks 2 to 5,
+/// each rendered with the seed preset and with the lucid preset, and per picture its
+/// objective, HFEF, spectral slope, TRR (../shared/LUCID.md section 6) and whether it is grey
+/// (the filter never fired, or pixel standard deviation under 2 of 255). Writes every picture
+/// to `out` so a person can look at them.
+enum QualityBench {
+    static let filters: [(String, Int)] = [
+        ("block2_conv2", 10), ("block2_conv2", 60),
+        ("block3_conv1", 27), ("block3_conv1", 100), ("block3_conv3", 5), ("block3_conv3", 200),
+        ("block4_conv1", 30), ("block4_conv1", 300), ("block4_conv3", 12), ("block4_conv3", 100), ("block4_conv3", 400),
+        ("block5_conv1", 50), ("block5_conv1", 250), ("block5_conv3", 10), ("block5_conv3", 65), ("block5_conv3", 300),
+    ]
+
+    struct Row {
+        let preset: Preset, layer: String, filter: Int
+        let objective: Double, hfef: Double, slope: Double, trr: Double, grey: Bool, seconds: Double
+    }
+
+    static func job(_ preset: Preset, _ layer: String, _ filter: Int, steps: Int?) -> AscentJob {
+        AscentJob(objective: preset.objective(layer: layer), items: [.init(filter: filter, seed: 0)], size: preset.size,
+                  steps: steps ?? preset.steps, stepSize: preset.stepSize, style: preset.style, transformSeed: 0)
+    }
+
+    static func run(_ net: VGG16Network, presets: [Preset], steps: [Preset: Int], out: String) throws {
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let engine = GradientAscent(network: net)
+        let trr = TransformRobustness(network: net)
+        var rows: [Row] = []
+        print("## Quality: seed vs lucid (\(filters.count) filters, seed 0, TRR over \(trr.draws) fixed draws)")
+        print("")
+        print("| preset | layer | filter | objective | HFEF | slope | TRR | grey | s |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        for (layer, filter) in filters {
+            for preset in presets {
+                let t0 = Date()
+                let result = try engine.run(job(preset, layer, filter, steps: steps[preset]))
+                let seconds = Date().timeIntervalSince(t0)
+                let rgb = result.rgb(0)
+                let side = preset.size
+                let png = try PNGCodec.encode(RGBImage(width: side, height: side, pixels: rgb))
+                FileManager.default.createFile(atPath: "\(out)/\(preset.rawValue)-\(layer)-\(filter).png", contents: Data(png))
+                let (hfef, slope) = SpectrumMeasures.measure(rgb: rgb, side: side)
+                let index = VGG16.layer(named: layer)!.index
+                let (robustness, objective) = trr.measure(rgb8: rgb, side: side, layer: index, filter: filter, style: preset.style)
+                let grey = result.neverFired[0] || pixelStd(rgb) < 2
+                let row = Row(preset: preset, layer: layer, filter: filter, objective: objective, hfef: hfef, slope: slope,
+                              trr: robustness, grey: grey, seconds: seconds)
+                rows.append(row)
+                print("| \(preset.rawValue) | \(layer) | \(filter) | \(Benchmark.f(objective, 1)) | \(Benchmark.f(hfef, 3)) | \(Benchmark.f(slope, 2)) | \(Benchmark.f(robustness, 2)) | \(grey ? "grey" : "no") | \(Benchmark.f(seconds, 1)) |")
+                fflush(stdout)
+            }
+        }
+        print("")
+        print("| preset | grey pictures | median TRR | median HFEF | median slope |")
+        print("| --- | --- | --- | --- | --- |")
+        for preset in presets {
+            let mine = rows.filter { $0.preset == preset }
+            print("| \(preset.rawValue) | \(mine.filter(\.grey).count) of \(mine.count) | \(Benchmark.f(Benchmark.median(mine.map(\.trr)), 2)) | \(Benchmark.f(Benchmark.median(mine.map(\.hfef)), 3)) | \(Benchmark.f(Benchmark.median(mine.map(\.slope)), 2)) |")
+        }
+        print("")
+    }
+
+    static func pixelStd(_ rgb: [UInt8]) -> Double {
+        let n = Double(rgb.count)
+        let mean = rgb.reduce(0.0) { $0 + Double($1) } / n
+        return (rgb.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n).squareRoot()
+    }
+}
