@@ -183,6 +183,34 @@ final class DaemonMethodTests: XCTestCase {
         XCTAssertNil(alive["note"])
     }
 
+    /// The filter the seed preset leaves grey (never fires) gets a picture with the lucid
+    /// preset; the same request gives the same bytes; changing the seed changes the picture;
+    /// and a size the Fourier picture cannot use is refused before anything runs.
+    func testLucidPresetOverTheSocket() throws {
+        func lucid(seed: Int) throws -> PatternResult {
+            let p = PatternParams(layer: "block5_conv3", filter: 3, options: RenderOptions(preset: "lucid", size: 48, steps: 20, seed: seed), progress: false)
+            return try PatternResult(try d.client().call("pattern", p.json))
+        }
+        let a = try lucid(seed: 1)
+        XCTAssertNil(a.note, "a lucid render of a dead filter is not reported as never firing")
+        XCTAssertEqual(a.stepsRun, 20)
+        let img = try PNGCodec.decode(a.png)
+        XCTAssertEqual(img.width, 48)
+        let px = img.pixels.map(Double.init)
+        let mean = px.reduce(0, +) / Double(px.count)
+        let std = (px.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(px.count)).squareRoot()
+        XCTAssertGreaterThan(std, 2, "not a grey square")
+        let again = try lucid(seed: 1)
+        XCTAssertEqual(again.png, a.png)
+        XCTAssertTrue(again.cached)
+        let other = try lucid(seed: 2)
+        XCTAssertFalse(other.cached)
+        XCTAssertNotEqual(other.png, a.png)
+        XCTAssertThrowsError(try d.client().call("pattern", PatternParams(layer: "block5_conv3", filter: 3, options: RenderOptions(preset: "lucid", size: 49)).json)) {
+            XCTAssertEqual(($0 as? RPCError)?.message, "size 49 does not work with the lucid preset; use an even size up to 512 pixels")
+        }
+    }
+
     func testUnknownLayerAndFilterListTheValidOnes() throws {
         let c = try d.client()
         XCTAssertThrowsError(try c.call("pattern", ["layer": "block3_conv9", "filter": 1])) {
