@@ -50,7 +50,7 @@ let package = Package(
         .executableTarget(name: "fvbench", dependencies: ["FVOptim", "FVModel", "SIMDKernels", "FVImage"], swiftSettings: kernelFlags),
         .executableTarget(
             name: "fvctl",
-            dependencies: ["FVProtocol", "FVTransport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["FVProtocol", "FVTransport", "FVImage", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "fvd",
             dependencies: ["FVServer", "FVTransport", "FVModel", "FVOptim", "FVImage", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

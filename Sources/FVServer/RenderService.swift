@@ -27,7 +27,7 @@ final class RenderService: @unchecked Sendable {
     /// Everything that determines a result: the method's own layout, the job (objective,
     /// parameterisation, optimiser, steps, each image's filter and seed) and the weights.
     func cacheKey(_ method: Method, _ job: AscentJob, layout: String = "") -> String {
-        "\(method.rawValue)|v2|\(weightsChecksum)|\(job.cacheText)|\(layout)"
+        "\(method.rawValue)|v3|\(weightsChecksum)|\(job.cacheText)|\(layout)"
     }
 
     func pattern(_ p: PatternParams, requestID: JSON?, _ conn: Connection, _ done: @escaping Done) throws {
@@ -42,7 +42,8 @@ final class RenderService: @unchecked Sendable {
             let note = r.neverFired[0]
                 ? "filter \(p.filter) of \(job.layer) never activated from this start, so fvd stopped after step \(r.stepsRun) and the image is the starting noise; try another seed or a larger size" : nil
             return PatternResult(png: png, loss: r.losses[0], layer: job.layer, filter: p.filter, size: job.size, steps: job.steps,
-                                 stepsRun: r.stepsRun, stepSize: job.stepSize, seed: Int(job.items[0].seed), weights: checksum, note: note, job: jobID).json
+                                 stepsRun: r.stepsRun, stepSize: job.stepSize, seed: Int(job.items[0].seed), weights: checksum, note: note, job: jobID,
+                                 history: r.history[0]).json
         }
     }
 
@@ -66,7 +67,7 @@ final class RenderService: @unchecked Sendable {
             let img = RGBImage.grid(tiles, columns: columns, margin: margin).scaled(by: scale)
             return GridResult(png: try PNGCodec.encode(img), layer: job.layer, columns: columns, rows: (filters.count + columns - 1) / columns,
                               margin: margin, width: img.width, height: img.height,
-                              tiles: filters.indices.map { GridResult.Tile(filter: filters[$0], loss: r.losses[$0], neverFired: r.neverFired[$0]) },
+                              tiles: filters.indices.map { GridResult.Tile(filter: filters[$0], loss: r.losses[$0], neverFired: r.neverFired[$0], history: r.history[$0]) },
                               size: job.size, steps: job.steps, stepSize: job.stepSize, seed: Int(job.items[0].seed), weights: checksum,
                               job: jobID).json
         }

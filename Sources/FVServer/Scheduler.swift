@@ -292,7 +292,8 @@ final class Scheduler: @unchecked Sendable {
                 let share = AscentResult(
                     job: parts[k], images: Array(result.images[(offsets[k] * px)..<((offsets[k] + n) * px)]),
                     losses: Array(result.losses[offsets[k]..<(offsets[k] + n)]),
-                    neverFired: Array(result.neverFired[offsets[k]..<(offsets[k] + n)]), stepsRun: result.stepsRun)
+                    neverFired: Array(result.neverFired[offsets[k]..<(offsets[k] + n)]), stepsRun: result.stepsRun,
+                    history: Array(result.history[offsets[k]..<(offsets[k] + n)]))
                 guard case .ascent(_, let finish) = j.work else { continue }
                 j.complete(Result { try finish(share) }.mapError { $0 as? RPCError ?? RPCError(RPCError.internalError, "\($0)") })
             }

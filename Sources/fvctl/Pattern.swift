@@ -1,4 +1,5 @@
 import ArgumentParser
+import FVImage
 import FVProtocol
 import Foundation
 
@@ -9,11 +10,16 @@ struct Pattern: ParsableCommand {
     @Argument(help: "Layer, e.g. block3_conv1 (`fvctl layers` lists them).", completion: .list(layerNames)) var layer: String
     @Argument(help: "Filter index within the layer.") var filter: Int
     @Option(name: .shortAndLong, help: "Output PNG, or - for standard output (default: LAYER_FILTER.png in the current directory).", completion: .file(extensions: ["png"])) var output: String?
+    @Option(name: .customLong("plot-loss"), help: "Also write the objective per step as a small PNG chart to this file.", completion: .file(extensions: ["png"])) var plotLoss: String?
     @OptionGroup var render: RenderOptionGroup
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
         if let o = output, let why = OutputFile.problem(with: o) { throw ValidationError(why) }
+        if let o = plotLoss {
+            if o == "-" { throw ValidationError("--plot-loss needs a file name (standard output is for the image)") }
+            if let why = OutputFile.problem(with: o) { throw ValidationError("--plot-loss: \(why)") }
+        }
     }
 
     func run() throws {
@@ -25,6 +31,10 @@ struct Pattern: ParsableCommand {
             let r = try PatternResult(answer)
             let summary = "objective \(r.loss) after \(r.stepsRun) step\(r.stepsRun == 1 ? "" : "s")" + (r.cached ? " (cached)" : "")
             try RenderCall.deliver(png: r.png, result: answer, summary: summary, note: r.note, path: path, json: connection.json, started: started)
+            if let plot = plotLoss {
+                try OutputFile.write(Data(try PNGCodec.encode(RGBImage.lineChart(r.history))), to: plot)
+                if !connection.json { printError("fvctl: \(plot): the objective over \(r.history.count) steps") }
+            }
         }
     }
 }

@@ -44,6 +44,28 @@ final class ClientProgramTests: XCTestCase {
         XCTAssertEqual(j["path"], "x.png")
         XCTAssertEqual(j["cached"], true)
         XCTAssertNil(j["png"])
+        XCTAssertEqual(j["history"]?.arrayValue?.count, 3, "the objective per step, cached with the result")
+    }
+
+    /// `--plot-loss` writes the objective per step as a chart; the history has one value per
+    /// step and rises for a live filter.
+    func testPlotLossWritesTheObjectiveChart() throws {
+        let d = try XCTUnwrap(Self.daemon)
+        let cwd = d.dir + "/plot"
+        try FileManager.default.createDirectory(atPath: cwd, withIntermediateDirectories: true)
+        let (s, out, err) = try runProgram(try fvctl(), ["pattern", "block2_conv1", "7", "--size", "32", "--steps", "12", "--step-size", "1",
+                                                        "--plot-loss", "loss.png", "--json", "--socket", d.socketPath], cwd: cwd)
+        XCTAssertEqual(s, 0, err)
+        let j = try JSONCodec.parse(out.trimmingCharacters(in: .whitespacesAndNewlines))
+        let history = try XCTUnwrap(j["history"]?.arrayValue?.compactMap(\.doubleValue))
+        XCTAssertEqual(history.count, 12)
+        XCTAssertGreaterThan(history.last!, history.first!)
+        let chart = try PNGCodec.decode([UInt8](try XCTUnwrap(FileManager.default.contents(atPath: cwd + "/loss.png"))))
+        XCTAssertEqual(chart.width, 320)
+        XCTAssertTrue(stride(from: 0, to: chart.pixels.count, by: 3).contains { chart.pixels[$0] == 30 && chart.pixels[$0 + 2] == 200 }, "a curve is drawn")
+        let (s2, _, e2) = try runProgram(try fvctl(), ["pattern", "block2_conv1", "7", "--plot-loss", "-", "--socket", d.socketPath], cwd: cwd)
+        XCTAssertEqual(s2, 64)
+        XCTAssertTrue(e2.contains("--plot-loss needs a file name"), e2)
     }
 
     func testExitCodesAndMessages() throws {

@@ -30,13 +30,17 @@ public struct AscentResult: Sendable {
     /// Steps actually taken: fewer than the job's when every image never fired (each further
     /// step would have changed nothing).
     public let stepsRun: Int
+    /// Per image, its objective at each step taken (before that step's update), as the
+    /// notebook kept `losses`: for plotting.
+    public let history: [[Float]]
 
-    public init(job: AscentJob, images: [Float], losses: [Float], neverFired: [Bool]? = nil, stepsRun: Int? = nil) {
+    public init(job: AscentJob, images: [Float], losses: [Float], neverFired: [Bool]? = nil, stepsRun: Int? = nil, history: [[Float]]? = nil) {
         self.job = job
         self.images = images
         self.losses = losses
         self.neverFired = neverFired ?? Array(repeating: false, count: losses.count)
         self.stepsRun = stepsRun ?? job.steps
+        self.history = history ?? Array(repeating: [], count: losses.count)
     }
 
     /// Image `n` as 8-bit RGB for a PNG.
@@ -114,11 +118,13 @@ public final class GradientAscent: @unchecked Sendable {
         }
 
         var stepsRun = 0
+        var history = Array(repeating: [Float](), count: n)
         while stepsRun < job.steps {
             if let why = cancel?.cancellationReason { throw AscentError.cancelled(why) }
             let index = stepsRun
             let values = turns?.turn { step(index) } ?? step(index)
             stepsRun += 1
+            for i in 0..<n { history[i].append(values[i]) }
             progress?(AscentProgress(step: stepsRun, steps: job.steps, losses: values, workspaceBytes: workspaceBytes))
             // A zero gradient leaves an image unchanged, and an unchanged image gives the same
             // zero gradient again: when no image fired, every further step is a no-op. (Random
@@ -128,6 +134,6 @@ public final class GradientAscent: @unchecked Sendable {
         }
         // The final value describes the picture itself, untransformed.
         let final = turns?.turn { evaluate(transformed: false) } ?? evaluate(transformed: false)
-        return AscentResult(job: job, images: image.images(), losses: final, neverFired: neverFired, stepsRun: stepsRun)
+        return AscentResult(job: job, images: image.images(), losses: final, neverFired: neverFired, stepsRun: stepsRun, history: history)
     }
 }

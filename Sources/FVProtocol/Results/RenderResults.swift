@@ -19,9 +19,11 @@ public struct PatternResult: Equatable, Sendable {
     public var cached: Bool
     /// The job that computed it (absent for a cached answer).
     public var job: Int?
+    /// The objective at each step taken, for plotting.
+    public var history: [Float]
 
     public init(png: [UInt8], loss: Float, layer: String, filter: Int, size: Int, steps: Int, stepsRun: Int? = nil, stepSize: Float, seed: Int,
-                weights: String, note: String? = nil, cached: Bool = false, job: Int? = nil) {
+                weights: String, note: String? = nil, cached: Bool = false, job: Int? = nil, history: [Float] = []) {
         self.png = png
         self.loss = loss
         self.layer = layer
@@ -35,20 +37,22 @@ public struct PatternResult: Equatable, Sendable {
         self.note = note
         self.cached = cached
         self.job = job
+        self.history = history
     }
 
     public init(_ json: JSON) throws {
         let r = try ResultReader(json, "pattern result")
         self.init(png: try r.bytes("png"), loss: try r.float("loss"), layer: try r.string("layer"), filter: try r.int("filter"),
                   size: try r.int("size"), steps: try r.int("steps"), stepsRun: try r.int("stepsRun"), stepSize: try r.float("stepSize"), seed: try r.int("seed"),
-                  weights: try r.string("weights"), note: r.optionalString("note"), cached: try r.bool("cached"), job: r.optionalInt("job"))
+                  weights: try r.string("weights"), note: r.optionalString("note"), cached: try r.bool("cached"), job: r.optionalInt("job"),
+                  history: try r.floats("history"))
     }
 
     public var json: JSON {
         var o: [String: JSON] = [
             "png": .string(Base64.encode(png)), "loss": JSON(loss), "layer": .string(layer), "filter": JSON(filter),
             "size": JSON(size), "steps": JSON(steps), "stepsRun": JSON(stepsRun), "stepSize": JSON(stepSize), "seed": JSON(seed),
-            "weights": .string(weights), "cached": .bool(cached),
+            "weights": .string(weights), "cached": .bool(cached), "history": .array(history.map { JSON($0) }),
         ]
         if let note { o["note"] = .string(note) }
         if let job { o["job"] = JSON(job) }
@@ -63,10 +67,13 @@ public struct GridResult: Equatable, Sendable {
         public var loss: Float
         /// The filter never fired from its start: the tile is the start noise.
         public var neverFired: Bool
-        public init(filter: Int, loss: Float, neverFired: Bool = false) {
+        /// The objective at each step taken, for plotting.
+        public var history: [Float]
+        public init(filter: Int, loss: Float, neverFired: Bool = false, history: [Float] = []) {
             self.filter = filter
             self.loss = loss
             self.neverFired = neverFired
+            self.history = history
         }
     }
 
@@ -109,7 +116,7 @@ public struct GridResult: Equatable, Sendable {
         let r = try ResultReader(json, "grid result")
         let tiles = try r.array("tiles").map { t -> Tile in
             let tr = try ResultReader(t, "grid tile")
-            return Tile(filter: try tr.int("filter"), loss: try tr.float("loss"), neverFired: try tr.bool("neverFired"))
+            return Tile(filter: try tr.int("filter"), loss: try tr.float("loss"), neverFired: try tr.bool("neverFired"), history: try tr.floats("history"))
         }
         self.init(png: try r.bytes("png"), layer: try r.string("layer"), columns: try r.int("columns"), rows: try r.int("rows"),
                   margin: try r.int("margin"), width: try r.int("width"), height: try r.int("height"), tiles: tiles,
@@ -121,7 +128,9 @@ public struct GridResult: Equatable, Sendable {
         var o: [String: JSON] = [
             "png": .string(Base64.encode(png)), "layer": .string(layer), "columns": JSON(columns), "rows": JSON(rows),
             "margin": JSON(margin), "width": JSON(width), "height": JSON(height),
-            "tiles": .array(tiles.map { ["filter": JSON($0.filter), "loss": JSON($0.loss), "neverFired": .bool($0.neverFired)] }),
+            "tiles": .array(tiles.map {
+                ["filter": JSON($0.filter), "loss": JSON($0.loss), "neverFired": .bool($0.neverFired), "history": .array($0.history.map { JSON($0) })]
+            }),
             "size": JSON(size), "steps": JSON(steps), "stepSize": JSON(stepSize), "seed": JSON(seed),
             "weights": .string(weights), "cached": .bool(cached),
         ]

@@ -50,6 +50,16 @@ public struct ResultReader {
         return v
     }
 
+    /// An array of numbers; absent reads as empty (results from before it existed).
+    public func floats(_ key: String) throws -> [Float] {
+        guard let v = members[key] else { return [] }
+        guard let a = v.arrayValue else { throw missing(key, "array of numbers") }
+        return try a.map { x in
+            guard let d = x.doubleValue else { throw missing(key, "array of numbers") }
+            return Float(d)
+        }
+    }
+
     public func object(_ key: String) throws -> ResultReader {
         guard let v = members[key] else { throw missing(key, "object") }
         return try ResultReader(v, "\(what)'s \(key)")
