@@ -70,26 +70,32 @@ public struct PatternParams: Equatable, Sendable {
     public var progress: Bool
     /// See `displayModes`; nil: "clip".
     public var display: String?
+    /// Lucid's negative pair: also the picture that minimises the filter, rendered in the same
+    /// batch and shown to the right of the positive one.
+    public var negative: Bool
 
-    public init(layer: String, filter: Int, options: RenderOptions = .init(), progress: Bool = true, display: String? = nil) {
+    public init(layer: String, filter: Int, options: RenderOptions = .init(), progress: Bool = true, display: String? = nil, negative: Bool = false) {
         self.layer = layer
         self.filter = filter
         self.options = options
         self.progress = progress
         self.display = display
+        self.negative = negative
     }
 
     public init(_ params: JSON?) throws {
-        let r = try ParamReader(params, method: "pattern", allowed: ["layer", "filter", "progress", "display"] + RenderOptions.keys)
+        let r = try ParamReader(params, method: "pattern", allowed: ["layer", "filter", "progress", "display", "negative"] + RenderOptions.keys)
         layer = try r.requiredString("layer")
         filter = try r.requiredInt("filter", in: 0...1_000_000)
         options = try RenderOptions(r)
         progress = try r.bool("progress") ?? true
         display = try readDisplay(r)
+        negative = try r.bool("negative") ?? false
     }
 
     public var json: JSON {
         var o: [String: JSON] = ["layer": .string(layer), "filter": JSON(filter), "progress": .bool(progress)]
+        if negative { o["negative"] = .bool(true) }
         if let display { o["display"] = .string(display) }
         options.add(to: &o)
         return .object(o)

@@ -31,19 +31,22 @@ final class RenderService: @unchecked Sendable {
     }
 
     func pattern(_ p: PatternParams, requestID: JSON?, _ conn: Connection, _ done: @escaping Done) throws {
-        let job = try JobResolver.ascentJob(layer: p.layer, filters: [p.filter], options: p.options, defaultPreset: .seed, limits: config.limits)
+        let job = try JobResolver.ascentJob(layer: p.layer, filters: [p.filter], options: p.options, defaultPreset: .seed, limits: config.limits,
+                                            negative: p.negative)
         let checksum = weightsChecksum
         let display = ModelImage.Display(rawValue: p.display ?? "clip") ?? .clip
         try submit(job, key: cacheKey(.pattern, job, layout: display.rawValue), method: .pattern, progress: p.progress ? requestID : nil, conn, done,
                    cached: { try PatternResult($0).with(cached: true).json }) { r, jobID in
-            let png = try PNGCodec.encode(RGBImage(width: job.size, height: job.size, pixels: r.rgb(0, display: display)))
+            // The negative pair: positive on the left, negative on the right, as Lucid shows it.
+            let pictures = job.items.indices.map { RGBImage(width: job.size, height: job.size, pixels: r.rgb($0, display: display)) }
+            let png = try PNGCodec.encode(pictures.count == 1 ? pictures[0] : RGBImage.grid(pictures, columns: pictures.count, margin: 5))
             // A filter that never fires gives a zero gradient: the image stays the start noise, and
             // the engine stopped after the first step (every further one would change nothing).
             let note = r.neverFired[0]
-                ? "filter \(p.filter) of \(job.layer) never activated from this start, so fvd stopped after step \(r.stepsRun) and the image is the starting noise; try another seed or a larger size" : nil
+                ? "filter \(p.filter) of \(job.layer) never activated from this start, so fvd stopped after step \(r.stepsRun) and the image is the starting noise; try another seed, a larger size or --preset lucid" : nil
             return PatternResult(png: png, loss: r.losses[0], layer: job.layer, filter: p.filter, size: job.size, steps: job.steps,
                                  stepsRun: r.stepsRun, stepSize: job.stepSize, seed: Int(job.items[0].seed), weights: checksum, note: note, job: jobID,
-                                 history: r.history[0]).json
+                                 history: r.history[0], negativeLoss: p.negative ? r.losses[1] : nil).json
         }
     }
 

@@ -49,6 +49,7 @@ struct Fvbench {
         print("- medians of \(reps) runs after a warm-up; effective GFLOP/s = direct-convolution FLOPs / time")
         print("")
         jobs(net, reps: reps)
+        LucidBench.run(net, reps: reps, endToEnd: !quick)
         if !jobsOnly { layers(net, reps: quick ? 1 : 3, sizes: quick ? [150] : [150, 224], batches: quick ? [1] : [1, 16]) }
     }
 

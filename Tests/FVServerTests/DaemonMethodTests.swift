@@ -211,6 +211,26 @@ final class DaemonMethodTests: XCTestCase {
         }
     }
 
+    /// Lucid's negative pair: one request, two pictures side by side; the negative one drives
+    /// the filter below zero while the positive one drives it up.
+    func testNegativePairIsTiledBesideThePositive() throws {
+        let p = PatternParams(layer: "block3_conv1", filter: 27, options: RenderOptions(preset: "lucid", size: 32, steps: 24, seed: 4),
+                              progress: false, negative: true)
+        let r = try PatternResult(try d.client().call("pattern", p.json))
+        let img = try PNGCodec.decode(r.png)
+        XCTAssertEqual(img.width, 2 * 32 + 5, "two tiles and a margin")
+        XCTAssertEqual(img.height, 32)
+        let negative = try XCTUnwrap(r.negativeLoss)
+        XCTAssertGreaterThan(r.loss, 0)
+        XCTAssertGreaterThan(negative, 0, "the negative picture's objective (minus the mean) rose above 0")
+        let solo = try PatternResult(try d.client().call("pattern", PatternParams(layer: "block3_conv1", filter: 27,
+                                                                                 options: RenderOptions(preset: "lucid", size: 32, steps: 24, seed: 4),
+                                                                                 progress: false).json))
+        XCTAssertFalse(solo.cached, "the pair and the single picture are different cache entries")
+        XCTAssertNil(solo.negativeLoss)
+        XCTAssertEqual(solo.loss, r.loss, "the positive picture of the pair is the single picture")
+    }
+
     func testUnknownLayerAndFilterListTheValidOnes() throws {
         let c = try d.client()
         XCTAssertThrowsError(try c.call("pattern", ["layer": "block3_conv9", "filter": 1])) {

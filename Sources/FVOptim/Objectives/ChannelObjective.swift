@@ -8,11 +8,14 @@ public struct ChannelObjective: Objective {
     public let layer: Int
     public let filters: [Int]
     public let preReLU: Bool
+    /// Per image: maximise minus the mean instead (Lucid's negative).
+    public let negated: [Bool]
 
-    public init(layer: Int, filters: [Int], preReLU: Bool = false) {
+    public init(layer: Int, filters: [Int], preReLU: Bool = false, negated: [Bool]? = nil) {
         self.layer = layer
         self.filters = filters
         self.preReLU = preReLU
+        self.negated = negated ?? Array(repeating: false, count: filters.count)
     }
 
     public var needs: TargetOutput { .channelPerImage(filters) }
@@ -24,11 +27,17 @@ public struct ChannelObjective: Objective {
     }
 
     public func values(_ ws: NetworkWorkspace) -> [Float] {
-        ChannelObjective.losses(ws.output, shape: ws.outputShape, channels: channels(ws))
+        let means = ChannelObjective.losses(ws.output, shape: ws.outputShape, channels: channels(ws))
+        return zip(means, negated).map { $1 ? -$0 : $0 }
     }
 
     public func gradient(_ ws: NetworkWorkspace) {
         ChannelObjective.gradient(into: ws.outputGradient, shape: ws.outputShape, channels: channels(ws))
+        let s = ws.outputShape
+        for n in 0..<s.n where negated[n] {
+            let image = ws.outputGradient + n * s.pixels * s.c
+            for k in 0..<(s.pixels * s.c) { image[k] = -image[k] }
+        }
     }
 
     /// For image n, the mean of channel `channels[n]` of `y` (NHWC).

@@ -49,10 +49,12 @@ public enum ObjectiveSpec: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The objective for a batch whose images target `filters`.
-    func make(filters: [Int]) -> Objective {
+    /// The objective for a batch whose images target `items`' filters (negated for negative items).
+    func make(items: [AscentJob.Item]) -> Objective {
         switch self {
-        case .channel(let layer, let pre): return ChannelObjective(layer: VGG16.layer(named: layer)!.index, filters: filters, preReLU: pre)
+        case .channel(let layer, let pre):
+            return ChannelObjective(layer: VGG16.layer(named: layer)!.index, filters: items.map(\.filter), preReLU: pre,
+                                    negated: items.map(\.negative))
         }
     }
 }

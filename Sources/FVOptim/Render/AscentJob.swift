@@ -9,9 +9,13 @@ public struct AscentJob: Equatable, Hashable, Sendable {
     public struct Item: Equatable, Hashable, Sendable {
         public var filter: Int
         public var seed: UInt32
-        public init(filter: Int, seed: UInt32) {
+        /// Lucid's negative: this image minimises the filter's objective instead (the picture
+        /// of what the filter is most against).
+        public var negative: Bool
+        public init(filter: Int, seed: UInt32, negative: Bool = false) {
             self.filter = filter
             self.seed = seed
+            self.negative = negative
         }
     }
 
@@ -69,7 +73,7 @@ public struct AscentJob: Equatable, Hashable, Sendable {
     /// Stable text naming everything that determines the images (with the weights' checksum,
     /// the result cache's key).
     public var cacheText: String {
-        "\(settings)|\(items.map { "\($0.filter):\($0.seed)" }.joined(separator: ","))"
+        "\(settings)|\(items.map { "\($0.negative ? "-" : "")\($0.filter):\($0.seed)" }.joined(separator: ","))"
     }
 
     /// Hard limits that keep one request from taking the machine; a daemon may lower them.

@@ -68,7 +68,7 @@ public final class GradientAscent: @unchecked Sendable {
         turns: StepTurns? = nil, progress: ((AscentProgress) -> Void)? = nil
     ) throws -> AscentResult {
         try job.validate(limits: limits)
-        let objective = job.settings.objective.make(filters: job.items.map(\.filter))
+        let objective = job.settings.objective.make(items: job.items)
         let seeds = job.items.map(\.seed)
         let image: ImageParameterization
         var input: NetworkInput

@@ -21,9 +21,11 @@ public struct PatternResult: Equatable, Sendable {
     public var job: Int?
     /// The objective at each step taken, for plotting.
     public var history: [Float]
+    /// With `negative`: the negative picture's objective (minus the filter's mean activation).
+    public var negativeLoss: Float?
 
     public init(png: [UInt8], loss: Float, layer: String, filter: Int, size: Int, steps: Int, stepsRun: Int? = nil, stepSize: Float, seed: Int,
-                weights: String, note: String? = nil, cached: Bool = false, job: Int? = nil, history: [Float] = []) {
+                weights: String, note: String? = nil, cached: Bool = false, job: Int? = nil, history: [Float] = [], negativeLoss: Float? = nil) {
         self.png = png
         self.loss = loss
         self.layer = layer
@@ -38,6 +40,7 @@ public struct PatternResult: Equatable, Sendable {
         self.cached = cached
         self.job = job
         self.history = history
+        self.negativeLoss = negativeLoss
     }
 
     public init(_ json: JSON) throws {
@@ -45,7 +48,7 @@ public struct PatternResult: Equatable, Sendable {
         self.init(png: try r.bytes("png"), loss: try r.float("loss"), layer: try r.string("layer"), filter: try r.int("filter"),
                   size: try r.int("size"), steps: try r.int("steps"), stepsRun: try r.int("stepsRun"), stepSize: try r.float("stepSize"), seed: try r.int("seed"),
                   weights: try r.string("weights"), note: r.optionalString("note"), cached: try r.bool("cached"), job: r.optionalInt("job"),
-                  history: try r.floats("history"))
+                  history: try r.floats("history"), negativeLoss: r.optionalDouble("negativeLoss").map(Float.init))
     }
 
     public var json: JSON {
@@ -56,6 +59,7 @@ public struct PatternResult: Equatable, Sendable {
         ]
         if let note { o["note"] = .string(note) }
         if let job { o["job"] = JSON(job) }
+        if let negativeLoss { o["negativeLoss"] = JSON(negativeLoss) }
         return .object(o)
     }
 }

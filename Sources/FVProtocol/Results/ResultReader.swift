@@ -43,6 +43,7 @@ public struct ResultReader {
     }
 
     public func optionalString(_ key: String) -> String? { members[key]?.stringValue }
+    public func optionalDouble(_ key: String) -> Double? { members[key]?.doubleValue }
     public func optionalInt(_ key: String) -> Int? { members[key]?.intValue.map { Int($0) } }
 
     public func array(_ key: String) throws -> [JSON] {

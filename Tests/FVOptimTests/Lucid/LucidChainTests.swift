@@ -91,6 +91,27 @@ final class LucidChainTests: XCTestCase {
         }
     }
 
+    /// Negative items: the value is minus the channel mean and the gradient flips sign, image by
+    /// image (a 2-image batch, one of each).
+    func testNegatedChannelObjectiveFlipsValueAndGradient() throws {
+        let net = Self.simd!
+        _ = try RealWeights.load()
+        let shape = TensorShape(n: 2, h: 16, w: 16, c: 3)
+        let x = AlignedBuffer<Float>(count: shape.count)
+        for k in 0..<(shape.count / 2) { x[k] = Float(k % 97); x[shape.count / 2 + k] = Float(k % 97) }
+        let layer = VGG16.layer(named: "block2_conv1")!.index
+        let o = ChannelObjective(layer: layer, filters: [4, 4], preReLU: true, negated: [false, true])
+        let ws = NetworkWorkspace(network: net, inputShape: shape, target: layer, output: o.needs, preReLU: true)
+        net.forward(x.pointer, ws)
+        let v = o.values(ws)
+        XCTAssertNotEqual(v[0], 0)
+        XCTAssertEqual(v[1], -v[0])
+        o.gradient(ws)
+        net.backward(ws)
+        let half = shape.count / 2
+        for k in stride(from: 0, to: half, by: 37) { XCTAssertEqual(ws.inputGradient[half + k], -ws.inputGradient[k]) }
+    }
+
     func testAdamFirstStepMovesEachParameterByTheLearningRate() {
         var adam = Adam(learningRate: 0.05)
         var x = [1.0, 2.0, 3.0]
