@@ -26,12 +26,16 @@ public protocol Objective {
 /// (which filter) live in the job's items; this is what all images of a job share.
 public enum ObjectiveSpec: Hashable, Sendable, CustomStringConvertible {
     /// The notebook's: maximise the mean activation of one filter of `layer` (the filter is each
-    /// image's own), after the layer's ReLU, or before it (Lucid's) with `preReLU`.
+    /// image's own), after the layer's ReLU, or before it (Lucid's) with `preReLU`. Computes
+    /// only that filter at the layer (a channel head).
     case channel(layer: String, preReLU: Bool = false)
+    /// A weighted sum of terms on `layer`, minus `diversityWeight` times Lucid's diversity
+    /// penalty when that is above 0 (see `TermsObjective`).
+    case terms(layer: String, preReLU: Bool, terms: [WeightedTerm], diversityWeight: Float)
 
     public var layerName: String {
         switch self {
-        case .channel(let layer, _): return layer
+        case .channel(let layer, _), .terms(let layer, _, _, _): return layer
         }
     }
 
@@ -39,6 +43,15 @@ public enum ObjectiveSpec: Hashable, Sendable, CustomStringConvertible {
     public var imagesAreIndependent: Bool {
         switch self {
         case .channel: return true
+        case .terms(_, _, _, let diversity): return diversity == 0
+        }
+    }
+
+    /// Whether the items' filters matter (some term reads them).
+    public var usesFilter: Bool {
+        switch self {
+        case .channel: return true
+        case .terms(_, _, let terms, _): return terms.contains { $0.term.usesFilter }
         }
     }
 
@@ -46,15 +59,22 @@ public enum ObjectiveSpec: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .channel(let layer, let pre): return pre ? "channel-pre-relu(\(layer))" : "channel(\(layer))"
+        case .terms(let layer, let pre, let terms, let diversity):
+            return "terms(\(layer),\(pre ? "pre-relu" : "post-relu"),[\(terms.map(\.description).joined(separator: "+"))]"
+                + (diversity > 0 ? ",diversity(\(diversity))" : "") + ")"
         }
     }
 
-    /// The objective for a batch whose images target `items`' filters (negated for negative items).
-    func make(items: [AscentJob.Item]) -> Objective {
+    /// The objective for a batch whose images target `items`' filters (negated for negative
+    /// items), for pictures of `side` pixels.
+    func make(items: [AscentJob.Item], side: Int) -> Objective {
+        let index = VGG16.layer(named: layerName)!.index
         switch self {
-        case .channel(let layer, let pre):
-            return ChannelObjective(layer: VGG16.layer(named: layer)!.index, filters: items.map(\.filter), preReLU: pre,
-                                    negated: items.map(\.negative))
+        case .channel(_, let pre):
+            return ChannelObjective(layer: index, filters: items.map(\.filter), preReLU: pre, negated: items.map(\.negative))
+        case .terms(_, let pre, let terms, let diversity):
+            return TermsObjective(layer: index, preReLU: pre, terms: terms, filters: items.map(\.filter), negated: items.map(\.negative),
+                                  diversityWeight: diversity, pictureSide: side)
         }
     }
 }

@@ -33,6 +33,8 @@ public struct AscentJob: Equatable, Hashable, Sendable {
         /// Lucid's: the seed of the random transforms (shared by the batch, so a job merged
         /// into a batch of equal settings gets the very images it would get alone).
         public var transformSeed: UInt32 = 0
+        /// Lucid's: penalties on the picture (none by default).
+        public var penalties = PicturePenalties()
 
         /// Stable text for cache keys (bit-exact for the step size).
         public var description: String {
@@ -41,7 +43,7 @@ public struct AscentJob: Equatable, Hashable, Sendable {
                 return "\(objective)|pixels(\(size))|normalized(\(stepSize.bitPattern))|steps(\(steps))"
             case .lucid:
                 return "\(objective)|fourier(\(size))|adam(\(stepSize.bitPattern))|lucid-transforms(\(transformSeed))"
-                    + "|redirected-relu(\(RenderStyle.redirectedReLUSteps))|steps(\(steps))"
+                    + "|redirected-relu(\(RenderStyle.redirectedReLUSteps))|steps(\(steps))" + (penalties.isEmpty ? "" : "|\(penalties)")
             }
         }
     }
@@ -97,6 +99,16 @@ public struct AscentJob: Equatable, Hashable, Sendable {
         for it in items where !(0..<spec.outChannels).contains(it.filter) {
             throw AscentError.invalid("filter \(it.filter) does not exist in \(layer); valid filters are 0...\(spec.outChannels - 1)")
         }
+        try validateObjective(spec)
+        if !settings.penalties.isEmpty {
+            guard settings.style == .lucid else {
+                throw AscentError.invalid("penalties (total variation, L1, blur) work on the lucid preset's pictures; add --preset lucid")
+            }
+            let p = settings.penalties
+            for (name, w) in [("tv", p.totalVariation), ("l1", p.l1), ("blur", p.blur)] where !(w.isFinite && w >= 0 && w <= 1e6) {
+                throw AscentError.invalid("penalty \(name) weight \(w) is out of range; use a number in [0, 1000000]")
+            }
+        }
         guard (VGG16.minimumSide...VGG16.maximumSide).contains(size) else {
             throw AscentError.invalid("size \(size) is out of range; use \(VGG16.minimumSide)...\(VGG16.maximumSide) pixels")
         }
@@ -111,6 +123,37 @@ public struct AscentJob: Equatable, Hashable, Sendable {
         }
         guard stepSize.isFinite, stepSize > 0, stepSize <= 10_000 else {
             throw AscentError.invalid("step size \(stepSize) is out of range; use a number in (0, 10000]")
+        }
+    }
+}
+
+extension AscentJob {
+    /// The weighted-terms objective's own checks: the vector's length, the neuron's position,
+    /// finite weights.
+    func validateObjective(_ spec: LayerSpec) throws {
+        guard case .terms(_, _, let terms, let diversity) = settings.objective else { return }
+        guard !terms.isEmpty, terms.count <= 16 else { throw AscentError.invalid("an objective needs 1 to 16 terms, got \(terms.count)") }
+        guard diversity.isFinite, diversity >= 0, diversity <= 1e6 else {
+            throw AscentError.invalid("diversity weight \(diversity) is out of range; use a number in [0, 1000000]")
+        }
+        if diversity > 0 && items.count < 2 {
+            throw AscentError.invalid("diversity compares the images of one render; ask for 2 or more")
+        }
+        let side = VGG16.outputShape(layer: spec.index, n: 1, h: size, w: size).h
+        for t in terms {
+            guard t.weight.isFinite, abs(t.weight) <= 1e6 else { throw AscentError.invalid("term weight \(t.weight) is out of range; use a finite number up to 1000000 in size") }
+            switch t.term {
+            case .direction(let v):
+                guard v.count == spec.outChannels else {
+                    throw AscentError.invalid("a direction in \(spec.name) needs \(spec.outChannels) numbers (one per channel), got \(v.count)")
+                }
+                guard v.allSatisfy(\.isFinite) else { throw AscentError.invalid("the direction holds a number that is not finite") }
+            case .neuron(let y?, let x?):
+                guard (0..<side).contains(y), (0..<side).contains(x) else {
+                    throw AscentError.invalid("neuron position (\(x), \(y)) is outside \(spec.name), which is \(side)x\(side) for a \(size) px picture; use x and y in 0...\(side - 1)")
+                }
+            default: break
+            }
         }
     }
 }

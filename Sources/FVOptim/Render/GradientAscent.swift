@@ -68,7 +68,7 @@ public final class GradientAscent: @unchecked Sendable {
         turns: StepTurns? = nil, progress: ((AscentProgress) -> Void)? = nil
     ) throws -> AscentResult {
         try job.validate(limits: limits)
-        let objective = job.settings.objective.make(items: job.items)
+        let objective = job.settings.objective.make(items: job.items, side: job.size)
         let seeds = job.items.map(\.seed)
         let image: ImageParameterization
         var input: NetworkInput
@@ -109,12 +109,13 @@ public final class GradientAscent: @unchecked Sendable {
             ws.redirectReLU = job.settings.style == .lucid && index < RenderStyle.redirectedReLUSteps
             network.backward(ws)
             input.adjoint(ws.inputGradient.pointer, count: n, into: pictureGradient.pointer)
+            let penalties = job.settings.penalties.apply(pictures.pointer, side: job.size, images: n, gradient: pictureGradient.pointer)
             let g = image.parameterGradient(imageGradient: pictureGradient.pointer)
             for i in 0..<n {
                 if index == 0 { neverFired[i] = !(0..<per).contains { g[i * per + $0] != 0 } }
                 optimizer.step(&image.parameters, gradient: g, image: i, offset: i * per, count: per)
             }
-            return values
+            return zip(values, penalties).map { $0 - $1 }
         }
 
         var stepsRun = 0

@@ -1,0 +1,172 @@
+import FVModel
+import SIMDKernels
+
+/// A weighted sum of terms on one layer (every channel of it is computed), minus Lucid's
+/// diversity penalty when `diversityWeight` > 0: per image G_b = F_b^T F_b (F_b: the image's
+/// activations as positions x channels), normalised to unit Frobenius norm, and
+/// D = (1/B) * sum over ordered pairs b != b' of <G_b, G_b'>. Image b's value carries its share,
+/// (1/B) * sum over b' != b, times the weight; the images of such a batch interact, so they
+/// never share a batch with other jobs.
+public struct TermsObjective: Objective {
+    public let layer: Int
+    public let preReLU: Bool
+    public let terms: [WeightedTerm]
+    public let filters: [Int]
+    public let negated: [Bool]
+    public let diversityWeight: Float
+    /// The layer's height and width for the untransformed picture (neuron positions refer to it).
+    public let nominalSide: Int
+
+    public init(layer: Int, preReLU: Bool, terms: [WeightedTerm], filters: [Int], negated: [Bool]? = nil,
+                diversityWeight: Float = 0, pictureSide: Int) {
+        self.layer = layer
+        self.preReLU = preReLU
+        self.terms = terms
+        self.filters = filters
+        self.negated = negated ?? Array(repeating: false, count: filters.count)
+        self.diversityWeight = diversityWeight
+        nominalSide = VGG16.outputShape(layer: layer, n: 1, h: pictureSide, w: pictureSide).h
+    }
+
+    public var needs: TargetOutput { .layer }
+    public var imagesAreIndependent: Bool { diversityWeight == 0 }
+
+    /// A neuron's position in a layer of `s` (scaled from the nominal size, clamped).
+    func position(_ y: Int?, _ x: Int?, _ s: TensorShape) -> (Int, Int) {
+        guard let y, let x else { return (s.h / 2, s.w / 2) }
+        func scaled(_ v: Int, _ n: Int) -> Int { min(max(0, Int((Double(v) * Double(n) / Double(nominalSide)).rounded(.down))), n - 1) }
+        return (scaled(y, s.h), scaled(x, s.w))
+    }
+
+    public func values(_ ws: NetworkWorkspace) -> [Float] {
+        let s = ws.outputShape, a = ws.output
+        var out = [Float](repeating: 0, count: s.n)
+        for n in 0..<s.n {
+            let img = a + n * s.pixels * s.c
+            var v = 0.0
+            for t in terms {
+                var tv = 0.0
+                switch t.term {
+                case .channel:
+                    for p in 0..<s.pixels { tv += Double(img[p * s.c + filters[n]]) }
+                    tv /= Double(s.pixels)
+                case .neuron(let y, let x):
+                    let (py, px) = position(y, x, s)
+                    tv = Double(img[(py * s.w + px) * s.c + filters[n]])
+                case .direction(let d):
+                    for p in 0..<s.pixels { for c in 0..<s.c { tv += Double(img[p * s.c + c]) * Double(d[c]) } }
+                    tv /= Double(s.pixels)
+                case .deepdream:
+                    for k in 0..<(s.pixels * s.c) { tv += Double(img[k]) * Double(img[k]) }
+                    tv /= Double(s.pixels * s.c)
+                }
+                v += Double(t.weight) * tv
+            }
+            out[n] = Float(negated[n] ? -v : v)
+        }
+        if diversityWeight > 0 {
+            let share = GramDiversity.shares(a, s)
+            for n in 0..<s.n { out[n] -= diversityWeight * share[n] }
+        }
+        return out
+    }
+
+    public func gradient(_ ws: NetworkWorkspace) {
+        let s = ws.outputShape, a = ws.output, g = ws.outputGradient
+        g.update(repeating: 0, count: s.count)
+        for n in 0..<s.n {
+            let img = a + n * s.pixels * s.c, gi = g + n * s.pixels * s.c
+            let sign: Float = negated[n] ? -1 : 1
+            for t in terms {
+                let w = sign * t.weight
+                switch t.term {
+                case .channel:
+                    for p in 0..<s.pixels { gi[p * s.c + filters[n]] += w / Float(s.pixels) }
+                case .neuron(let y, let x):
+                    let (py, px) = position(y, x, s)
+                    gi[(py * s.w + px) * s.c + filters[n]] += w
+                case .direction(let d):
+                    for p in 0..<s.pixels { for c in 0..<s.c { gi[p * s.c + c] += w * d[c] / Float(s.pixels) } }
+                case .deepdream:
+                    let k2 = 2 * w / Float(s.pixels * s.c)
+                    for k in 0..<(s.pixels * s.c) { gi[k] += k2 * img[k] }
+                }
+            }
+        }
+        if diversityWeight > 0 { GramDiversity.addGradient(a, s, weight: -diversityWeight, into: g) }
+    }
+}
+
+/// Lucid's diversity term on a batch of activations (NHWC): Gram matrices per image,
+/// normalised, and their pairwise inner products.
+enum GramDiversity {
+    /// Per image: its Gram matrix (c x c) and Frobenius norm.
+    static func grams(_ a: UnsafePointer<Float>, _ s: TensorShape) -> [(g: [Float], norm: Double)] {
+        (0..<s.n).map { n in
+            var g = [Float](repeating: 0, count: s.c * s.c)
+            let img = a + n * s.pixels * s.c
+            g.withUnsafeMutableBufferPointer { gp in
+                Parallel.forRanges(s.c, minChunk: 8) { rows in
+                    for i in rows {
+                        for p in 0..<s.pixels {
+                            let fi = img[p * s.c + i]
+                            if fi == 0 { continue }
+                            let row = img + p * s.c
+                            for j in 0..<s.c { gp[i * s.c + j] += fi * row[j] }
+                        }
+                    }
+                }
+            }
+            let norm = g.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+            return (g, norm)
+        }
+    }
+
+    /// Image n's share of D: (1/B) * sum over b != n of <G_n/|G_n|, G_b/|G_b|>.
+    static func shares(_ a: UnsafePointer<Float>, _ s: TensorShape) -> [Float] {
+        let gs = grams(a, s)
+        return (0..<s.n).map { n in
+            var sum = 0.0
+            for b in 0..<s.n where b != n && gs[n].norm > 0 && gs[b].norm > 0 {
+                var dot = 0.0
+                for k in 0..<gs[n].g.count { dot += Double(gs[n].g[k]) * Double(gs[b].g[k]) }
+                sum += dot / (gs[n].norm * gs[b].norm)
+            }
+            return Float(sum / Double(s.n))
+        }
+    }
+
+    /// Adds weight * dD/dA to `out`, D = sum of the shares.
+    static func addGradient(_ a: UnsafePointer<Float>, _ s: TensorShape, weight: Float, into out: UnsafeMutablePointer<Float>) {
+        let gs = grams(a, s)
+        let c = s.c
+        for n in 0..<s.n where gs[n].norm > 0 {
+            // dD/dGhat_n = (2/B) * sum over b != n of Ghat_b (ordered pairs count both ways).
+            var p = [Double](repeating: 0, count: c * c)
+            for b in 0..<s.n where b != n && gs[b].norm > 0 {
+                let k = 2 / (Double(s.n) * gs[b].norm)
+                for i in 0..<(c * c) { p[i] += k * Double(gs[b].g[i]) }
+            }
+            // Through the normalisation: dD/dG = (P - Ghat <P, Ghat>) / |G|.
+            let norm = gs[n].norm
+            var dot = 0.0
+            for i in 0..<(c * c) { dot += p[i] * Double(gs[n].g[i]) / norm }
+            var dG = [Float](repeating: 0, count: c * c)
+            for i in 0..<(c * c) { dG[i] = Float((p[i] - Double(gs[n].g[i]) / norm * dot) / norm) }
+            // G = F^T F: dD/dF = F (dG + dG^T).
+            let img = a + n * s.pixels * c, o = out + n * s.pixels * c
+            dG.withUnsafeBufferPointer { d in
+                Parallel.forRanges(s.pixels, minChunk: 4) { pixels in
+                    for q in pixels {
+                        let f = img + q * c
+                        for j in 0..<c {
+                            var acc: Float = 0
+                            for i in 0..<c where f[i] != 0 { acc += f[i] * (d[i * c + j] + d[j * c + i]) }
+                            o[q * c + j] += weight * acc
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
