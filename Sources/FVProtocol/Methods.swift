@@ -22,16 +22,25 @@ public struct RenderOptions: Equatable, Sendable {
     public var steps: Int?
     public var stepSize: Double?
     public var seed: Int?
+    /// nil: the preset's channel objective.
+    public var objective: ObjectiveParams?
+    public var penalties: PenaltyParams?
+    /// Also the pictures at these steps (Lucid's thresholds), as `snapshots` in the result.
+    public var snapshots: [Int]?
 
-    public init(preset: String? = nil, size: Int? = nil, steps: Int? = nil, stepSize: Double? = nil, seed: Int? = nil) {
+    public init(preset: String? = nil, size: Int? = nil, steps: Int? = nil, stepSize: Double? = nil, seed: Int? = nil,
+                objective: ObjectiveParams? = nil, penalties: PenaltyParams? = nil, snapshots: [Int]? = nil) {
         self.preset = preset
         self.size = size
         self.steps = steps
         self.stepSize = stepSize
         self.seed = seed
+        self.objective = objective
+        self.penalties = penalties
+        self.snapshots = snapshots
     }
 
-    static let keys = ["preset", "size", "steps", "stepSize", "seed"]
+    static let keys = ["preset", "size", "steps", "stepSize", "seed", "objective", "penalties", "snapshots"]
 
     init(_ r: ParamReader) throws {
         preset = try r.string("preset")
@@ -39,6 +48,9 @@ public struct RenderOptions: Equatable, Sendable {
         steps = try r.int("steps", in: 0...1_000_000_000)
         stepSize = try r.double("stepSize")
         seed = try r.int("seed", in: 0...Int64(UInt32.max))
+        objective = try r.object("objective", what: "the objective", allowed: ObjectiveParams.keys).map(ObjectiveParams.init)
+        penalties = try r.object("penalties", what: "the penalties", allowed: PenaltyParams.keys).map(PenaltyParams.init)
+        snapshots = try r.intArray("snapshots", in: 1...1_000_000_000, maxCount: 16)
     }
 
     func add(to o: inout [String: JSON]) {
@@ -47,6 +59,9 @@ public struct RenderOptions: Equatable, Sendable {
         if let steps { o["steps"] = JSON(steps) }
         if let stepSize { o["stepSize"] = JSON(stepSize) }
         if let seed { o["seed"] = JSON(seed) }
+        if let objective { o["objective"] = objective.json }
+        if let penalties { o["penalties"] = penalties.json }
+        if let snapshots { o["snapshots"] = .array(snapshots.map { JSON($0) }) }
     }
 }
 

@@ -73,5 +73,33 @@ public struct ParamReader {
         }
     }
 
+    public func doubleArray(_ key: String, maxCount: Int) throws -> [Double]? {
+        guard let v = members[key], v != .null else { return nil }
+        guard let a = v.arrayValue else { throw typeError(key, "an array of numbers", v) }
+        guard a.count <= maxCount else { throw RPCError.invalidParams("param \"\(key)\" has \(a.count) entries; at most \(maxCount)") }
+        return try a.map { e in
+            guard let d = e.doubleValue, d.isFinite else { throw typeError(key, "an array of finite numbers", e) }
+            return d
+        }
+    }
+
+    /// A nested object, read by its own reader (`what` names it in errors).
+    public func object(_ key: String, what: String, allowed: [String]) throws -> ParamReader? {
+        guard let v = members[key], v != .null else { return nil }
+        guard case .object = v else { throw typeError(key, "an object", v) }
+        return try ParamReader(v, method: what, allowed: allowed)
+    }
+
+    /// An array of objects, each read by its own reader.
+    public func objects(_ key: String, what: String, allowed: [String], maxCount: Int) throws -> [ParamReader]? {
+        guard let v = members[key], v != .null else { return nil }
+        guard let a = v.arrayValue else { throw typeError(key, "an array of objects", v) }
+        guard a.count <= maxCount else { throw RPCError.invalidParams("param \"\(key)\" has \(a.count) entries; at most \(maxCount)") }
+        return try a.map { e in
+            guard case .object = e else { throw typeError(key, "an array of objects", e) }
+            return try ParamReader(e, method: what, allowed: allowed)
+        }
+    }
+
     public func raw(_ key: String) -> JSON? { members[key] }
 }

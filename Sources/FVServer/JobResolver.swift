@@ -7,8 +7,9 @@ import FVProtocol
 public enum JobResolver {
     /// The job for `filters` of `layer`: each option given, else the preset's (the request's, or
     /// `defaultPreset`); checked against `limits`. Errors are invalid-params errors that name the
-    /// bad value.
-    /// With `negative`, each filter's image is followed by its negative (Lucid's pair).
+    /// bad value. With `negative`, each filter's image is followed by its negative (Lucid's
+    /// pair); with the objective's `diversity` N, each filter gets N images (seeds seed ...
+    /// seed+N-1) kept apart by the diversity penalty.
     public static func ascentJob(layer: String, filters: [Int], options o: RenderOptions, defaultPreset: Preset,
                                  limits: AscentJob.Limits = .init(), negative: Bool = false) throws -> AscentJob {
         let preset: Preset
@@ -21,13 +22,47 @@ public enum JobResolver {
             preset = defaultPreset
         }
         let seed = UInt32(o.seed ?? 0)
+        let spec = try objective(o.objective, layer: layer, preset: preset)
+        let copies = o.objective?.diversity ?? 1
+        if copies > 1 && negative { throw RPCError.invalidParams("a render has either a negative pair or diversity, not both") }
+        if copies > 1 && filters.count > 1 { throw RPCError.invalidParams("diversity is for one filter's pattern, not a grid") }
+        guard seed <= UInt32.max - UInt32(copies) else { throw RPCError.invalidParams("seed \(seed) leaves no room for \(copies) diverse images") }
         let items = filters.flatMap { f -> [AscentJob.Item] in
-            negative ? [.init(filter: f, seed: seed), .init(filter: f, seed: seed, negative: true)] : [.init(filter: f, seed: seed)]
+            if negative { return [.init(filter: f, seed: seed), .init(filter: f, seed: seed, negative: true)] }
+            return (0..<copies).map { .init(filter: f, seed: seed + UInt32($0)) }
         }
-        let job = AscentJob(objective: preset.objective(layer: layer), items: items,
+        var job = AscentJob(objective: spec, items: items,
                             size: o.size ?? preset.size, steps: o.steps ?? preset.steps,
                             stepSize: Float(o.stepSize ?? Double(preset.stepSize)), style: preset.style, transformSeed: seed)
+        if let p = o.penalties {
+            job.settings.penalties = PicturePenalties(totalVariation: Float(p.totalVariation ?? 0), l1: Float(p.l1 ?? 0), blur: Float(p.blur ?? 0))
+        }
+        job.settings.snapshots = (o.snapshots ?? []).sorted()
         do { try job.validate(limits: limits) } catch { throw RPCError.invalidParams("\(error)") }
         return job
+    }
+
+    /// The engine's objective for the request's: the preset's channel objective when none is
+    /// given (or when it is exactly that), else the weighted terms.
+    static func objective(_ o: ObjectiveParams?, layer: String, preset: Preset) throws -> ObjectiveSpec {
+        guard let o else { return preset.objective(layer: layer) }
+        let preReLU = o.preReLU ?? (preset == .lucid)
+        let copies = o.diversity ?? 1
+        if o.diversityWeight != nil && copies < 2 {
+            throw RPCError.invalidParams("\"diversityWeight\" needs \"diversity\": the number of images (2 or more) to keep apart")
+        }
+        let weight = copies > 1 ? Float(o.diversityWeight ?? 100) : 0
+        let terms = o.terms.map { t -> WeightedTerm in
+            let term: ObjectiveTerm
+            switch t.type {
+            case "neuron": term = .neuron(y: t.y, x: t.x)
+            case "direction": term = .direction((t.vector ?? []).map(Float.init))
+            case "deepdream": term = .deepdream
+            default: term = .channel
+            }
+            return WeightedTerm(term, weight: Float(t.weight))
+        }
+        if weight == 0, terms == [WeightedTerm(.channel)] { return .channel(layer: layer, preReLU: preReLU) }
+        return .terms(layer: layer, preReLU: preReLU, terms: terms, diversityWeight: weight)
     }
 }

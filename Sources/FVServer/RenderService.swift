@@ -37,22 +37,29 @@ final class RenderService: @unchecked Sendable {
         let display = ModelImage.Display(rawValue: p.display ?? "clip") ?? .clip
         try submit(job, key: cacheKey(.pattern, job, layout: display.rawValue), method: .pattern, progress: p.progress ? requestID : nil, conn, done,
                    cached: { try PatternResult($0).with(cached: true).json }) { r, jobID in
-            // The negative pair: positive on the left, negative on the right, as Lucid shows it.
-            let pictures = job.items.indices.map { RGBImage(width: job.size, height: job.size, pixels: r.rgb($0, display: display)) }
-            let png = try PNGCodec.encode(pictures.count == 1 ? pictures[0] : RGBImage.grid(pictures, columns: pictures.count, margin: 5))
+            // Several pictures (a negative pair, positive on the left as Lucid shows it; or a
+            // diversity set) are tiled in a row.
+            func strip(snapshot: Int? = nil) throws -> [UInt8] {
+                let pictures = job.items.indices.map { RGBImage(width: job.size, height: job.size, pixels: r.rgb($0, display: display, snapshot: snapshot)) }
+                return try PNGCodec.encode(pictures.count == 1 ? pictures[0] : RGBImage.grid(pictures, columns: pictures.count, margin: 5))
+            }
+            let png = try strip()
+            let snapshots = try r.snapshots.indices.map { PatternResult.Snapshot(step: r.snapshots[$0].step, png: try strip(snapshot: $0)) }
             // A filter that never fires gives a zero gradient: the image stays the start noise, and
             // the engine stopped after the first step (every further one would change nothing).
             let note = r.neverFired[0]
                 ? "filter \(p.filter) of \(job.layer) never activated from this start, so fvd stopped after step \(r.stepsRun) and the image is the starting noise; try another seed, a larger size or --preset lucid" : nil
             return PatternResult(png: png, loss: r.losses[0], layer: job.layer, filter: p.filter, size: job.size, steps: job.steps,
                                  stepsRun: r.stepsRun, stepSize: job.stepSize, seed: Int(job.items[0].seed), weights: checksum, note: note, job: jobID,
-                                 history: r.history[0], negativeLoss: p.negative ? r.losses[1] : nil).json
+                                 history: r.history[0], negativeLoss: p.negative ? r.losses[1] : nil,
+                                 losses: r.losses.count > 1 ? r.losses : [], snapshots: snapshots).json
         }
     }
 
     func grid(_ p: GridParams, requestID: JSON?, _ conn: Connection, _ done: @escaping Done) throws {
         guard let spec = VGG16.layer(named: p.layer) else { throw RPCError.invalidParams(VGG16.unknownLayerMessage(p.layer)) }
         let filters = p.filters ?? Array(0..<min(64, spec.outChannels))
+        if p.options.snapshots != nil { throw RPCError.invalidParams("snapshots are for pattern; a grid returns only its final tiles") }
         let job = try JobResolver.ascentJob(layer: p.layer, filters: filters, options: p.options, defaultPreset: .grid, limits: config.limits)
         let columns = p.columns ?? Int(Double(filters.count).squareRoot().rounded(.up))
         let margin = p.margin ?? 5

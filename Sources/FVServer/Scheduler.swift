@@ -293,7 +293,8 @@ final class Scheduler: @unchecked Sendable {
                     job: parts[k], images: Array(result.images[(offsets[k] * px)..<((offsets[k] + n) * px)]),
                     losses: Array(result.losses[offsets[k]..<(offsets[k] + n)]),
                     neverFired: Array(result.neverFired[offsets[k]..<(offsets[k] + n)]), stepsRun: result.stepsRun,
-                    history: Array(result.history[offsets[k]..<(offsets[k] + n)]))
+                    history: Array(result.history[offsets[k]..<(offsets[k] + n)]),
+                    snapshots: result.snapshots.map { ($0.step, Array($0.images[(offsets[k] * px)..<((offsets[k] + n) * px)])) })
                 guard case .ascent(_, let finish) = j.work else { continue }
                 j.complete(Result { try finish(share) }.mapError { $0 as? RPCError ?? RPCError(RPCError.internalError, "\($0)") })
             }

@@ -14,6 +14,7 @@ struct Grid: ParsableCommand {
     @Option(help: "Black margin between tiles, pixels (default 5).") var margin: Int?
     @Option(name: .shortAndLong, help: "Output PNG, or - for standard output (default: LAYER_grid.png).", completion: .file(extensions: ["png"])) var output: String?
     @OptionGroup var render: RenderOptionGroup
+    @OptionGroup var objective: ObjectiveOptionGroup
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
@@ -28,14 +29,17 @@ struct Grid: ParsableCommand {
         try runReportingFailures {
             let path = output ?? "\(layer)_grid.png"
             let list = filters.flatMap(FilterList.parse)
-            let params = GridParams(layer: layer, filters: list, columns: columns, margin: margin, options: render.options,
+            var options = render.options
+            options.objective = try objective.params()
+            options.penalties = objective.penalties
+            let params = GridParams(layer: layer, filters: list, columns: columns, margin: margin, options: options,
                                     display: render.display, labels: labels, scale: scale)
             let started = Date()
             let answer = try RenderCall.run(.grid, params: params.json, options: connection)
             let r = try GridResult(answer)
             let dead = r.tiles.filter(\.neverFired).map { String($0.filter) }
             let note = dead.isEmpty ? nil
-                : "filter\(dead.count == 1 ? "" : "s") \(dead.joined(separator: ", ")) never activated from \(dead.count == 1 ? "its start, so its tile is" : "their start, so their tiles are") the starting noise; try another seed or a larger size"
+                : "filter\(dead.count == 1 ? "" : "s") \(dead.joined(separator: ", ")) never activated from \(dead.count == 1 ? "its start, so its tile is" : "their start, so their tiles are") the starting noise; try another seed, a larger size or --preset lucid"
             let summary = "\(r.tiles.count) tiles, \(r.columns)x\(r.rows), \(r.width)x\(r.height) px" + (r.cached ? " (cached)" : "")
             try RenderCall.deliver(png: r.png, result: answer, summary: summary, note: note, path: path, json: connection.json, started: started)
         }

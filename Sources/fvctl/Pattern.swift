@@ -12,11 +12,32 @@ struct Pattern: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output PNG, or - for standard output (default: LAYER_FILTER.png in the current directory).", completion: .file(extensions: ["png"])) var output: String?
     @Flag(help: "Also render the negative (the picture the filter is most against) beside it, as Lucid's negative pairs; best with --preset lucid.") var negative = false
     @Option(name: .customLong("plot-loss"), help: "Also write the objective per step as a small PNG chart to this file.", completion: .file(extensions: ["png"])) var plotLoss: String?
+    @Option(parsing: .unconditional, help: "Render N different images of the filter, kept apart by Lucid's diversity penalty (2-16; best with --preset lucid).") var diversity: Int?
+    @Option(name: .customLong("diversity-weight"), parsing: .unconditional, help: "Weight of the diversity penalty (default 100, Lucid's).") var diversityWeight: Double?
+    @Option(help: "Also write the picture after these steps, e.g. 64,128,256 (Lucid's thresholds), as OUT-STEP.png beside the output.") var snapshots: String?
     @OptionGroup var render: RenderOptionGroup
+    @OptionGroup var objective: ObjectiveOptionGroup
     @OptionGroup var connection: ConnectionOptions
+
+    /// out.png -> out-64.png.
+    static func snapshotPath(_ path: String, step: Int) -> String {
+        let url = URL(fileURLWithPath: path)
+        let ext = url.pathExtension
+        let base = ext.isEmpty ? path : String(path.dropLast(ext.count + 1))
+        return "\(base)-\(step)" + (ext.isEmpty ? "" : ".\(ext)")
+    }
 
     func validate() throws {
         if let o = output, let why = OutputFile.problem(with: o) { throw ValidationError(why) }
+        if let d = diversity, !(2...16).contains(d) { throw ValidationError("--diversity must be 2-16 images, got \(d)") }
+        if diversityWeight != nil && diversity == nil { throw ValidationError("--diversity-weight goes with --diversity N") }
+        if diversity != nil && negative { throw ValidationError("--negative and --diversity cannot be combined; choose one") }
+        if let s = snapshots {
+            guard let steps = FilterList.parse(s), steps.allSatisfy({ $0 > 0 }) else {
+                throw ValidationError("--snapshots takes step numbers, comma-separated, e.g. 64,128,256; got \(s)")
+            }
+            if output == "-" || steps.count > 16 { throw ValidationError("--snapshots needs an output file (not -) and at most 16 steps") }
+        }
         if let o = plotLoss {
             if o == "-" { throw ValidationError("--plot-loss needs a file name (standard output is for the image)") }
             if let why = OutputFile.problem(with: o) { throw ValidationError("--plot-loss: \(why)") }
@@ -26,13 +47,22 @@ struct Pattern: ParsableCommand {
     func run() throws {
         try runReportingFailures {
             let path = output ?? "\(layer)_\(filter).png"
-            let params = PatternParams(layer: layer, filter: filter, options: render.options, display: render.display, negative: negative)
+            var options = render.options
+            options.objective = try objective.params(diversity: diversity, diversityWeight: diversityWeight)
+            options.penalties = objective.penalties
+            options.snapshots = snapshots.flatMap(FilterList.parse)
+            let params = PatternParams(layer: layer, filter: filter, options: options, display: render.display, negative: negative)
             let started = Date()
             let answer = try RenderCall.run(.pattern, params: params.json, options: connection)
             let r = try PatternResult(answer)
             let summary = "objective \(r.loss)" + (r.negativeLoss.map { " (negative: \($0))" } ?? "")
                 + " after \(r.stepsRun) step\(r.stepsRun == 1 ? "" : "s")" + (r.cached ? " (cached)" : "")
             try RenderCall.deliver(png: r.png, result: answer, summary: summary, note: r.note, path: path, json: connection.json, started: started)
+            for snap in r.snapshots {
+                let file = Self.snapshotPath(path, step: snap.step)
+                try OutputFile.write(Data(snap.png), to: file)
+                if !connection.json { printError("fvctl: \(file): the picture after step \(snap.step)") }
+            }
             if let plot = plotLoss {
                 try OutputFile.write(Data(try PNGCodec.encode(RGBImage.lineChart(r.history))), to: plot)
                 if !connection.json { printError("fvctl: \(plot): the objective over \(r.history.count) steps") }

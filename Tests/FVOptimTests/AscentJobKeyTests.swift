@@ -17,6 +17,17 @@ final class AscentJobKeyTests: XCTestCase {
         for c in changed { XCTAssertFalse(base.canShareBatch(with: c), "\(c.settings)") }
     }
 
+    /// Diversity's images interact through the penalty, so such a job never shares a batch,
+    /// not even with an identical one; other weighted objectives do.
+    func testDiversityJobsNeverShareABatch() {
+        var diverse = base
+        diverse.settings.objective = .terms(layer: "block3_conv1", preReLU: true, terms: [.init(.channel)], diversityWeight: 100)
+        XCTAssertFalse(diverse.canShareBatch(with: diverse))
+        var neuron = base
+        neuron.settings.objective = .terms(layer: "block3_conv1", preReLU: true, terms: [.init(.neuron(y: nil, x: nil))], diversityWeight: 0)
+        XCTAssertTrue(neuron.canShareBatch(with: neuron))
+    }
+
     func testTheCacheTextNamesEverythingThatChangesTheImage() {
         var variants = [base]
         var v = base
@@ -26,6 +37,24 @@ final class AscentJobKeyTests: XCTestCase {
         v = base; v.settings.stepSize = 0.2; variants.append(v)
         v = base; v.items = [.init(filter: 28, seed: 0)]; variants.append(v)
         v = base; v.items = [.init(filter: 27, seed: 1)]; variants.append(v)
+        let lucid = { () -> AscentJob in
+            var j = base
+            j.settings.style = .lucid
+            j.settings.objective = .channel(layer: "block3_conv1", preReLU: true)
+            return j
+        }()
+        variants.append(lucid)
+        v = lucid; v.settings.objective = .channel(layer: "block3_conv1"); variants.append(v)
+        v = lucid; v.settings.transformSeed = 1; variants.append(v)
+        v = lucid; v.settings.penalties = PicturePenalties(totalVariation: 0.001); variants.append(v)
+        v = lucid; v.settings.snapshots = [64]; variants.append(v)
+        v = lucid; v.items = [.init(filter: 27, seed: 0, negative: true)]; variants.append(v)
+        v = lucid; v.settings.objective = .terms(layer: "block3_conv1", preReLU: true, terms: [.init(.neuron(y: nil, x: nil))], diversityWeight: 0); variants.append(v)
+        v = lucid; v.settings.objective = .terms(layer: "block3_conv1", preReLU: true, terms: [.init(.neuron(y: 1, x: 2))], diversityWeight: 0); variants.append(v)
+        v = lucid; v.settings.objective = .terms(layer: "block3_conv1", preReLU: true, terms: [.init(.channel, weight: 2)], diversityWeight: 0); variants.append(v)
+        v = lucid; v.settings.objective = .terms(layer: "block3_conv1", preReLU: true, terms: [.init(.channel)], diversityWeight: 100); variants.append(v)
+        v = lucid; v.settings.objective = .terms(layer: "block3_conv1", preReLU: true, terms: [.init(.direction([1, 2]))], diversityWeight: 0); variants.append(v)
+        v = lucid; v.settings.objective = .terms(layer: "block3_conv1", preReLU: true, terms: [.init(.direction([1, 3]))], diversityWeight: 0); variants.append(v)
         XCTAssertEqual(Set(variants.map(\.cacheText)).count, variants.count, "every variant has its own key")
         XCTAssertEqual(base.cacheText, "channel(block3_conv1)|pixels(150)|normalized(\(Float(0.1).bitPattern))|steps(1000)|27:0",
                        "stable text: cache entries outlive the process")

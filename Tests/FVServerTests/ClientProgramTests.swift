@@ -47,6 +47,40 @@ final class ClientProgramTests: XCTestCase {
         XCTAssertEqual(j["history"]?.arrayValue?.count, 3, "the objective per step, cached with the result")
     }
 
+    /// The objective options on the command line: a neuron at a position with snapshots written
+    /// beside the output, a direction read from a file, diversity; mistakes caught before the
+    /// render starts, with exit 64.
+    func testObjectiveOptionsOnTheCommandLine() throws {
+        let d = try XCTUnwrap(Self.daemon)
+        let cwd = d.dir + "/objectives"
+        try FileManager.default.createDirectory(atPath: cwd, withIntermediateDirectories: true)
+        let common = ["--preset", "lucid", "--size", "32", "--steps", "5", "--socket", d.socketPath]
+        let (s1, o1, e1) = try runProgram(try fvctl(), ["pattern", "block2_conv1", "4", "--objective", "neuron", "--at", "3,4", "--snapshots", "2,3", "-o", "n.png"] + common, cwd: cwd)
+        XCTAssertEqual(s1, 0, e1)
+        XCTAssertEqual(o1, "n.png\n")
+        for f in ["n.png", "n-2.png", "n-3.png"] { XCTAssertTrue(FileManager.default.fileExists(atPath: cwd + "/" + f), f) }
+        try (0..<128).map { String($0 % 2) }.joined(separator: ", ").write(toFile: cwd + "/v.txt", atomically: true, encoding: .utf8)
+        let (s2, _, e2) = try runProgram(try fvctl(), ["pattern", "block2_conv1", "0", "--objective", "direction", "--vector", "v.txt", "-o", "dir.png"] + common, cwd: cwd)
+        XCTAssertEqual(s2, 0, e2)
+        let (s3, _, e3) = try runProgram(try fvctl(), ["pattern", "block2_conv1", "4", "--diversity", "2", "-o", "div.png"] + common, cwd: cwd)
+        XCTAssertEqual(s3, 0, e3)
+        XCTAssertEqual(try PNGCodec.decode([UInt8](try XCTUnwrap(FileManager.default.contents(atPath: cwd + "/div.png")))).width, 2 * 32 + 5)
+        for (args, message) in [
+            (["--objective", "neurone"], "--objective must be channel, neuron, direction, deepdream; got neurone"),
+            (["--at", "1,2"], "--at goes with --objective neuron"),
+            (["--objective", "neuron", "--at", "x"], "--at takes X,Y"),
+            (["--diversity", "1"], "--diversity must be 2-16 images, got 1"),
+            (["--negative", "--diversity", "2"], "--negative and --diversity cannot be combined"),
+            (["--snapshots", "a"], "--snapshots takes step numbers"),
+            (["--pre-relu", "--post-relu"], "contradict each other"),
+            (["--tv", "-1"], "--tv must be a weight of 0 or more, got -1.0"),
+        ] {
+            let (s, _, e) = try runProgram(try fvctl(), ["pattern", "block2_conv1", "4"] + args + common, cwd: cwd)
+            XCTAssertEqual(s, 64, "\(args): \(e)")
+            XCTAssertTrue(e.contains(message), "\(args): \(e)")
+        }
+    }
+
     /// `--plot-loss` writes the objective per step as a chart; the history has one value per
     /// step and rises for a live filter.
     func testPlotLossWritesTheObjectiveChart() throws {

@@ -231,6 +231,45 @@ final class DaemonMethodTests: XCTestCase {
         XCTAssertEqual(solo.loss, r.loss, "the positive picture of the pair is the single picture")
     }
 
+    /// The objective over the socket: a neuron, a direction, a weighted sum, diversity (N
+    /// distinct images that never share a batch), snapshots; bad objectives named precisely.
+    func testObjectivesOverTheSocket() throws {
+        func render(_ o: ObjectiveParams, size: Int = 32, steps: Int = 6, snapshots: [Int]? = nil, layer: String = "block2_conv1") throws -> PatternResult {
+            let options = RenderOptions(preset: "lucid", size: size, steps: steps, seed: 2, objective: o, snapshots: snapshots)
+            return try PatternResult(try d.client().call("pattern", PatternParams(layer: layer, filter: 3, options: options, progress: false).json))
+        }
+        let neuron = try render(ObjectiveParams(terms: [.init(type: "neuron", x: 2, y: 5)]), snapshots: [2, 4])
+        XCTAssertEqual(neuron.snapshots.map(\.step), [2, 4])
+        XCTAssertEqual(try PNGCodec.decode(neuron.snapshots[0].png).width, 32)
+        XCTAssertNotEqual(neuron.snapshots[0].png, neuron.png)
+        XCTAssertGreaterThan(neuron.history.last!, neuron.history.first!)
+        let v = (0..<128).map { Double($0 % 3) - 1 }
+        let direction = try render(ObjectiveParams(terms: [.init(type: "direction", vector: v)]))
+        XCTAssertGreaterThan(direction.history.last!, direction.history.first!)
+        let sum = try render(ObjectiveParams(terms: [.init(type: "channel", weight: 1), .init(type: "neuron", weight: 0.5)]))
+        XCTAssertNotEqual(sum.png, neuron.png)
+        let diverse = try render(ObjectiveParams(terms: [.init(type: "channel")], diversity: 3))
+        XCTAssertEqual(try PNGCodec.decode(diverse.png).width, 3 * 32 + 2 * 5, "three pictures in a row")
+        XCTAssertEqual(diverse.losses.count, 3)
+
+        let c = try d.client()
+        let bad: [(ObjectiveParams, String)] = [
+            (ObjectiveParams(terms: [.init(type: "direction", vector: [1, 2])]), "a direction in block2_conv1 needs 128 numbers (one per channel), got 2"),
+            (ObjectiveParams(terms: [.init(type: "neuron", x: 99, y: 0)]), "neuron position (99, 0) is outside block2_conv1, which is 16x16 for a 32 px picture; use x and y in 0...15"),
+            (ObjectiveParams(terms: [.init(type: "channel")], diversityWeight: 5), "\"diversityWeight\" needs \"diversity\": the number of images (2 or more) to keep apart"),
+        ]
+        for (o, message) in bad {
+            let p = PatternParams(layer: "block2_conv1", filter: 3, options: RenderOptions(preset: "lucid", size: 32, steps: 2, objective: o))
+            XCTAssertThrowsError(try c.call("pattern", p.json)) { XCTAssertEqual(($0 as? RPCError)?.message, message) }
+        }
+        XCTAssertThrowsError(try c.call("pattern", ["layer": "block2_conv1", "filter": 3, "objective": ["terms": [["type": "neurone"]]]])) {
+            XCTAssertEqual(($0 as? RPCError)?.message, "objective term type \"neurone\" is unknown; types: channel, neuron, direction, deepdream")
+        }
+        XCTAssertThrowsError(try c.call("pattern", ["layer": "block2_conv1", "filter": 3, "penalties": ["tv": 0.1]])) {
+            XCTAssertEqual(($0 as? RPCError)?.message, "penalties (total variation, L1, blur) work on the lucid preset's pictures; add --preset lucid")
+        }
+    }
+
     func testUnknownLayerAndFilterListTheValidOnes() throws {
         let c = try d.client()
         XCTAssertThrowsError(try c.call("pattern", ["layer": "block3_conv9", "filter": 1])) {

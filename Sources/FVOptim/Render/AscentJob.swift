@@ -35,15 +35,19 @@ public struct AscentJob: Equatable, Hashable, Sendable {
         public var transformSeed: UInt32 = 0
         /// Lucid's: penalties on the picture (none by default).
         public var penalties = PicturePenalties()
+        /// Steps after which the pictures are also kept (`AscentResult.snapshots`), ascending.
+        public var snapshots: [Int] = []
+
+        var snapshotText: String { snapshots.isEmpty ? "" : "|snapshots(\(snapshots.map(String.init).joined(separator: ",")))" }
 
         /// Stable text for cache keys (bit-exact for the step size).
         public var description: String {
             switch style {
             case .notebook:
-                return "\(objective)|pixels(\(size))|normalized(\(stepSize.bitPattern))|steps(\(steps))"
+                return "\(objective)|pixels(\(size))|normalized(\(stepSize.bitPattern))|steps(\(steps))" + snapshotText
             case .lucid:
                 return "\(objective)|fourier(\(size))|adam(\(stepSize.bitPattern))|lucid-transforms(\(transformSeed))"
-                    + "|redirected-relu(\(RenderStyle.redirectedReLUSteps))|steps(\(steps))" + (penalties.isEmpty ? "" : "|\(penalties)")
+                    + "|redirected-relu(\(RenderStyle.redirectedReLUSteps))|steps(\(steps))" + (penalties.isEmpty ? "" : "|\(penalties)") + snapshotText
             }
         }
     }
@@ -100,6 +104,9 @@ public struct AscentJob: Equatable, Hashable, Sendable {
             throw AscentError.invalid("filter \(it.filter) does not exist in \(layer); valid filters are 0...\(spec.outChannels - 1)")
         }
         try validateObjective(spec)
+        for s in settings.snapshots where !(1..<steps).contains(s) {
+            throw AscentError.invalid("snapshot step \(s) is out of range; snapshots are taken after steps 1...\(steps - 1) (the last step's picture is the result)")
+        }
         if !settings.penalties.isEmpty {
             guard settings.style == .lucid else {
                 throw AscentError.invalid("penalties (total variation, L1, blur) work on the lucid preset's pictures; add --preset lucid")

@@ -33,20 +33,25 @@ public struct AscentResult: Sendable {
     /// Per image, its objective at each step taken (before that step's update), as the
     /// notebook kept `losses`: for plotting.
     public let history: [[Float]]
+    /// The pictures after each of the job's snapshot steps (model space, as `images`).
+    public let snapshots: [(step: Int, images: [Float])]
 
-    public init(job: AscentJob, images: [Float], losses: [Float], neverFired: [Bool]? = nil, stepsRun: Int? = nil, history: [[Float]]? = nil) {
+    public init(job: AscentJob, images: [Float], losses: [Float], neverFired: [Bool]? = nil, stepsRun: Int? = nil, history: [[Float]]? = nil,
+                snapshots: [(step: Int, images: [Float])] = []) {
         self.job = job
         self.images = images
         self.losses = losses
         self.neverFired = neverFired ?? Array(repeating: false, count: losses.count)
         self.stepsRun = stepsRun ?? job.steps
         self.history = history ?? Array(repeating: [], count: losses.count)
+        self.snapshots = snapshots
     }
 
-    /// Image `n` as 8-bit RGB for a PNG.
-    public func rgb(_ n: Int, display: ModelImage.Display = .clip) -> [UInt8] {
+    /// Image `n` as 8-bit RGB for a PNG (of snapshot `snapshot`, if given).
+    public func rgb(_ n: Int, display: ModelImage.Display = .clip, snapshot: Int? = nil) -> [UInt8] {
         let px = job.size * job.size
-        return ModelImage.rgb(fromBGR: Array(images[(n * px * 3)..<((n + 1) * px * 3)]), display: display)
+        let source = snapshot.map { snapshots[$0].images } ?? images
+        return ModelImage.rgb(fromBGR: Array(source[(n * px * 3)..<((n + 1) * px * 3)]), display: display)
     }
 }
 
@@ -120,12 +125,14 @@ public final class GradientAscent: @unchecked Sendable {
 
         var stepsRun = 0
         var history = Array(repeating: [Float](), count: n)
+        var snapshots: [(step: Int, images: [Float])] = []
         while stepsRun < job.steps {
             if let why = cancel?.cancellationReason { throw AscentError.cancelled(why) }
             let index = stepsRun
             let values = turns?.turn { step(index) } ?? step(index)
             stepsRun += 1
             for i in 0..<n { history[i].append(values[i]) }
+            if job.settings.snapshots.contains(stepsRun) { snapshots.append((stepsRun, image.images())) }
             progress?(AscentProgress(step: stepsRun, steps: job.steps, losses: values, workspaceBytes: workspaceBytes))
             // A zero gradient leaves an image unchanged, and an unchanged image gives the same
             // zero gradient again: when no image fired, every further step is a no-op. (Random
@@ -135,6 +142,7 @@ public final class GradientAscent: @unchecked Sendable {
         }
         // The final value describes the picture itself, untransformed.
         let final = turns?.turn { evaluate(transformed: false) } ?? evaluate(transformed: false)
-        return AscentResult(job: job, images: image.images(), losses: final, neverFired: neverFired, stepsRun: stepsRun, history: history)
+        return AscentResult(job: job, images: image.images(), losses: final, neverFired: neverFired, stepsRun: stepsRun, history: history,
+                            snapshots: snapshots)
     }
 }

@@ -23,9 +23,23 @@ public struct PatternResult: Equatable, Sendable {
     public var history: [Float]
     /// With `negative`: the negative picture's objective (minus the filter's mean activation).
     public var negativeLoss: Float?
+    /// With diversity (or a negative pair): every picture's objective, left to right.
+    public var losses: [Float]
+    /// The pictures at the requested snapshot steps.
+    public var snapshots: [Snapshot]
+
+    public struct Snapshot: Equatable, Sendable {
+        public var step: Int
+        public var png: [UInt8]
+        public init(step: Int, png: [UInt8]) {
+            self.step = step
+            self.png = png
+        }
+    }
 
     public init(png: [UInt8], loss: Float, layer: String, filter: Int, size: Int, steps: Int, stepsRun: Int? = nil, stepSize: Float, seed: Int,
-                weights: String, note: String? = nil, cached: Bool = false, job: Int? = nil, history: [Float] = [], negativeLoss: Float? = nil) {
+                weights: String, note: String? = nil, cached: Bool = false, job: Int? = nil, history: [Float] = [], negativeLoss: Float? = nil,
+                losses: [Float] = [], snapshots: [Snapshot] = []) {
         self.png = png
         self.loss = loss
         self.layer = layer
@@ -41,6 +55,8 @@ public struct PatternResult: Equatable, Sendable {
         self.job = job
         self.history = history
         self.negativeLoss = negativeLoss
+        self.losses = losses
+        self.snapshots = snapshots
     }
 
     public init(_ json: JSON) throws {
@@ -48,7 +64,12 @@ public struct PatternResult: Equatable, Sendable {
         self.init(png: try r.bytes("png"), loss: try r.float("loss"), layer: try r.string("layer"), filter: try r.int("filter"),
                   size: try r.int("size"), steps: try r.int("steps"), stepsRun: try r.int("stepsRun"), stepSize: try r.float("stepSize"), seed: try r.int("seed"),
                   weights: try r.string("weights"), note: r.optionalString("note"), cached: try r.bool("cached"), job: r.optionalInt("job"),
-                  history: try r.floats("history"), negativeLoss: r.optionalDouble("negativeLoss").map(Float.init))
+                  history: try r.floats("history"), negativeLoss: r.optionalDouble("negativeLoss").map(Float.init),
+                  losses: try r.floats("losses"),
+                  snapshots: try (r.optionalArray("snapshots") ?? []).map { e in
+                      let sr = try ResultReader(e, "snapshot")
+                      return Snapshot(step: try sr.int("step"), png: try sr.bytes("png"))
+                  })
     }
 
     public var json: JSON {
@@ -60,6 +81,10 @@ public struct PatternResult: Equatable, Sendable {
         if let note { o["note"] = .string(note) }
         if let job { o["job"] = JSON(job) }
         if let negativeLoss { o["negativeLoss"] = JSON(negativeLoss) }
+        if !losses.isEmpty { o["losses"] = .array(losses.map { JSON($0) }) }
+        if !snapshots.isEmpty {
+            o["snapshots"] = .array(snapshots.map { ["step": JSON($0.step), "png": .string(Base64.encode($0.png))] })
+        }
         return .object(o)
     }
 }

@@ -61,6 +61,12 @@ public struct ResultReader {
         }
     }
 
+    public func optionalArray(_ key: String) throws -> [JSON]? {
+        guard let v = members[key] else { return nil }
+        guard let a = v.arrayValue else { throw missing(key, "array") }
+        return a
+    }
+
     public func object(_ key: String) throws -> ResultReader {
         guard let v = members[key] else { throw missing(key, "object") }
         return try ResultReader(v, "\(what)'s \(key)")

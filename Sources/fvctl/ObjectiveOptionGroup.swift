@@ -1,0 +1,67 @@
+import ArgumentParser
+import FVProtocol
+import Foundation
+
+/// What a render maximises beyond the preset's channel objective, and the lucid picture's
+/// penalties (docs/PROTOCOL.md, "Objectives").
+struct ObjectiveOptionGroup: ParsableArguments {
+    @Option(help: "Objective: channel (the filter's mean, the default), neuron (the filter at one position; --at), direction (a vector over the layer's channels; --vector) or deepdream (mean square of the whole layer).",
+            completion: .list(ObjectiveParams.Term.types))
+    var objective: String?
+    @Option(help: "With --objective neuron: the position X,Y in the layer (default: the centre).") var at: String?
+    @Option(help: "With --objective direction: a file of one number per channel of the layer (separated by commas, spaces or newlines; a JSON array works).",
+            completion: .file())
+    var vector: String?
+    @Flag(name: .customLong("pre-relu"), help: "Read the layer before its ReLU (the lucid preset's default).") var preReLU = false
+    @Flag(name: .customLong("post-relu"), help: "Read the layer after its ReLU (the seed and grid presets' default).") var postReLU = false
+    @Option(name: .customLong("tv"), parsing: .unconditional, help: "Weight of the total-variation penalty on the picture (lucid preset; e.g. 0.0005).") var totalVariation: Double?
+    @Option(parsing: .unconditional, help: "Weight of the L1 penalty |picture - grey| (lucid preset).") var l1: Double?
+    @Option(parsing: .unconditional, help: "Weight of Lucid's blur penalty (lucid preset).") var blur: Double?
+
+    func validate() throws {
+        if let o = objective, !ObjectiveParams.Term.types.contains(o) {
+            throw ValidationError("--objective must be \(ObjectiveParams.Term.types.joined(separator: ", ")); got \(o)")
+        }
+        if at != nil && objective != "neuron" { throw ValidationError("--at goes with --objective neuron") }
+        if let a = at, Self.position(a) == nil { throw ValidationError("--at takes X,Y (two numbers, 0 or more), got \(a)") }
+        if (vector != nil) != (objective == "direction") { throw ValidationError("--objective direction and --vector FILE go together") }
+        if preReLU && postReLU { throw ValidationError("--pre-relu and --post-relu contradict each other; give one") }
+        for (name, w) in [("--tv", totalVariation), ("--l1", l1), ("--blur", blur)] {
+            if let w, !(w.isFinite && w >= 0) { throw ValidationError("\(name) must be a weight of 0 or more, got \(w)") }
+        }
+    }
+
+    static func position(_ text: String) -> (x: Int, y: Int)? {
+        let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let x = parts[0], let y = parts[1], x >= 0, y >= 0 else { return nil }
+        return (x, y)
+    }
+
+    /// The vector file's numbers.
+    static func readVector(_ path: String) throws -> [Double] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ValidationError("cannot read --vector file \(path)")
+        }
+        let fields = text.split { ",[] \n\t\r".contains($0) }
+        let numbers = fields.map { Double($0) }
+        guard !numbers.isEmpty, numbers.allSatisfy({ $0?.isFinite == true }) else {
+            throw ValidationError("--vector file \(path) must hold numbers only (one per channel), separated by commas, spaces or newlines")
+        }
+        return numbers.map { $0! }
+    }
+
+    /// The request's objective; `diversity` images (pattern only).
+    func params(diversity: Int? = nil, diversityWeight: Double? = nil) throws -> ObjectiveParams? {
+        let pre: Bool? = preReLU ? true : (postReLU ? false : nil)
+        guard objective != nil || pre != nil || diversity != nil else { return nil }
+        var term = ObjectiveParams.Term(type: objective ?? "channel")
+        if let a = at, let p = Self.position(a) { term.x = p.x; term.y = p.y }
+        if let v = vector { term.vector = try Self.readVector(v) }
+        return ObjectiveParams(terms: [term], preReLU: pre, diversity: diversity, diversityWeight: diversityWeight)
+    }
+
+    var penalties: PenaltyParams? {
+        guard totalVariation != nil || l1 != nil || blur != nil else { return nil }
+        return PenaltyParams(totalVariation: totalVariation, l1: l1, blur: blur)
+    }
+}
