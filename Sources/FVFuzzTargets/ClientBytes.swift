@@ -46,7 +46,7 @@ public enum ClientBytes {
         switch m {
         case .pattern:
             if let p = try? PatternParams(r.params) {
-                _ = try? JobResolver.ascentJob(layer: p.layer, filters: [p.filter], options: p.options, defaultPreset: .seed)
+                _ = try? JobResolver.ascentJob(layer: p.layer, filters: [p.filter], options: p.options, defaultPreset: .seed, negative: p.negative)
             }
         case .grid:
             if let p = try? GridParams(r.params), let f = p.filters {
@@ -54,6 +54,10 @@ public enum ClientBytes {
             }
         case .activations:
             if let p = try? ActivationsParams(r.params), let input = try? ActivationInput.check(p) { _ = try? input.decode() }
+        case .dream:
+            if let p = try? DreamParams(r.params), let data = Data(base64Encoded: p.image) {
+                _ = try? ImageFile.dimensions([UInt8](data), maxSide: 1024)
+            }
         case .cancel: _ = try? CancelParams(r.params)
         case .info, .jobs, .status: try? NoParams.check(r.params, method: m.rawValue)
         }

@@ -5,7 +5,7 @@
 public let fvdVersion = "0.2.0"
 
 public enum Method: String, CaseIterable, Sendable {
-    case info, pattern, grid, activations, jobs, cancel, status
+    case info, pattern, grid, activations, dream, jobs, cancel, status
 }
 
 /// The server-to-client notification carrying a job's progress.

@@ -2,6 +2,16 @@ import FVOptim
 import FVProtocol
 import Foundation
 
+/// What a stepped job's body gets from the scheduler: the engine, and the turns, cancellation
+/// and progress hooks to pass to it.
+struct SteppedRun {
+    let engine: GradientAscent
+    let limits: AscentJob.Limits
+    let cancel: CancellationToken
+    let turns: StepTurns
+    let progress: (AscentProgress) -> Void
+}
+
 /// One unit of queued work: a render (an ascent job, which may be merged with others of the same
 /// layer and settings) or a forward pass. Its `complete` runs exactly once, whatever happens.
 final class Job: @unchecked Sendable {
@@ -10,6 +20,9 @@ final class Job: @unchecked Sendable {
         case ascent(AscentJob, finish: (AscentResult) throws -> JSON)
         /// Anything else that needs the cores (activations).
         case compute(() throws -> JSON)
+        /// A stepped optimisation that is not an ascent batch (DeepDream on a photo): run alone,
+        /// with the same turns, progress, cancellation and time limit as a render.
+        case stepped(steps: Int, run: (SteppedRun) throws -> JSON)
     }
 
     enum State: String { case queued, running }
@@ -54,6 +67,7 @@ final class Job: @unchecked Sendable {
 
     var steps: Int {
         if case .ascent(let a, _) = work { return a.steps }
+        if case .stepped(let n, _) = work { return n }
         return 1
     }
 

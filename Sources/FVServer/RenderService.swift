@@ -92,6 +92,25 @@ final class RenderService: @unchecked Sendable {
             return done(.success(answer))
         }
         let id = newJobID()
+        let (onProgress, onQueued) = notifiers(job: id, requestID: requestID, conn)
+        let cache = self.cache
+        let j = Job(id: id, uid: conn.uid, method: method.rawValue, summary: "\(job.layer) \(job.items.map(\.filter))",
+                    work: .ascent(job, finish: { r in
+                        let result = try build(r, id)
+                        // Stored as any later caller will get it: cached, with no job of its own.
+                        if case .object(var stored) = result {
+                            stored["job"] = nil
+                            cache.store(key, .object(stored))
+                        }
+                        return result
+                    }), onProgress: onProgress, onQueued: onQueued, onComplete: done)
+        try scheduler.submitTracked(j, by: conn)
+    }
+}
+
+extension RenderService {
+    /// The progress and queue-position notifications for job `id`, when `requestID` asks.
+    func notifiers(job id: Int, requestID: JSON?, _ conn: Connection) -> (((AscentProgress) -> Void)?, ((Int) -> Void)?) {
         var lastSent = Date.distantPast
         let interval = config.progressInterval
         let onProgress: ((AscentProgress) -> Void)? = requestID.map { rid in
@@ -110,17 +129,55 @@ final class RenderService: @unchecked Sendable {
                 conn?.send(RPCMessage.notification(method: ServerNotification.queued, params: ["job": JSON(id), "request": rid, "ahead": JSON(ahead)]))
             }
         }
-        let cache = self.cache
-        let j = Job(id: id, uid: conn.uid, method: method.rawValue, summary: "\(job.layer) \(job.items.map(\.filter))",
-                    work: .ascent(job, finish: { r in
-                        let result = try build(r, id)
-                        // Stored as any later caller will get it: cached, with no job of its own.
-                        if case .object(var stored) = result {
-                            stored["job"] = nil
-                            cache.store(key, .object(stored))
-                        }
-                        return result
-                    }), onProgress: onProgress, onQueued: onQueued, onComplete: done)
+        return (onProgress, onQueued)
+    }
+
+    /// DeepDream on the client's photo: checked now (the image's header and size, every
+    /// option), decoded only when its job runs, cached like a render.
+    func dream(_ p: DreamParams, requestID: JSON?, _ conn: Connection, _ done: @escaping Done) throws {
+        guard let data = Data(base64Encoded: p.image) else {
+            throw RPCError.invalidParams("param \"image\" is not valid base64; send the PNG or JPEG file's bytes base64-encoded")
+        }
+        let bytes = [UInt8](data)
+        let size: (width: Int, height: Int)
+        do { size = try ImageFile.dimensions(bytes, maxSide: VGG16.maximumSide) } catch { throw RPCError.invalidParams("\(error)") }
+        let range = VGG16.minimumSide...VGG16.maximumSide
+        guard range.contains(size.width), range.contains(size.height) else {
+            throw RPCError.invalidParams("the image is \(size.width)x\(size.height); both sides must be in \(range.lowerBound)...\(range.upperBound) pixels")
+        }
+        // The job without its pixels, validated now; the photo is decoded when it runs.
+        var job = DreamJob(photo: [], width: size.width, height: size.height, layer: p.layer, filter: p.filter)
+        if let s = p.steps { job.stepsPerOctave = s }
+        if let o = p.octaves { job.octaves = o }
+        if let s = p.octaveScale { job.octaveScale = Float(s) }
+        if let s = p.stepSize { job.stepSize = Float(s) }
+        if let j = p.jitter { job.jitter = j }
+        if let s = p.seed { job.seed = UInt32(s) }
+        var probe = job
+        probe.photo = [UInt8](repeating: 0, count: size.width * size.height * 3)
+        do { try probe.validate(limits: config.limits) } catch { throw RPCError.invalidParams("\(error)") }
+        var fileHash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { fileHash = (fileHash ^ UInt64(b)) &* 0x100_0000_01b3 }
+        let key = "dream|v1|\(weightsChecksum)|\(job.cacheText)|file(\(bytes.count),\(String(fileHash, radix: 16)))"
+        if let hit = cache.lookup(key), let answer = try? DreamResult(hit).with(cached: true).json {
+            return done(.success(answer))
+        }
+        let id = newJobID()
+        let (onProgress, onQueued) = notifiers(job: id, requestID: requestID, conn)
+        let (cache, checksum) = (self.cache, weightsChecksum)
+        let j = Job(id: id, uid: conn.uid, method: Method.dream.rawValue, summary: "\(p.layer) \(size.width)x\(size.height)",
+                    work: .stepped(steps: job.steps, run: { run in
+                        let photo: RGBImage
+                        do { photo = try ImageFile.decode(bytes, maxSide: VGG16.maximumSide) } catch { throw RPCError.invalidParams("\(error)") }
+                        var full = job
+                        full.photo = photo.pixels
+                        let r = try run.engine.dream(full, limits: run.limits, cancel: run.cancel, turns: run.turns, progress: run.progress)
+                        let png = try PNGCodec.encode(RGBImage(width: job.width, height: job.height, pixels: r.rgb))
+                        let result = DreamResult(png: png, layer: job.layer, filter: job.filter, width: job.width, height: job.height,
+                                                 steps: job.steps, octaves: job.octaves, history: r.history, weights: checksum, job: id)
+                        cache.store(key, result.with(cached: false).json)
+                        return result.json
+                    }), pixels: size.width * size.height, onProgress: onProgress, onQueued: onQueued, onComplete: done)
         try scheduler.submitTracked(j, by: conn)
     }
 }
@@ -142,3 +199,4 @@ extension CachedRender {
 
 extension PatternResult: CachedRender {}
 extension GridResult: CachedRender {}
+extension DreamResult: CachedRender {}

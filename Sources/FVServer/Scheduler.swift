@@ -249,6 +249,9 @@ final class Scheduler: @unchecked Sendable {
             j.complete(turns.turn { Result { try f() } }.mapError { $0 as? RPCError ?? RPCError(RPCError.internalError, "\($0)") })
             return
         }
+        if case .stepped(_, let body) = batch[0].work {
+            return runStepped(batch[0], body, turns)
+        }
         let parts = batch.map { $0.ascent! }
         var merged = parts[0]
         merged.items = parts.flatMap(\.items)
@@ -302,6 +305,32 @@ final class Scheduler: @unchecked Sendable {
             for j in batch { j.completeStopped(.cancelledByRequest) }
         } catch {
             for j in batch { j.complete(.failure(RPCError(RPCError.invalidParams, "\(error)"))) }
+        }
+    }
+
+    private func runStepped(_ j: Job, _ body: (SteppedRun) throws -> JSON, _ turns: FairTurnstile.Account) {
+        if j.token.isCancelled { return j.completeStopped(.cancelledByRequest) }
+        let runToken = CancellationToken()
+        let context = SteppedRun(engine: engine, limits: config.limits, cancel: runToken, turns: turns) { [self] p in
+            cond.lock()
+            activeRuns[j.id]?.workspaceBytes = p.workspaceBytes
+            j.step = p.step
+            cond.unlock()
+            if j.token.isCancelled { return runToken.cancel("cancelled") }
+            j.onProgress?(p)
+            if turns.computeSeconds > config.jobTimeLimit {
+                let limit = StopReason.timeLimit(seconds: config.jobTimeLimit)
+                j.stop(limit)
+                runToken.cancel(limit.description)
+            }
+        }
+        do {
+            let json = try body(context)
+            j.complete(.success(json))
+        } catch AscentError.cancelled {
+            j.completeStopped(.cancelledByRequest)
+        } catch {
+            j.complete(.failure(error as? RPCError ?? RPCError(RPCError.invalidParams, "\(error)")))
         }
     }
 }

@@ -28,6 +28,8 @@ extension Server {
             try renders.grid(GridParams(req.params), requestID: req.id, conn, done)
         case .activations:
             try activations(ActivationsParams(req.params), conn, done)
+        case .dream:
+            try renders.dream(DreamParams(req.params), requestID: req.id, conn, done)
         }
     }
 

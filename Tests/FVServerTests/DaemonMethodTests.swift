@@ -270,6 +270,30 @@ final class DaemonMethodTests: XCTestCase {
         }
     }
 
+    /// DeepDream over the socket: the photo comes back dreamed at its own size, with progress
+    /// and a per-step history; the same request is a cache hit; a bad photo is named.
+    func testDreamOverTheSocket() throws {
+        let (w, h) = (48, 36)
+        let px = (0..<(w * h)).flatMap { p -> [UInt8] in [UInt8(p % w * 5), UInt8(p / w * 7), 128] }
+        let png = try PNGCodec.encode(RGBImage(width: w, height: h, pixels: px))
+        let params = DreamParams(layer: "block3_conv1", image: Data(png).base64EncodedString(), steps: 3, octaves: 2, seed: 5)
+        var steps: [Int64] = []
+        let r = try DreamResult(try d.client().call("dream", params.json) { _, p in steps.append(p["step"]?.intValue ?? -1) })
+        XCTAssertEqual(steps.last, 6)
+        let img = try PNGCodec.decode(r.png)
+        XCTAssertEqual([img.width, img.height], [w, h])
+        XCTAssertNotEqual(img.pixels, px)
+        XCTAssertEqual(r.history.count, 6)
+        XCTAssertFalse(r.cached)
+        let again = try DreamResult(try d.client().call("dream", params.json))
+        XCTAssertTrue(again.cached)
+        XCTAssertEqual(again.png, r.png)
+        XCTAssertThrowsError(try d.client().call("dream", DreamParams(layer: "block3_conv1", image: "bm90IGFuIGltYWdl").json)) {
+            XCTAssertEqual(($0 as? RPCError)?.code, RPCError.invalidParams)
+            XCTAssertTrue(($0 as? RPCError)?.message.contains("PNG") ?? false, "\($0)")
+        }
+    }
+
     func testUnknownLayerAndFilterListTheValidOnes() throws {
         let c = try d.client()
         XCTAssertThrowsError(try c.call("pattern", ["layer": "block3_conv9", "filter": 1])) {
