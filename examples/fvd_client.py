@@ -4,8 +4,10 @@ over fvd's Unix socket.
 
     python3 examples/fvd_client.py --socket /run/fvd/fvd.sock info
     python3 examples/fvd_client.py --socket S pattern block3_conv1 27 --steps 100 -o out.png
+    python3 examples/fvd_client.py pattern block5_conv3 10 --preset lucid --neuron -o dogs.png
     python3 examples/fvd_client.py --socket S jobs | cancel JOB
 
+(For notebooks and programs, the `fvd` package in clients/python does all this and more.)
 It finds the daemon as fvctl does: --socket, then $FVD_SOCKET, then the system socket
 /run/fvd/fvd.sock, then the per-user one ($XDG_RUNTIME_DIR/fvd/fvd.sock, or ~/.fvd/fvd.sock
 without a login session).
@@ -86,6 +88,8 @@ def main():
     p.add_argument("filter", type=int)
     p.add_argument("--size", type=int)
     p.add_argument("--steps", type=int)
+    p.add_argument("--preset", help="seed, grid or lucid")
+    p.add_argument("--neuron", action="store_true", help="maximise the filter at the layer's centre only")
     p.add_argument("-o", "--output")
     sub.add_parser("jobs")
     c = sub.add_parser("cancel")
@@ -120,6 +124,10 @@ def main():
             params["size"] = args.size
         if args.steps:
             params["steps"] = args.steps
+        if args.preset:
+            params["preset"] = args.preset
+        if args.neuron:
+            params["objective"] = {"terms": [{"type": "neuron"}]}
         steps_seen = []
         result = client.call("pattern", params, on_progress=lambda p: steps_seen.append(p["step"]))
         output = args.output or f"{args.layer}_{args.filter}.png"

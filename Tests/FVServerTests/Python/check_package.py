@@ -1,0 +1,47 @@
+"""Drives the installed `fvd` package against a real daemon (run by PythonPackageTests).
+Prints one JSON line of observations; the Swift test asserts on them."""
+import json
+import os
+import signal
+import sys
+import threading
+
+import fvd
+
+sock = sys.argv[1]
+out = {}
+c = fvd.Client(sock)
+steps = []
+r = c.pattern("block2_conv1", 5, size=32, steps=6, step_size=1, on_progress=lambda p: steps.append(p["step"]))
+out["png_magic"] = r._repr_png_()[:4].hex()
+out["history"] = len(r.history)
+out["rises"] = r.history[-1] > r.history[0]
+out["progress_last"] = steps[-1] if steps else None
+out["repr"] = repr(r)
+n = c.pattern("block2_conv1", 5, preset="lucid", size=32, steps=4, objective=fvd.neuron(x=3, y=4))
+out["neuron_params"] = n.params["objective"]["terms"][0]
+d = c.pattern("block2_conv1", 5, preset="lucid", size=32, steps=3, diversity=2)
+out["diversity_losses"] = len(d.result.get("losses", []))
+g = c.grid("block1_conv2", filters=[0, 1, 2], size=16, steps=2, labels=True)
+out["grid_tiles"] = len(g.result["tiles"])
+try:
+    c.pattern("block2_conv1", 9999)
+except fvd.FvdError as e:
+    out["error"] = [e.code, str(e)]
+
+# Ctrl-C during a long render cancels it in the daemon.
+timer = threading.Timer(1.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+timer.start()
+try:
+    c.pattern("block3_conv1", 1, size=64, steps=100000, on_progress=lambda p: None)
+    out["interrupted"] = False
+except KeyboardInterrupt:
+    out["interrupted"] = True
+c.close()
+import time
+with fvd.Client(sock) as other:
+    deadline = time.time() + 5  # a running job stops within a step
+    while other.jobs() and time.time() < deadline:
+        time.sleep(0.1)
+    out["jobs_after_interrupt"] = len(other.jobs())
+print(json.dumps(out))
