@@ -27,9 +27,11 @@ public struct RenderOptions: Equatable, Sendable {
     public var penalties: PenaltyParams?
     /// Also the pictures at these steps (Lucid's thresholds), as `snapshots` in the result.
     public var snapshots: [Int]?
+    /// Also the pictures as float32 numbers (`raw` in the result; see `RawImages`).
+    public var raw: Bool?
 
     public init(preset: String? = nil, size: Int? = nil, steps: Int? = nil, stepSize: Double? = nil, seed: Int? = nil,
-                objective: ObjectiveParams? = nil, penalties: PenaltyParams? = nil, snapshots: [Int]? = nil) {
+                objective: ObjectiveParams? = nil, penalties: PenaltyParams? = nil, snapshots: [Int]? = nil, raw: Bool? = nil) {
         self.preset = preset
         self.size = size
         self.steps = steps
@@ -38,9 +40,10 @@ public struct RenderOptions: Equatable, Sendable {
         self.objective = objective
         self.penalties = penalties
         self.snapshots = snapshots
+        self.raw = raw
     }
 
-    static let keys = ["preset", "size", "steps", "stepSize", "seed", "objective", "penalties", "snapshots"]
+    static let keys = ["preset", "size", "steps", "stepSize", "seed", "objective", "penalties", "snapshots", "raw"]
 
     init(_ r: ParamReader) throws {
         preset = try r.string("preset")
@@ -51,6 +54,7 @@ public struct RenderOptions: Equatable, Sendable {
         objective = try r.object("objective", what: "the objective", allowed: ObjectiveParams.keys).map(ObjectiveParams.init)
         penalties = try r.object("penalties", what: "the penalties", allowed: PenaltyParams.keys).map(PenaltyParams.init)
         snapshots = try r.intArray("snapshots", in: 1...1_000_000_000, maxCount: 16)
+        raw = try r.bool("raw")
     }
 
     func add(to o: inout [String: JSON]) {
@@ -62,6 +66,7 @@ public struct RenderOptions: Equatable, Sendable {
         if let objective { o["objective"] = objective.json }
         if let penalties { o["penalties"] = penalties.json }
         if let snapshots { o["snapshots"] = .array(snapshots.map { JSON($0) }) }
+        if let raw { o["raw"] = .bool(raw) }
     }
 }
 

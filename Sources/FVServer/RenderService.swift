@@ -35,7 +35,8 @@ final class RenderService: @unchecked Sendable {
                                             negative: p.negative)
         let checksum = weightsChecksum
         let display = ModelImage.Display(rawValue: p.display ?? "clip") ?? .clip
-        try submit(job, key: cacheKey(.pattern, job, layout: display.rawValue), method: .pattern, progress: p.progress ? requestID : nil, conn, done,
+        let raw = p.options.raw ?? false
+        try submit(job, key: cacheKey(.pattern, job, layout: "\(display.rawValue)" + (raw ? "|raw" : "")), method: .pattern, progress: p.progress ? requestID : nil, conn, done,
                    cached: { try PatternResult($0).with(cached: true).json }) { r, jobID in
             // Several pictures (a negative pair, positive on the left as Lucid shows it; or a
             // diversity set) are tiled in a row.
@@ -52,7 +53,8 @@ final class RenderService: @unchecked Sendable {
             return PatternResult(png: png, loss: r.losses[0], layer: job.layer, filter: p.filter, size: job.size, steps: job.steps,
                                  stepsRun: r.stepsRun, stepSize: job.stepSize, seed: Int(job.items[0].seed), weights: checksum, note: note, job: jobID,
                                  history: r.history[0], negativeLoss: p.negative ? r.losses[1] : nil,
-                                 losses: r.losses.count > 1 ? r.losses : [], snapshots: snapshots).json
+                                 losses: r.losses.count > 1 ? r.losses : [], snapshots: snapshots,
+                                 raw: raw ? RawImages(count: job.items.count, height: job.size, width: job.size, data: r.images) : nil).json
         }
     }
 
@@ -66,7 +68,8 @@ final class RenderService: @unchecked Sendable {
         let checksum = weightsChecksum
         let display = ModelImage.Display(rawValue: p.display ?? "clip") ?? .clip
         let (labels, scale) = (p.labels, p.scale)
-        let layout = "\(columns)|\(margin)|\(display.rawValue)|\(labels)|\(scale)"
+        let raw = p.options.raw ?? false
+        let layout = "\(columns)|\(margin)|\(display.rawValue)|\(labels)|\(scale)" + (raw ? "|raw" : "")
         try submit(job, key: cacheKey(.grid, job, layout: layout), method: .grid, progress: p.progress ? requestID : nil, conn, done,
                    cached: { try GridResult($0).with(cached: true).json }) { r, jobID in
             let tiles = filters.indices.map { i -> RGBImage in
@@ -79,7 +82,7 @@ final class RenderService: @unchecked Sendable {
                               margin: margin, width: img.width, height: img.height,
                               tiles: filters.indices.map { GridResult.Tile(filter: filters[$0], loss: r.losses[$0], neverFired: r.neverFired[$0], history: r.history[$0]) },
                               size: job.size, steps: job.steps, stepSize: job.stepSize, seed: Int(job.items[0].seed), weights: checksum,
-                              job: jobID).json
+                              job: jobID, raw: raw ? RawImages(count: filters.count, height: job.size, width: job.size, data: r.images) : nil).json
         }
     }
 

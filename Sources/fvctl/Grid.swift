@@ -18,7 +18,7 @@ struct Grid: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
-        if let o = output, let why = OutputFile.problem(with: o) { throw ValidationError(why) }
+        if let o = output, let why = OutputFile.problem(with: o, formats: ["png", "npy"]) { throw ValidationError(why) }
         if let f = filters, FilterList.parse(f) == nil {
             throw ValidationError("--filters takes filter numbers and ranges, comma-separated, e.g. 0-15,32,40-47; got \(f)")
         }
@@ -32,6 +32,7 @@ struct Grid: ParsableCommand {
             var options = render.options
             options.objective = try objective.params()
             options.penalties = objective.penalties
+            if OutputFile.wantsNumPy(path) { options.raw = true }
             let params = GridParams(layer: layer, filters: list, columns: columns, margin: margin, options: options,
                                     display: render.display, labels: labels, scale: scale)
             let started = Date()
@@ -41,7 +42,7 @@ struct Grid: ParsableCommand {
             let note = dead.isEmpty ? nil
                 : "filter\(dead.count == 1 ? "" : "s") \(dead.joined(separator: ", ")) never activated from \(dead.count == 1 ? "its start, so its tile is" : "their start, so their tiles are") the starting noise; try another seed, a larger size or --preset lucid"
             let summary = "\(r.tiles.count) tiles, \(r.columns)x\(r.rows), \(r.width)x\(r.height) px" + (r.cached ? " (cached)" : "")
-            try RenderCall.deliver(png: r.png, result: answer, summary: summary, note: note, path: path, json: connection.json, started: started)
+            try RenderCall.deliver(png: r.raw?.npy ?? r.png, result: answer, summary: summary, note: note, path: path, json: connection.json, started: started)
         }
     }
 }

@@ -25,17 +25,21 @@ enum OutputFile {
     }
 
     /// Checked before a render starts, so a bad `-o` costs nothing: fvctl writes PNG (to a file
-    /// named .png, to standard output with `-`, or into a device or FIFO), in a directory that
-    /// exists and can be written. Returns why not, or nil.
-    static func problem(with path: String) -> String? {
+    /// named .png, to standard output with `-`, or into a device or FIFO), or with `formats`
+    /// allowing it the raw pictures as NumPy .npy, in a directory that exists and can be
+    /// written. Returns why not, or nil.
+    static func problem(with path: String, formats: [String] = ["png"]) -> String? {
         if path == "-" { return nil }
         var existing = stat()
         if stat(path, &existing) == 0, ![S_IFREG, S_IFDIR].contains(existing.st_mode & S_IFMT) {
             return nil  // a device or a FIFO (-o /dev/null): written into as it is
         }
         let ext = (path as NSString).pathExtension.lowercased()
-        if ext != "png" {
-            return "-o \(path): fvctl writes PNG images; name the file .png (or use - for standard output)" + (ext.isEmpty ? "" : ", not .\(ext)")
+        if !formats.contains(ext) {
+            let what = formats.contains("npy")
+                ? "PNG images (.png) or the raw float32 pictures (.npy, for numpy)" : "PNG images; name the file .png"
+            return "-o \(path): fvctl writes \(what)" + (formats.contains("npy") ? "; name the file so" : "") + " (or use - for standard output)"
+                + (ext.isEmpty ? "" : ", not .\(ext)")
         }
         var st = stat()
         if stat(path, &st) == 0 {
@@ -48,6 +52,9 @@ enum OutputFile {
         guard stat(d, &ds) == 0, (ds.st_mode & S_IFMT) == S_IFDIR else { return "-o \(path): the directory \(d) does not exist" }
         return access(d, W_OK) == 0 ? nil : "-o \(path): the directory \(d) cannot be written"
     }
+
+    /// Whether `path` asks for the raw pictures (.npy) rather than a PNG.
+    static func wantsNumPy(_ path: String) -> Bool { (path as NSString).pathExtension.lowercased() == "npy" }
 
     static func failure(_ path: String, _ why: String) -> Failure {
         Failure(Exit.cannotWrite, "cannot write \(path): \(why)")

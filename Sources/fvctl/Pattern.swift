@@ -19,16 +19,15 @@ struct Pattern: ParsableCommand {
     @OptionGroup var objective: ObjectiveOptionGroup
     @OptionGroup var connection: ConnectionOptions
 
-    /// out.png -> out-64.png.
+    /// out.png -> out-64.png (snapshots are PNGs, also beside an .npy output).
     static func snapshotPath(_ path: String, step: Int) -> String {
-        let url = URL(fileURLWithPath: path)
-        let ext = url.pathExtension
+        let ext = URL(fileURLWithPath: path).pathExtension
         let base = ext.isEmpty ? path : String(path.dropLast(ext.count + 1))
-        return "\(base)-\(step)" + (ext.isEmpty ? "" : ".\(ext)")
+        return "\(base)-\(step).png"
     }
 
     func validate() throws {
-        if let o = output, let why = OutputFile.problem(with: o) { throw ValidationError(why) }
+        if let o = output, let why = OutputFile.problem(with: o, formats: ["png", "npy"]) { throw ValidationError(why) }
         if let d = diversity, !(2...16).contains(d) { throw ValidationError("--diversity must be 2-16 images, got \(d)") }
         if diversityWeight != nil && diversity == nil { throw ValidationError("--diversity-weight goes with --diversity N") }
         if diversity != nil && negative { throw ValidationError("--negative and --diversity cannot be combined; choose one") }
@@ -50,6 +49,7 @@ struct Pattern: ParsableCommand {
             var options = render.options
             options.objective = try objective.params(diversity: diversity, diversityWeight: diversityWeight)
             options.penalties = objective.penalties
+            if OutputFile.wantsNumPy(path) { options.raw = true }
             options.snapshots = snapshots.flatMap(FilterList.parse)
             let params = PatternParams(layer: layer, filter: filter, options: options, display: render.display, negative: negative)
             let started = Date()
@@ -57,7 +57,7 @@ struct Pattern: ParsableCommand {
             let r = try PatternResult(answer)
             let summary = "objective \(r.loss)" + (r.negativeLoss.map { " (negative: \($0))" } ?? "")
                 + " after \(r.stepsRun) step\(r.stepsRun == 1 ? "" : "s")" + (r.cached ? " (cached)" : "")
-            try RenderCall.deliver(png: r.png, result: answer, summary: summary, note: r.note, path: path, json: connection.json, started: started)
+            try RenderCall.deliver(png: r.raw?.npy ?? r.png, result: answer, summary: summary, note: r.note, path: path, json: connection.json, started: started)
             for snap in r.snapshots {
                 let file = Self.snapshotPath(path, step: snap.step)
                 try OutputFile.write(Data(snap.png), to: file)

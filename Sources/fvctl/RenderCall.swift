@@ -68,7 +68,16 @@ extension RenderCall {
         if path == "-" { return }  // the image went to standard output; print nothing after it
         guard json else { return print(path) }
         var o = result.objectValue ?? [:]
+        // The numbers, not the image bytes (those are in the files).
         o["png"] = nil
+        o["raw"] = nil
+        if case .array(let snaps)? = o["snapshots"] {
+            o["snapshots"] = .array(snaps.map { s in
+                guard case .object(var m) = s else { return s }
+                m["png"] = nil
+                return .object(m)
+            })
+        }
         o["path"] = .string(path)
         printJSON(.object(o))
     }

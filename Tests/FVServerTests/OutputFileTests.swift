@@ -1,3 +1,4 @@
+import FVImage
 import FVProtocol
 import Foundation
 import XCTest
@@ -84,9 +85,10 @@ final class OutputFileTests: XCTestCase {
     func testAnOutputFvctlCannotWriteIsRefusedBeforeTheRender() throws {
         guard let fvctl = builtBinary("fvctl") else { throw XCTSkip("fvctl is not built") }
         let cases = [
-            ("out.jpg", "fvctl writes PNG images; name the file .png (or use - for standard output), not .jpg"),
-            ("out.npy", "not .npy"),
+            ("out.jpg", "fvctl writes PNG images (.png) or the raw float32 pictures (.npy, for numpy); name the file so (or use - for standard output), not .jpg"),
+            ("out.tiff", "not .tiff"),
             (dir + "/missing/x.png", "the directory \(dir)/missing does not exist"),
+            (dir + "/missing/x.npy", "the directory \(dir)/missing does not exist"),
             (dir, "fvctl writes PNG images"),
         ]
         for (path, message) in cases {
@@ -94,6 +96,36 @@ final class OutputFileTests: XCTestCase {
             let (s, _, e) = try runProgram(fvctl, ["pattern", "block1_conv1", "1", "-o", path, "--socket", dir + "/no-daemon.sock"])
             XCTAssertEqual(s, 64, "\(path): \(e)")
             XCTAssertTrue(e.contains(message), e)
+        }
+    }
+
+    /// `-o out.npy` writes the raw float32 pictures as a NumPy file: a valid .npy header with the
+    /// shape, and values that are the PNG's pixels before rounding.
+    func testNumPyOutputHoldsThePicturesAsNumbers() throws {
+        guard let fvctl = builtBinary("fvctl") else { throw XCTSkip("fvctl is not built") }
+        let args = ["pattern", "block2_conv1", "6", "--size", "24", "--steps", "3", "--socket", Self.daemon.socketPath]
+        let (s1, _, e1) = try runProgram(fvctl, args + ["-o", dir + "/p.npy"])
+        XCTAssertEqual(s1, 0, e1)
+        let (s2, _, e2) = try runProgram(fvctl, args + ["-o", dir + "/p.png"])
+        XCTAssertEqual(s2, 0, e2)
+        let npy = [UInt8](try XCTUnwrap(FileManager.default.contents(atPath: dir + "/p.npy")))
+        XCTAssertEqual(Array(npy[0..<6]), [0x93] + Array("NUMPY".utf8))
+        let headerLength = Int(npy[8]) | Int(npy[9]) << 8
+        XCTAssertEqual((10 + headerLength) % 64, 0, "the data starts 64-byte aligned")
+        let header = String(decoding: npy[10..<(10 + headerLength)], as: UTF8.self)
+        XCTAssertTrue(header.contains("'descr': '<f4'") && header.contains("'shape': (24, 24, 3)"), header)
+        let data = Array(npy[(10 + headerLength)...])
+        XCTAssertEqual(data.count, 24 * 24 * 3 * 4)
+        let values = stride(from: 0, to: data.count, by: 4).map { i in
+            Float(bitPattern: UInt32(data[i]) | UInt32(data[i + 1]) << 8 | UInt32(data[i + 2]) << 16 | UInt32(data[i + 3]) << 24)
+        }
+        let png = try PNGCodec.decode([UInt8](try XCTUnwrap(FileManager.default.contents(atPath: dir + "/p.png"))))
+        for p in stride(from: 0, to: 24 * 24, by: 7) {
+            for c in 0..<3 {
+                // BGR in the array, RGB in the PNG; the PNG is clip(x / 255) rounded to 8 bits.
+                let expected = UInt8((min(max(values[3 * p + 2 - c] / 255, 0), 1) * 255).rounded())
+                XCTAssertEqual(png.pixels[3 * p + c], expected, "pixel \(p) channel \(c)")
+            }
         }
     }
 }

@@ -27,6 +27,8 @@ public struct PatternResult: Equatable, Sendable {
     public var losses: [Float]
     /// The pictures at the requested snapshot steps.
     public var snapshots: [Snapshot]
+    /// With `raw`: the pictures as numbers.
+    public var raw: RawImages?
 
     public struct Snapshot: Equatable, Sendable {
         public var step: Int
@@ -39,7 +41,7 @@ public struct PatternResult: Equatable, Sendable {
 
     public init(png: [UInt8], loss: Float, layer: String, filter: Int, size: Int, steps: Int, stepsRun: Int? = nil, stepSize: Float, seed: Int,
                 weights: String, note: String? = nil, cached: Bool = false, job: Int? = nil, history: [Float] = [], negativeLoss: Float? = nil,
-                losses: [Float] = [], snapshots: [Snapshot] = []) {
+                losses: [Float] = [], snapshots: [Snapshot] = [], raw: RawImages? = nil) {
         self.png = png
         self.loss = loss
         self.layer = layer
@@ -57,6 +59,7 @@ public struct PatternResult: Equatable, Sendable {
         self.negativeLoss = negativeLoss
         self.losses = losses
         self.snapshots = snapshots
+        self.raw = raw
     }
 
     public init(_ json: JSON) throws {
@@ -69,7 +72,8 @@ public struct PatternResult: Equatable, Sendable {
                   snapshots: try (r.optionalArray("snapshots") ?? []).map { e in
                       let sr = try ResultReader(e, "snapshot")
                       return Snapshot(step: try sr.int("step"), png: try sr.bytes("png"))
-                  })
+                  },
+                  raw: try r.optionalObject("raw").map(RawImages.init))
     }
 
     public var json: JSON {
@@ -85,6 +89,7 @@ public struct PatternResult: Equatable, Sendable {
         if !snapshots.isEmpty {
             o["snapshots"] = .array(snapshots.map { ["step": JSON($0.step), "png": .string(Base64.encode($0.png))] })
         }
+        if let raw { o["raw"] = raw.json }
         return .object(o)
     }
 }
@@ -121,9 +126,11 @@ public struct GridResult: Equatable, Sendable {
     public var weights: String
     public var cached: Bool
     public var job: Int?
+    /// With `raw`: the tiles as numbers.
+    public var raw: RawImages?
 
     public init(png: [UInt8], layer: String, columns: Int, rows: Int, margin: Int, width: Int, height: Int, tiles: [Tile],
-                size: Int, steps: Int, stepSize: Float, seed: Int, weights: String, cached: Bool = false, job: Int? = nil) {
+                size: Int, steps: Int, stepSize: Float, seed: Int, weights: String, cached: Bool = false, job: Int? = nil, raw: RawImages? = nil) {
         self.png = png
         self.layer = layer
         self.columns = columns
@@ -139,6 +146,7 @@ public struct GridResult: Equatable, Sendable {
         self.weights = weights
         self.cached = cached
         self.job = job
+        self.raw = raw
     }
 
     public init(_ json: JSON) throws {
@@ -150,7 +158,8 @@ public struct GridResult: Equatable, Sendable {
         self.init(png: try r.bytes("png"), layer: try r.string("layer"), columns: try r.int("columns"), rows: try r.int("rows"),
                   margin: try r.int("margin"), width: try r.int("width"), height: try r.int("height"), tiles: tiles,
                   size: try r.int("size"), steps: try r.int("steps"), stepSize: try r.float("stepSize"), seed: try r.int("seed"),
-                  weights: try r.string("weights"), cached: try r.bool("cached"), job: r.optionalInt("job"))
+                  weights: try r.string("weights"), cached: try r.bool("cached"), job: r.optionalInt("job"),
+                  raw: try r.optionalObject("raw").map(RawImages.init))
     }
 
     public var json: JSON {
@@ -164,6 +173,7 @@ public struct GridResult: Equatable, Sendable {
             "weights": .string(weights), "cached": .bool(cached),
         ]
         if let job { o["job"] = JSON(job) }
+        if let raw { o["raw"] = raw.json }
         return .object(o)
     }
 }

@@ -67,6 +67,11 @@ public struct ResultReader {
         return a
     }
 
+    public func optionalObject(_ key: String) -> JSON? {
+        guard let v = members[key], case .object = v else { return nil }
+        return v
+    }
+
     public func object(_ key: String) throws -> ResultReader {
         guard let v = members[key] else { throw missing(key, "object") }
         return try ResultReader(v, "\(what)'s \(key)")

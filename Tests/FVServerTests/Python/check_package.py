@@ -22,8 +22,13 @@ n = c.pattern("block2_conv1", 5, preset="lucid", size=32, steps=4, objective=fvd
 out["neuron_params"] = n.params["objective"]["terms"][0]
 d = c.pattern("block2_conv1", 5, preset="lucid", size=32, steps=3, diversity=2)
 out["diversity_losses"] = len(d.result.get("losses", []))
-g = c.grid("block1_conv2", filters=[0, 1, 2], size=16, steps=2, labels=True)
+g = c.grid("block1_conv2", filters=[0, 1, 2], size=16, steps=2, labels=True, raw=True)
 out["grid_tiles"] = len(g.result["tiles"])
+try:
+    out["grid_array_shape"] = list(g.array().shape)
+except ImportError:
+    out["grid_array_shape"] = "no numpy"
+
 try:
     c.pattern("block2_conv1", 9999)
 except fvd.FvdError as e:

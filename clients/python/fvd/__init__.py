@@ -78,7 +78,8 @@ class Render:
         self.history = result.get("history", [])
         self.params = params
         self.snapshots = {s["step"]: base64.b64decode(s["png"]) for s in result.get("snapshots", [])}
-        self.result = {k: v for k, v in result.items() if k not in ("png", "snapshots")}
+        self._raw = result.get("raw")
+        self.result = {k: v for k, v in result.items() if k not in ("png", "snapshots", "raw")}
 
     def _repr_png_(self):
         return self.png
@@ -87,6 +88,17 @@ class Render:
         with open(path, "wb") as f:
             f.write(self.png)
         return path
+
+    def array(self):
+        """The pictures as numbers (needs ``raw=True`` on the request, and numpy): float32, shape
+        (height, width, 3) for one picture, else (count, height, width, 3); BGR on the 0-255 scale."""
+        if self._raw is None:
+            raise ValueError("ask for raw=True to get the pictures as numbers")
+        import numpy
+        r = self._raw
+        a = numpy.frombuffer(base64.b64decode(r["data"]), dtype="<f4")
+        shape = (r["height"], r["width"], 3) if r["count"] == 1 else (r["count"], r["height"], r["width"], 3)
+        return a.reshape(shape)
 
     @property
     def history_array(self):
@@ -186,8 +198,9 @@ class Client:
         raise ConnectionError("fvd closed the connection")
 
     @staticmethod
-    def _render_options(preset, size, steps, step_size, seed, objective, pre_relu, diversity, diversity_weight, penalties, snapshots):
-        o = {}
+    def _render_options(preset, size, steps, step_size, seed, objective, pre_relu, diversity, diversity_weight, penalties, snapshots,
+                        raw=False):
+        o = {"raw": True} if raw else {}
         for key, value in (("preset", preset), ("size", size), ("steps", steps), ("stepSize", step_size), ("seed", seed),
                            ("snapshots", snapshots)):
             if value is not None:
@@ -210,11 +223,11 @@ class Client:
 
     def pattern(self, layer, filter, preset=None, size=None, steps=None, step_size=None, seed=None, objective=None,
                 pre_relu=None, negative=False, diversity=None, diversity_weight=None, penalties=None, snapshots=None,
-                display=None, on_progress=None):
+                display=None, raw=False, on_progress=None):
         """The pattern filter ``filter`` of ``layer`` responds to most (a Render)."""
         params = {"layer": layer, "filter": int(filter), "progress": on_progress is not None}
         params.update(self._render_options(preset, size, steps, step_size, seed, objective, pre_relu, diversity, diversity_weight,
-                                           penalties, snapshots))
+                                           penalties, snapshots, raw))
         if negative:
             params["negative"] = True
         if display:
@@ -222,13 +235,13 @@ class Client:
         return Render(self.call("pattern", params, on_progress), params)
 
     def grid(self, layer, filters=None, preset=None, size=None, steps=None, step_size=None, seed=None, objective=None,
-             pre_relu=None, penalties=None, columns=None, labels=False, scale=None, display=None, on_progress=None):
+             pre_relu=None, penalties=None, columns=None, labels=False, scale=None, display=None, raw=False, on_progress=None):
         """Many filters of ``layer`` in one batched optimisation, tiled (a Render; per-tile
         objectives and histories in ``result["tiles"]``)."""
         params = {"layer": layer, "progress": on_progress is not None}
         if filters is not None:
             params["filters"] = [int(f) for f in filters]
-        params.update(self._render_options(preset, size, steps, step_size, seed, objective, pre_relu, None, None, penalties, None))
+        params.update(self._render_options(preset, size, steps, step_size, seed, objective, pre_relu, None, None, penalties, None, raw))
         for key, value in (("columns", columns), ("scale", scale), ("display", display)):
             if value is not None:
                 params[key] = value
