@@ -183,6 +183,20 @@ final class DaemonMethodTests: XCTestCase {
         XCTAssertNil(alive["note"])
     }
 
+    /// A contact sheet in Lucid's style: tiles the grid preset leaves grey are drawn, batched in
+    /// one run, each with its history; snapshots are refused for grids (pattern only).
+    func testLucidGridDrawsTilesTheGridPresetLeavesGrey() throws {
+        let plain = try GridResult(try d.client().call("grid", GridParams(layer: "block5_conv3", filters: [3, 10], options: RenderOptions(size: 32, steps: 2), progress: false).json))
+        XCTAssertEqual(plain.tiles.map(\.neverFired), [true, true])
+        let lucid = try GridResult(try d.client().call("grid", GridParams(layer: "block5_conv3", filters: [3, 10],
+                                                                          options: RenderOptions(preset: "lucid", size: 32, steps: 8), progress: false, labels: true).json))
+        XCTAssertEqual(lucid.tiles.map(\.neverFired), [false, false])
+        XCTAssertEqual(lucid.tiles.map(\.history.count), [8, 8])
+        XCTAssertThrowsError(try d.client().call("grid", GridParams(layer: "block5_conv3", filters: [3], options: RenderOptions(snapshots: [1])).json)) {
+            XCTAssertEqual(($0 as? RPCError)?.message, "snapshots are for pattern; a grid returns only its final tiles")
+        }
+    }
+
     /// The filter the seed preset leaves grey (never fires) gets a picture with the lucid
     /// preset; the same request gives the same bytes; changing the seed changes the picture;
     /// and a size the Fourier picture cannot use is refused before anything runs.
