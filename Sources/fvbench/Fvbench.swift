@@ -33,7 +33,16 @@ struct Fvbench {
             print("- machine: \(machineName()), \(Parallel.coreCount) cores")
             print("- date: \(ISO8601DateFormatter().string(from: Date()))")
             print("")
-            try QualityBench.run(VGG16Network(weights: weights, backend: .simd), presets: [.seed, .lucid], steps: steps, out: value("--out") ?? "quality-out")
+            // Trials: --presets lucid, --filters block4_conv3:12,block5_conv3:10, --tv/--blur/--l1 W.
+            let presets = value("--presets").map { $0.split(separator: ",").compactMap { Preset(rawValue: String($0)) } } ?? [.seed, .lucid]
+            let only = value("--filters").map { $0.split(separator: ",").compactMap { f -> (String, Int)? in
+                let parts = f.split(separator: ":")
+                return parts.count == 2 ? (String(parts[0]), Int(parts[1]) ?? 0) : nil
+            } }
+            let penalties = PicturePenalties(totalVariation: value("--tv").flatMap(Float.init) ?? 0, l1: value("--l1").flatMap(Float.init) ?? 0,
+                                             blur: value("--blur").flatMap(Float.init) ?? 0)
+            try QualityBench.run(VGG16Network(weights: weights, backend: .simd), presets: presets, steps: steps, out: value("--out") ?? "quality-out",
+                                 only: only, penalties: penalties)
             return
         }
         let t0 = Date()
@@ -71,8 +80,8 @@ struct Fvbench {
             func job(_ steps: Int) -> AscentJob {
                 AscentJob(layer: layer, items: (0..<batch).map { .init(filter: $0, seed: UInt32($0)) }, size: size, steps: steps, stepSize: 1)
             }
-            let long = Benchmark.time(reps: reps) { _ = try! engine.run(job(8)) }
-            let short = Benchmark.time(reps: reps) { _ = try! engine.run(job(2)) }
+            let long = Benchmark.time(reps: reps) { _ = try! engine.run(job(8), stopWhenNothingFires: false) }
+            let short = Benchmark.time(reps: reps) { _ = try! engine.run(job(2), stopWhenNothingFires: false) }
             let perStep = (long - short) / 6
             let idx = VGG16.layer(named: layer)!.index
             // Forward plus backward-data: twice the forward FLOPs (10.06 GFLOP for the seed job).

@@ -1,3 +1,4 @@
+import Dispatch
 import FVModel
 import FVOptim
 import Foundation
@@ -16,23 +17,34 @@ enum LucidBench {
 
     static func run(_ net: VGG16Network, reps: Int, endToEnd: Bool) {
         let engine = GradientAscent(network: net)
+        /// Seconds of one step: (48-step run - 24-step run) / 24 cancels the set-up and, for
+        /// lucid, the first 16 steps' redirected ReLU: what the other 496 of its 512 steps cost.
         func perStep(_ preset: Preset, _ layer: String, _ filter: Int, size: Int) -> Double {
-            // As for the reference jobs: (8-step run - 2-step run) / 6 cancels the set-up.
-            let long = Benchmark.time(reps: reps) { _ = try! engine.run(job(preset, layer, filter, size: size, steps: 8)) }
-            let short = Benchmark.time(reps: reps) { _ = try! engine.run(job(preset, layer, filter, size: size, steps: 2)) }
-            return (long - short) / 6
+            func seconds(_ steps: Int) -> Double {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                _ = try! engine.run(job(preset, layer, filter, size: size, steps: steps), stopWhenNothingFires: false)
+                return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            }
+            return (seconds(48) - seconds(24)) / 24
         }
         print("## The lucid preset (seconds per step, batch 1)")
+        print("")
+        print("The three configurations are timed in turn, \(reps) rounds, medians: one machine, one run.")
         print("")
         print("| layer, filter | lucid 128 px | seed 128 px | lucid / seed | seed 140 px (mean network input) | lucid / seed 140 |")
         print("| --- | --- | --- | --- | --- | --- |")
         for (layer, filter) in renders {
-            // A dead filter would stop the seed job after one step; the channel head's cost does
-            // not depend on the filter, so the seed rows time a live one (0) of the same layer.
-            let lucid = perStep(.lucid, layer, filter, size: 128)
-            let seed128 = perStep(.seed, layer, 0, size: 128)
-            let seed140 = perStep(.seed, layer, 0, size: 140)
-            print("| \(layer) \(filter) | \(Benchmark.f(lucid, 4)) | \(Benchmark.f(seed128, 4)) | \(Benchmark.f(lucid / seed128, 2))x | \(Benchmark.f(seed140, 4)) | \(Benchmark.f(lucid / seed140, 2))x |")
+            // The same filter: the seed job would stop a dead one after one step, so timing runs
+            // every step anyway (stopWhenNothingFires: false).
+            _ = perStep(.lucid, layer, filter, size: 128)  // warm-up
+            var lucid: [Double] = [], seed128: [Double] = [], seed140: [Double] = []
+            for _ in 0..<reps {
+                lucid.append(perStep(.lucid, layer, filter, size: 128))
+                seed128.append(perStep(.seed, layer, filter, size: 128))
+                seed140.append(perStep(.seed, layer, filter, size: 140))
+            }
+            let (l, s1, s2) = (Benchmark.median(lucid), Benchmark.median(seed128), Benchmark.median(seed140))
+            print("| \(layer) \(filter) | \(Benchmark.f(l, 4)) | \(Benchmark.f(s1, 4)) | \(Benchmark.f(l / s1, 2))x | \(Benchmark.f(s2, 4)) | \(Benchmark.f(l / s2, 2))x |")
         }
         print("")
         guard endToEnd else { return }

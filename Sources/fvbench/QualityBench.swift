@@ -21,12 +21,19 @@ enum QualityBench {
         let objective: Double, hfef: Double, slope: Double, trr: Double, grey: Bool, seconds: Double
     }
 
-    static func job(_ preset: Preset, _ layer: String, _ filter: Int, steps: Int?) -> AscentJob {
-        AscentJob(objective: preset.objective(layer: layer), items: [.init(filter: filter, seed: 0)], size: preset.size,
-                  steps: steps ?? preset.steps, stepSize: preset.stepSize, style: preset.style, transformSeed: 0)
+    static func job(_ preset: Preset, _ layer: String, _ filter: Int, steps: Int?, penalties: PicturePenalties) -> AscentJob {
+        var j = AscentJob(objective: preset.objective(layer: layer), items: [.init(filter: filter, seed: 0)], size: preset.size,
+                          steps: steps ?? preset.steps, stepSize: preset.stepSize, style: preset.style, transformSeed: 0)
+        if preset == .lucid { j.settings.penalties = penalties }
+        return j
     }
 
-    static func run(_ net: VGG16Network, presets: [Preset], steps: [Preset: Int], out: String) throws {
+    /// - Parameters:
+    ///   - only: a subset of `filters` (for trials); nil: all.
+    ///   - penalties: added to the lucid renders (for trials; the benchmark proper uses none).
+    static func run(_ net: VGG16Network, presets: [Preset], steps: [Preset: Int], out: String,
+                    only: [(String, Int)]? = nil, penalties: PicturePenalties = .init()) throws {
+        let filters = only ?? Self.filters
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let engine = GradientAscent(network: net)
         let trr = TransformRobustness(network: net)
@@ -38,7 +45,7 @@ enum QualityBench {
         for (layer, filter) in filters {
             for preset in presets {
                 let t0 = Date()
-                let result = try engine.run(job(preset, layer, filter, steps: steps[preset]))
+                let result = try engine.run(job(preset, layer, filter, steps: steps[preset], penalties: penalties))
                 let seconds = Date().timeIntervalSince(t0)
                 let rgb = result.rgb(0)
                 let side = preset.size

@@ -68,9 +68,11 @@ public final class GradientAscent: @unchecked Sendable {
         self.network = network
     }
 
+    /// - Parameter stopWhenNothingFires: end after step 1 when no image's filter fired (every
+    ///   further step would change nothing); benchmarks, which time steps, turn it off.
     public func run(
         _ job: AscentJob, limits: AscentJob.Limits = .init(), cancel: CancellationToken? = nil,
-        turns: StepTurns? = nil, progress: ((AscentProgress) -> Void)? = nil
+        turns: StepTurns? = nil, stopWhenNothingFires: Bool = true, progress: ((AscentProgress) -> Void)? = nil
     ) throws -> AscentResult {
         try job.validate(limits: limits)
         let objective = job.settings.objective.make(items: job.items, side: job.size)
@@ -138,7 +140,7 @@ public final class GradientAscent: @unchecked Sendable {
             // zero gradient again: when no image fired, every further step is a no-op. (Random
             // transforms would change the input, but the lucid style never has a zero gradient
             // from a pre-ReLU objective.)
-            if index == 0 && neverFired.allSatisfy({ $0 }) { break }
+            if stopWhenNothingFires && index == 0 && neverFired.allSatisfy({ $0 }) { break }
         }
         // The final value describes the picture itself, untransformed.
         let final = turns?.turn { evaluate(transformed: false) } ?? evaluate(transformed: false)

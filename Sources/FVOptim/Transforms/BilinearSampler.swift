@@ -35,7 +35,8 @@ public struct BilinearSampler: ImageTransform {
                 let y0 = Int(sy.rounded(.down)), x0 = Int(sx.rounded(.down))
                 let fy = sy - Double(y0), fx = sx - Double(x0)
                 var f = 0.0
-                for (k, (dy, dx)) in [(0, 0), (0, 1), (1, 0), (1, 1)].enumerated() {
+                for k in 0..<4 {
+                    let dy = k >> 1, dx = k & 1  // taps (0,0) (0,1) (1,0) (1,1)
                     let w = (dy == 0 ? 1 - fy : fy) * (dx == 0 ? 1 - fx : fx)
                     let y = y0 + dy, x = x0 + dx
                     if (0..<inputSide).contains(y) && (0..<inputSide).contains(x) {
