@@ -51,8 +51,8 @@ public struct RenderOptions: Equatable, Sendable {
         steps = try r.int("steps", in: 0...1_000_000_000)
         stepSize = try r.double("stepSize")
         seed = try r.int("seed", in: 0...Int64(UInt32.max))
-        objective = try r.object("objective", what: "the objective", allowed: ObjectiveParams.keys).map(ObjectiveParams.init)
-        penalties = try r.object("penalties", what: "the penalties", allowed: PenaltyParams.keys).map(PenaltyParams.init)
+        objective = try r.object("objective", what: "objective", allowed: ObjectiveParams.keys).map(ObjectiveParams.init)
+        penalties = try r.object("penalties", what: "penalties", allowed: PenaltyParams.keys).map(PenaltyParams.init)
         snapshots = try r.intArray("snapshots", in: 1...1_000_000_000, maxCount: 16)
         raw = try r.bool("raw")
     }

@@ -54,7 +54,18 @@ final class RPCMessageTests: XCTestCase {
         XCTAssertEqual(message(["layer": "block3_conv1", "filter": 27.5]), #"param "filter" must be an integer, got a number"#)
         XCTAssertEqual(message(["layer": "block3_conv1"]), #"pattern needs param "filter""#)
         XCTAssertEqual(message(["layer": "block3_conv1", "filter": 1, "filer": 2]),
-                       #"pattern has no param "filer"; its params are: layer, filter, progress, display, preset, size, steps, stepSize, seed"#)
+                       #"pattern has no param "filer"; its params are: layer, filter, progress, display, negative, preset, size, steps, stepSize, seed, objective, penalties, snapshots, raw"#)
+        // Nested objects are read as strictly, naming the member and where it is.
+        XCTAssertEqual(message(["layer": "block3_conv1", "filter": 1, "objective": ["terms": [["type": "neuron", "z": 1]]]]),
+                       #"an objective term has no param "z"; its params are: type, weight, x, y, vector"#)
+        XCTAssertEqual(message(["layer": "block3_conv1", "filter": 1, "objective": ["terms": []]]),
+                       #"param "objective" needs "terms": a list of 1 to 16 terms, e.g. [{"type": "neuron"}]"#)
+        XCTAssertEqual(message(["layer": "block3_conv1", "filter": 1, "objective": ["terms": [["type": "neuron", "x": 1]]]]),
+                       #"a neuron term needs both "x" and "y", or neither (the centre)"#)
+        XCTAssertEqual(message(["layer": "block3_conv1", "filter": 1, "objective": ["terms": [["type": "direction", "vector": [1, "a"]]]]]),
+                       #"param "vector" must be an array of finite numbers, got a string"#)
+        XCTAssertEqual(message(["layer": "block3_conv1", "filter": 1, "penalties": ["tv": 1, "tvv": 2]]),
+                       #"penalties has no param "tvv"; its params are: tv, l1, blur"#)
         XCTAssertEqual(message(["layer": "block3_conv1", "filter": 1, "size": 1e12]), #"param "size" is 1000000000000; it must be in 1...1000000"#)
         XCTAssertEqual(message(["layer": "block3_conv1", "filter": 1, "size": 1e300]), #"param "size" must be an integer, got a number"#)
         XCTAssertEqual(message(["layer": "block3_conv1", "filter": 1, "size": 100_000_000]), #"param "size" is 100000000; it must be in 1...1000000"#)
