@@ -23,6 +23,13 @@ struct Fvbench {
             exit(1)
         }
         let weights = try ResidentWeights(path: WeightsLocator.defaultPath())
+        if let i = args.firstIndex(of: "--remeasure-trr"), args.index(after: i) < args.endIndex {
+            // fvbench --remeasure-trr DIR [grey|edge]: TRR of a quality run's pictures again.
+            let dir = args[args.index(after: i)]
+            let fill = args.dropFirst(args.distance(from: args.startIndex, to: i) + 2).first.flatMap { TransformRobustness.Fill(rawValue: $0) } ?? .grey
+            try QualityBench.remeasure(VGG16Network(weights: weights, backend: .simd), dir: dir, fill: fill)
+            return
+        }
         if args.contains("--quality") {
             func value(_ name: String) -> String? { args.firstIndex(of: name).flatMap { args.index(after: $0) < args.endIndex ? args[args.index(after: $0)] : nil } }
             var steps: [Preset: Int] = [:]

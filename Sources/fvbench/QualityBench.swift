@@ -72,6 +72,30 @@ enum QualityBench {
         print("")
     }
 
+    /// TRR again for pictures a quality run wrote (`dir`/PRESET-LAYER-FILTER.png), with the
+    /// given fill: how much the measure depends on what fills the frame.
+    static func remeasure(_ net: VGG16Network, dir: String, fill: TransformRobustness.Fill) throws {
+        let trr = TransformRobustness(network: net, fill: fill)
+        print("## TRR with \(fill.rawValue) fill, pictures of \(dir)")
+        print("")
+        print("| preset | layer | filter | TRR |")
+        print("| --- | --- | --- | --- |")
+        var all: [Preset: [Double]] = [:]
+        for (layer, filter) in filters {
+            for preset in [Preset.seed, .lucid] {
+                let path = "\(dir)/\(preset.rawValue)-\(layer)-\(filter).png"
+                guard let data = FileManager.default.contents(atPath: path) else { continue }
+                let img = try PNGCodec.decode([UInt8](data))
+                let (r, _) = trr.measure(rgb8: img.pixels, side: img.width, layer: VGG16.layer(named: layer)!.index, filter: filter, style: preset.style)
+                all[preset, default: []].append(r)
+                print("| \(preset.rawValue) | \(layer) | \(filter) | \(Benchmark.f(r, 2)) |")
+            }
+        }
+        print("")
+        for (p, v) in all.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { print("- \(p.rawValue): median TRR \(Benchmark.f(Benchmark.median(v), 2))") }
+        print("")
+    }
+
     static func pixelStd(_ rgb: [UInt8]) -> Double {
         let n = Double(rgb.count)
         let mean = rgb.reduce(0.0) { $0 + Double($1) } / n

@@ -10,11 +10,20 @@ public struct TransformRobustness {
     public let network: VGG16Network
     public let draws: Int
     public let seed: UInt32
+    /// What a copy shows where it leaves the picture's frame.
+    public enum Fill: String, Sendable {
+        /// Mid grey (0.5), as Lucid pads: the area lost counts against the picture.
+        case grey
+        /// The nearest edge pixel: only what the transform does to the feature counts.
+        case edge
+    }
+    public let fill: Fill
 
-    public init(network: VGG16Network, draws: Int = 16, seed: UInt32 = 2017) {
+    public init(network: VGG16Network, draws: Int = 16, seed: UInt32 = 2017, fill: Fill = .grey) {
         self.network = network
         self.draws = draws
         self.seed = seed
+        self.fill = fill
     }
 
     /// The objective of `rgb` (8-bit, side x side) as `style` feeds pictures to the network
@@ -46,9 +55,11 @@ public struct TransformRobustness {
             let scale = 0.85 + rng.nextDouble() * 0.3
             let angle = (rng.nextDouble() * 30 - 15) * Double.pi / 180
             let c = Double(side - 1) / 2, (co, si) = (cos(angle), sin(angle))
+            let edge = fill == .edge, last = Double(side - 1)
             let sampler = BilinearSampler(inputSide: side, outputHeight: side, outputWidth: side, inFrameFill: 0.5, outsideFill: 0.5) { i, j in
                 let u = Double(i) - c - dy, v = Double(j) - c - dx
-                return (c + (co * u + si * v) / scale, c + (-si * u + co * v) / scale)
+                let (y, x) = (c + (co * u + si * v) / scale, c + (-si * u + co * v) / scale)
+                return edge ? (min(max(y, 0), last), min(max(x, 0), last)) : (y, x)
             }
             rgb.withUnsafeBufferPointer { sampler.forward($0.baseAddress!, shape, into: out.pointer) }
             values.append(objective(rgb: out.toArray(), side: side, layer: layer, filter: filter, style: style))
