@@ -5,7 +5,7 @@ import Foundation
 struct Dream: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "DeepDream on your own photo: writes PHOTO_dream_LAYER.png at the photo's size.",
-        discussion: "Ascends from the photo itself (not noise) over octaves, each 1.4x larger, so the layer's features grow into the picture at several scales. Deeper layers (block4, block5) give eyes, faces and animals; shallower ones give textures. With --filter, one filter's pattern instead of the whole layer's.")
+        discussion: "Ascends from the photo itself (not noise) over octaves, each 1.4x larger, so the layer's features grow into the picture at several scales. Deeper layers (block4, block5) give eyes, faces and animals; shallower ones give textures. With --filter, one filter's pattern instead of the whole layer's.\n\nExample: fvctl dream photo.jpg block4_conv3 -o dream.png")
 
     @Argument(help: "A PNG or JPEG photo (16-1024 px a side).", completion: .file(extensions: ["png", "jpg", "jpeg"])) var photo: String
     @Argument(help: "Layer, e.g. block4_conv3.", completion: .list(layerNames)) var layer: String

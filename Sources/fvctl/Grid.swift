@@ -4,7 +4,12 @@ import Foundation
 
 struct Grid: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Render many filters of a layer in one batched optimisation, tiled into LAYER_grid.png.")
+        abstract: "Render many filters of a layer in one batched optimisation, tiled into LAYER_grid.png.",
+        discussion: """
+            Examples:
+              fvctl grid block4_conv3 --filters 0-15,32 --labels --display stretch
+              fvctl grid block5_conv3 --filters 0-7 --preset lucid --labels --scale 2
+            """)
 
     @Argument(help: "Layer, e.g. block4_conv3.", completion: .list(layerNames)) var layer: String
     @Option(help: "Filters: numbers and ranges, comma-separated, e.g. 0-15,32,40-47 (default: the first 64).") var filters: String?
@@ -12,7 +17,7 @@ struct Grid: ParsableCommand {
     @Option(help: "Show each pixel as an N x N block (1-8), for small tiles.") var scale: Int = 1
     @Option(help: "Tiles per row (default: a square grid).") var columns: Int?
     @Option(help: "Black margin between tiles, pixels (default 5).") var margin: Int?
-    @Option(name: .shortAndLong, help: "Output PNG, or - for standard output (default: LAYER_grid.png).", completion: .file(extensions: ["png"])) var output: String?
+    @Option(name: .shortAndLong, help: "Output: a .png, a .npy (the tiles' raw float32 pictures, for numpy), or - for standard output (default: LAYER_grid.png).", completion: .file(extensions: ["png"])) var output: String?
     @OptionGroup var render: RenderOptionGroup
     @OptionGroup var objective: ObjectiveOptionGroup
     @OptionGroup var connection: ConnectionOptions

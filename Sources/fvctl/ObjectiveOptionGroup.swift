@@ -14,9 +14,9 @@ struct ObjectiveOptionGroup: ParsableArguments {
     var vector: String?
     @Flag(name: .customLong("pre-relu"), help: "Read the layer before its ReLU (the lucid preset's default).") var preReLU = false
     @Flag(name: .customLong("post-relu"), help: "Read the layer after its ReLU (the seed and grid presets' default).") var postReLU = false
-    @Option(name: .customLong("tv"), parsing: .unconditional, help: "Weight of the total-variation penalty on the picture (lucid preset; e.g. 0.0005).") var totalVariation: Double?
+    @Option(name: .customLong("tv"), parsing: .unconditional, help: "Weight of the total-variation penalty on the picture (lucid preset; e.g. 0.02).") var totalVariation: Double?
     @Option(parsing: .unconditional, help: "Weight of the L1 penalty |picture - grey| (lucid preset).") var l1: Double?
-    @Option(parsing: .unconditional, help: "Weight of Lucid's blur penalty (lucid preset).") var blur: Double?
+    @Option(parsing: .unconditional, help: "Weight of Lucid's blur penalty (lucid preset; e.g. 2).") var blur: Double?
 
     func validate() throws {
         if let o = objective, !ObjectiveParams.Term.types.contains(o) {

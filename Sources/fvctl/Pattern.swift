@@ -5,11 +5,24 @@ import Foundation
 
 struct Pattern: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Render the pattern a filter responds to most; writes LAYER_FILTER.png.")
+        abstract: "Render the pattern a filter responds to most; writes LAYER_FILTER.png.",
+        discussion: """
+            Examples (the notebook's way first; --preset lucid draws deep filters too):
+              fvctl pattern block3_conv1 27
+              fvctl pattern block5_conv3 10 --preset lucid
+              fvctl pattern block4_conv3 12 --preset lucid --negative
+              fvctl pattern block4_conv3 12 --preset lucid --diversity 4
+              fvctl pattern block4_conv3 12 --preset lucid --objective neuron --at 8,8
+              fvctl pattern block4_conv3 0 --preset lucid --objective direction \\
+                  --vector v.txt
+              fvctl pattern block4_conv3 12 --preset lucid --blur 2 \\
+                  --snapshots 64,128,256
+              fvctl pattern block3_conv1 27 --plot-loss loss.png -o out.npy
+            """)
 
     @Argument(help: "Layer, e.g. block3_conv1 (`fvctl layers` lists them).", completion: .list(layerNames)) var layer: String
     @Argument(help: "Filter index within the layer.") var filter: Int
-    @Option(name: .shortAndLong, help: "Output PNG, or - for standard output (default: LAYER_FILTER.png in the current directory).", completion: .file(extensions: ["png"])) var output: String?
+    @Option(name: .shortAndLong, help: "Output: a .png, a .npy (the raw float32 pictures, for numpy), or - for standard output (default: LAYER_FILTER.png in the current directory).", completion: .file(extensions: ["png"])) var output: String?
     @Flag(help: "Also render the negative (the picture the filter is most against) beside it, as Lucid's negative pairs; best with --preset lucid.") var negative = false
     @Option(name: .customLong("plot-loss"), help: "Also write the objective per step as a small PNG chart to this file.", completion: .file(extensions: ["png"])) var plotLoss: String?
     @Option(parsing: .unconditional, help: "Render N different images of the filter, kept apart by Lucid's diversity penalty (2-16; best with --preset lucid).") var diversity: Int?
