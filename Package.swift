@@ -59,9 +59,10 @@ let package = Package(
         .target(name: "FVTestSupport", dependencies: ["FVModel"], path: "Tests/FVTestSupport"),
         .testTarget(name: "SIMDKernelsTests", dependencies: ["SIMDKernels", "FVTestSupport"], swiftSettings: kernelFlags),
         .testTarget(name: "FVModelTests", dependencies: ["FVModel", "SIMDKernels", "FVTestSupport"]),
-        .testTarget(name: "FVOptimTests", dependencies: ["FVOptim", "FVModel", "SIMDKernels", "FVImage", "FVTestSupport"]),
+        .testTarget(name: "FVOptimTests", dependencies: ["FVOptim", "FVModel", "SIMDKernels", "FVImage", "FVTestSupport"], exclude: ["Golden"]),
         .testTarget(name: "FVImageTests", dependencies: ["FVImage"]),
         .testTarget(name: "FVProtocolTests", dependencies: ["FVProtocol"]),
-        .testTarget(name: "FVServerTests", dependencies: ["FVServer", "FVProtocol", "FVTransport", "FVImage", "FVTestSupport"]),
+        .testTarget(name: "FVServerTests", dependencies: ["FVServer", "FVProtocol", "FVTransport", "FVImage", "FVTestSupport"],
+                    exclude: ["Python"]),
     ]
 )

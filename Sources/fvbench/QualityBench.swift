@@ -50,7 +50,8 @@ enum QualityBench {
                 let rgb = result.rgb(0)
                 let side = preset.size
                 let png = try PNGCodec.encode(RGBImage(width: side, height: side, pixels: rgb))
-                FileManager.default.createFile(atPath: "\(out)/\(preset.rawValue)-\(layer)-\(filter).png", contents: Data(png))
+                let file = "\(out)/\(preset.rawValue)-\(layer)-\(filter).png"
+                if !FileManager.default.createFile(atPath: file, contents: Data(png)) { print("fvbench: cannot write \(file)") }
                 let (hfef, slope) = SpectrumMeasures.measure(rgb: rgb, side: side)
                 let index = VGG16.layer(named: layer)!.index
                 let (robustness, objective) = trr.measure(rgb8: rgb, side: side, layer: index, filter: filter, style: preset.style)
