@@ -60,7 +60,11 @@ final class RenderService: @unchecked Sendable {
 
     func grid(_ p: GridParams, requestID: JSON?, _ conn: Connection, _ done: @escaping Done) throws {
         guard let spec = VGG16.layer(named: p.layer) else { throw RPCError.invalidParams(VGG16.unknownLayerMessage(p.layer)) }
-        let filters = p.filters ?? Array(0..<min(64, spec.outChannels))
+        // Default: the first 64 filters, or as many as fit the job's pixel budget (a lucid
+        // grid's network input is up to 1.2x each tile's side).
+        let probe = try JobResolver.ascentJob(layer: p.layer, filters: [0], options: p.options, defaultPreset: .grid, limits: config.limits)
+        let fit = max(1, config.limits.maxPixels / probe.networkPixels)
+        let filters = p.filters ?? Array(0..<min(64, spec.outChannels, fit))
         if p.options.snapshots != nil { throw RPCError.invalidParams("snapshots are for pattern; a grid returns only its final tiles") }
         let job = try JobResolver.ascentJob(layer: p.layer, filters: filters, options: p.options, defaultPreset: .grid, limits: config.limits)
         let columns = p.columns ?? Int(Double(filters.count).squareRoot().rounded(.up))

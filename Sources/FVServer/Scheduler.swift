@@ -200,7 +200,7 @@ final class Scheduler: @unchecked Sendable {
                     // Same settings, and an objective whose images do not interact (a diversity
                     // objective's images must never meet another user's).
                     guard let b = j.ascent, a.canShareBatch(with: b),
-                          (items + b.items.count) * a.size * a.size <= config.limits.maxPixels,
+                          (items + b.items.count) * a.networkSide * a.networkSide <= config.limits.maxPixels,
                           items + b.items.count <= config.limits.maxBatch else { return false }
                     items += b.items.count
                     batch.append(j)
@@ -221,7 +221,7 @@ final class Scheduler: @unchecked Sendable {
 
     /// The pixels a job computes per step (what its workspace grows with).
     static func pixels(_ j: Job) -> Int {
-        if let a = j.ascent { return a.items.count * a.size * a.size }
+        if let a = j.ascent { return a.networkPixels }
         return j.pixels
     }
 

@@ -12,7 +12,7 @@ struct Grid: ParsableCommand {
             """)
 
     @Argument(help: "Layer, e.g. block4_conv3.", completion: .list(layerNames)) var layer: String
-    @Option(help: "Filters: numbers and ranges, comma-separated, e.g. 0-15,32,40-47 (default: the first 64).") var filters: String?
+    @Option(help: "Filters: numbers and ranges, comma-separated, e.g. 0-15,32,40-47 (default: the first 64, or as many as fit the pixel budget: 44 with --preset lucid).") var filters: String?
     @Flag(help: "Write each tile's filter number in its corner.") var labels = false
     @Option(help: "Show each pixel as an N x N block (1-8), for small tiles.") var scale: Int = 1
     @Option(help: "Tiles per row (default: a square grid).") var columns: Int?

@@ -59,4 +59,20 @@ final class AscentJobKeyTests: XCTestCase {
         XCTAssertEqual(base.cacheText, "channel(block3_conv1)|pixels(150)|normalized(\(Float(0.1).bitPattern))|steps(1000)|27:0",
                        "stable text: cache entries outlive the process")
     }
+
+    /// Budgets count the pixels the network sees: under the lucid transforms a 128 px picture
+    /// reaches it at up to 154 px, so 44 such pictures fit the default budget and 45 do not.
+    func testLucidJobsAreBudgetedAtTheirLargestNetworkInput() throws {
+        func lucid(_ n: Int) -> AscentJob {
+            AscentJob(objective: Preset.lucid.objective(layer: "block5_conv3"), items: (0..<n).map { .init(filter: $0, seed: 0) },
+                      size: 128, steps: 512, stepSize: 0.05, style: .lucid)
+        }
+        XCTAssertEqual(lucid(1).networkSide, 154)
+        XCTAssertEqual(lucid(2).networkPixels, 2 * 154 * 154)
+        XCTAssertEqual(base.networkSide, 150, "the notebook's input is its picture")
+        XCTAssertNoThrow(try lucid(44).validate())
+        XCTAssertThrowsError(try lucid(45).validate()) {
+            XCTAssertTrue("\($0)".contains("(the network sees up to 154x154 under the lucid transforms)"), "\($0)")
+        }
+    }
 }

@@ -67,6 +67,14 @@ public struct AscentJob: Equatable, Hashable, Sendable {
     }
 
     public var layer: String { settings.objective.layerName }
+
+    /// The side of the largest input the network sees per image: the picture's, or under the
+    /// lucid transforms up to 1.2x it (154 px for 128). Memory grows with its square, so
+    /// budgets count these pixels, not the picture's.
+    public var networkSide: Int { settings.style == .lucid ? LucidTransforms.largestOutput(side: size) : size }
+
+    /// Pixels the network computes per step for this job (what its workspace grows with).
+    public var networkPixels: Int { items.count * networkSide * networkSide }
     public var size: Int { settings.size }
     public var steps: Int { settings.steps }
     public var stepSize: Float { settings.stepSize }
@@ -122,8 +130,9 @@ public struct AscentJob: Equatable, Hashable, Sendable {
         if settings.style == .lucid && !(size % 2 == 0 && size <= RenderStyle.largestLucidSide) {
             throw AscentError.invalid("size \(size) does not work with the lucid preset; use an even size up to \(RenderStyle.largestLucidSide) pixels")
         }
-        guard items.count * size * size <= limits.maxPixels else {
-            throw AscentError.invalid("\(items.count) images of \(size)x\(size) is too much for one job (at most \(limits.maxPixels) pixels in all); use fewer filters or a smaller size")
+        guard networkPixels <= limits.maxPixels else {
+            let seen = networkSide == size ? "" : " (the network sees up to \(networkSide)x\(networkSide) under the lucid transforms)"
+            throw AscentError.invalid("\(items.count) images of \(size)x\(size)\(seen) is too much for one job (at most \(limits.maxPixels) pixels in all); use fewer filters or a smaller size")
         }
         guard (1...limits.maxSteps).contains(steps) else {
             throw AscentError.invalid("steps \(steps) is out of range; use 1...\(limits.maxSteps)")
