@@ -60,11 +60,13 @@ final class RenderService: @unchecked Sendable {
 
     func grid(_ p: GridParams, requestID: JSON?, _ conn: Connection, _ done: @escaping Done) throws {
         guard let spec = VGG16.layer(named: p.layer) else { throw RPCError.invalidParams(VGG16.unknownLayerMessage(p.layer)) }
-        // Default: the first 64 filters, or as many as fit the job's pixel budget (a lucid
-        // grid's network input is up to 1.2x each tile's side).
+        // Default: the first 64 filters. When their pictures fit the pixel budget but the lucid
+        // transforms' larger network input (up to 1.2x each side) does not, as many as fit; a
+        // default grid whose pictures alone are too big is refused as before.
         let probe = try JobResolver.ascentJob(layer: p.layer, filters: [0], options: p.options, defaultPreset: .grid, limits: config.limits)
-        let fit = max(1, config.limits.maxPixels / probe.networkPixels)
-        let filters = p.filters ?? Array(0..<min(64, spec.outChannels, fit))
+        let wanted = min(64, spec.outChannels)
+        let picturesFit = wanted * probe.size * probe.size <= config.limits.maxPixels
+        let filters = p.filters ?? Array(0..<(picturesFit ? min(wanted, max(1, config.limits.maxPixels / probe.networkPixels)) : wanted))
         if p.options.snapshots != nil { throw RPCError.invalidParams("snapshots are for pattern; a grid returns only its final tiles") }
         let job = try JobResolver.ascentJob(layer: p.layer, filters: filters, options: p.options, defaultPreset: .grid, limits: config.limits)
         let columns = p.columns ?? Int(Double(filters.count).squareRoot().rounded(.up))

@@ -197,6 +197,18 @@ final class DaemonMethodTests: XCTestCase {
         }
     }
 
+    /// A default lucid grid is budgeted at its network input (up to 1.2x each tile's side): with
+    /// a budget of 64 tiles of 32 px, the lucid grid (48 px network input) gets the 28 that fit;
+    /// the grid preset's 64 tiles of 32 px still fit whole.
+    func testDefaultLucidGridTakesWhatFitsTheBudget() throws {
+        let small = try TestDaemon { $0.limits.maxPixels = 64 * 32 * 32 }
+        defer { small.stop() }
+        let lucid = try GridResult(try small.client().call("grid", GridParams(layer: "block1_conv2", options: RenderOptions(preset: "lucid", size: 32, steps: 1), progress: false).json))
+        XCTAssertEqual(lucid.tiles.count, 65536 / (48 * 48))
+        let plain = try GridResult(try small.client().call("grid", GridParams(layer: "block1_conv2", options: RenderOptions(size: 32, steps: 1), progress: false).json))
+        XCTAssertEqual(plain.tiles.count, 64)
+    }
+
     /// The filter the seed preset leaves grey (never fires) gets a picture with the lucid
     /// preset; the same request gives the same bytes; changing the seed changes the picture;
     /// and a size the Fourier picture cannot use is refused before anything runs.
