@@ -112,7 +112,8 @@ public struct AscentJob: Equatable, Hashable, Sendable {
             throw AscentError.invalid("filter \(it.filter) does not exist in \(layer); valid filters are 0...\(spec.outChannels - 1)")
         }
         try validateObjective(spec)
-        for s in settings.snapshots where !(1..<steps).contains(s) {
+        for s in settings.snapshots where !(1..<max(steps, 1)).contains(s) {
+            if steps < 2 { throw AscentError.invalid("snapshots need 2 or more steps (the last step's picture is the result itself)") }
             throw AscentError.invalid("snapshot step \(s) is out of range; snapshots are taken after steps 1...\(steps - 1) (the last step's picture is the result)")
         }
         if !settings.penalties.isEmpty {
