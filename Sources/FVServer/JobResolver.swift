@@ -31,9 +31,8 @@ public enum JobResolver {
             if negative { return [.init(filter: f, seed: seed), .init(filter: f, seed: seed, negative: true)] }
             return (0..<copies).map { .init(filter: f, seed: seed + UInt32($0)) }
         }
-        var job = AscentJob(objective: spec, items: items,
-                            size: o.size ?? preset.size, steps: o.steps ?? preset.steps,
-                            stepSize: Float(o.stepSize ?? Double(preset.stepSize)), style: preset.style, transformSeed: seed)
+        var job = AscentJob(preset: preset, layer: layer, objective: spec, items: items, size: o.size, steps: o.steps,
+                            stepSize: o.stepSize.map(Float.init), transformSeed: seed)
         if let p = o.penalties {
             job.settings.penalties = PicturePenalties(totalVariation: Float(p.totalVariation ?? 0), l1: Float(p.l1 ?? 0), blur: Float(p.blur ?? 0))
         }

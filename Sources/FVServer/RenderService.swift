@@ -162,12 +162,8 @@ extension RenderService {
         if let s = p.stepSize { job.stepSize = Float(s) }
         if let j = p.jitter { job.jitter = j }
         if let s = p.seed { job.seed = UInt32(s) }
-        var probe = job
-        probe.photo = [UInt8](repeating: 0, count: size.width * size.height * 3)
-        do { try probe.validate(limits: config.limits) } catch { throw RPCError.invalidParams("\(error)") }
-        var fileHash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { fileHash = (fileHash ^ UInt64(b)) &* 0x100_0000_01b3 }
-        let key = "dream|v1|\(weightsChecksum)|\(job.cacheText)|file(\(bytes.count),\(String(fileHash, radix: 16)))"
+        do { try job.validate(limits: config.limits) } catch { throw RPCError.invalidParams("\(error)") }
+        let key = "dream|v2|\(weightsChecksum)|\(job.cacheText)|file(\(bytes.count),\(ResultCache.fnv1a(bytes: bytes)))"
         if let hit = cache.lookup(key), let answer = try? DreamResult(hit).with(cached: true).json {
             return done(.success(answer))
         }

@@ -45,9 +45,12 @@ final class ResultCache: @unchecked Sendable {
     static func fileName(_ key: String) -> String { fnv1a(key) + ".json" }
 
     /// FNV-1a-64 as 16 hex digits.
-    static func fnv1a(_ text: String) -> String {
+    static func fnv1a(_ text: String) -> String { fnv1a(bytes: text.utf8) }
+
+    /// FNV-1a-64 of bytes as 16 hex digits (also names a dream's photo in its cache key).
+    static func fnv1a<Bytes: Sequence>(bytes: Bytes) -> String where Bytes.Element == UInt8 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
         let s = String(h, radix: 16)
         return String(repeating: "0", count: 16 - s.count) + s
     }

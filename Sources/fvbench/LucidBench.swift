@@ -11,8 +11,7 @@ enum LucidBench {
     static let renders: [(String, Int)] = [("block4_conv3", 12), ("block5_conv3", 10)]
 
     static func job(_ preset: Preset, _ layer: String, _ filter: Int, size: Int, steps: Int) -> AscentJob {
-        AscentJob(objective: preset.objective(layer: layer), items: [.init(filter: filter, seed: 0)], size: size, steps: steps,
-                  stepSize: preset.stepSize, style: preset.style, transformSeed: 0)
+        AscentJob(preset: preset, layer: layer, items: [.init(filter: filter, seed: 0)], size: size, steps: steps)
     }
 
     static func run(_ net: VGG16Network, reps: Int, endToEnd: Bool) {

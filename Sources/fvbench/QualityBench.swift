@@ -22,8 +22,7 @@ enum QualityBench {
     }
 
     static func job(_ preset: Preset, _ layer: String, _ filter: Int, steps: Int?, penalties: PicturePenalties) -> AscentJob {
-        var j = AscentJob(objective: preset.objective(layer: layer), items: [.init(filter: filter, seed: 0)], size: preset.size,
-                          steps: steps ?? preset.steps, stepSize: preset.stepSize, style: preset.style, transformSeed: 0)
+        var j = AscentJob(preset: preset, layer: layer, items: [.init(filter: filter, seed: 0)], steps: steps)
         if preset == .lucid { j.settings.penalties = penalties }
         return j
     }

@@ -19,6 +19,17 @@ public protocol Objective {
     func values(_ ws: NetworkWorkspace) -> [Float]
     /// d(sum of the values)/d(output), written into `ws.outputGradient` (all of it).
     func gradient(_ ws: NetworkWorkspace)
+    /// Both, as a step needs them; an objective whose value and gradient share work (the
+    /// diversity term's Gram matrices) does it once here.
+    func valuesAndGradient(_ ws: NetworkWorkspace) -> [Float]
+}
+
+extension Objective {
+    public func valuesAndGradient(_ ws: NetworkWorkspace) -> [Float] {
+        let v = values(ws)
+        gradient(ws)
+        return v
+    }
 }
 
 /// An objective as a request names it: hashable and printable, so that a job's cache key and

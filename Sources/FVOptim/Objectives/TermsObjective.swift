@@ -38,7 +38,7 @@ public struct TermsObjective: Objective {
         return (scaled(y, s.h), scaled(x, s.w))
     }
 
-    public func values(_ ws: NetworkWorkspace) -> [Float] {
+    func termValues(_ ws: NetworkWorkspace, grams: [GramDiversity.Gram]?) -> [Float] {
         let s = ws.outputShape, a = ws.output
         var out = [Float](repeating: 0, count: s.n)
         for n in 0..<s.n {
@@ -64,14 +64,30 @@ public struct TermsObjective: Objective {
             }
             out[n] = Float(negated[n] ? -v : v)
         }
-        if diversityWeight > 0 {
-            let share = GramDiversity.shares(a, s)
+        if let grams {
+            let share = GramDiversity.shares(grams)
             for n in 0..<s.n { out[n] -= diversityWeight * share[n] }
         }
         return out
     }
 
+    public func values(_ ws: NetworkWorkspace) -> [Float] {
+        termValues(ws, grams: diversityWeight > 0 ? GramDiversity.grams(ws.output, ws.outputShape) : nil)
+    }
+
     public func gradient(_ ws: NetworkWorkspace) {
+        termGradient(ws, grams: diversityWeight > 0 ? GramDiversity.grams(ws.output, ws.outputShape) : nil)
+    }
+
+    /// One set of Gram matrices for both (they cost more than all the terms together).
+    public func valuesAndGradient(_ ws: NetworkWorkspace) -> [Float] {
+        let grams = diversityWeight > 0 ? GramDiversity.grams(ws.output, ws.outputShape) : nil
+        let v = termValues(ws, grams: grams)
+        termGradient(ws, grams: grams)
+        return v
+    }
+
+    func termGradient(_ ws: NetworkWorkspace, grams: [GramDiversity.Gram]?) {
         let s = ws.outputShape, a = ws.output, g = ws.outputGradient
         g.update(repeating: 0, count: s.count)
         for n in 0..<s.n {
@@ -93,15 +109,19 @@ public struct TermsObjective: Objective {
                 }
             }
         }
-        if diversityWeight > 0 { GramDiversity.addGradient(a, s, weight: -diversityWeight, into: g) }
+        if let grams { GramDiversity.addGradient(grams, a, s, weight: -diversityWeight, into: g) }
     }
 }
 
 /// Lucid's diversity term on a batch of activations (NHWC): Gram matrices per image,
 /// normalised, and their pairwise inner products.
 enum GramDiversity {
-    /// Per image: its Gram matrix (c x c) and Frobenius norm.
-    static func grams(_ a: UnsafePointer<Float>, _ s: TensorShape) -> [(g: [Float], norm: Double)] {
+    /// An image's Gram matrix (c x c, row-major) and its Frobenius norm.
+    typealias Gram = (g: [Float], norm: Double)
+
+    /// Per image, G = F^T F with F its activations as positions x channels. Row i gathers
+    /// f[i] * (the position's whole row): contiguous, so it vectorises.
+    static func grams(_ a: UnsafePointer<Float>, _ s: TensorShape) -> [Gram] {
         (0..<s.n).map { n in
             var g = [Float](repeating: 0, count: s.c * s.c)
             let img = a + n * s.pixels * s.c
@@ -123,22 +143,23 @@ enum GramDiversity {
     }
 
     /// Image n's share of D: (1/B) * sum over b != n of <G_n/|G_n|, G_b/|G_b|>.
-    static func shares(_ a: UnsafePointer<Float>, _ s: TensorShape) -> [Float] {
-        let gs = grams(a, s)
-        return (0..<s.n).map { n in
+    static func shares(_ gs: [Gram]) -> [Float] {
+        (0..<gs.count).map { n in
             var sum = 0.0
-            for b in 0..<s.n where b != n && gs[n].norm > 0 && gs[b].norm > 0 {
+            for b in 0..<gs.count where b != n && gs[n].norm > 0 && gs[b].norm > 0 {
                 var dot = 0.0
                 for k in 0..<gs[n].g.count { dot += Double(gs[n].g[k]) * Double(gs[b].g[k]) }
                 sum += dot / (gs[n].norm * gs[b].norm)
             }
-            return Float(sum / Double(s.n))
+            return Float(sum / Double(gs.count))
         }
     }
 
-    /// Adds weight * dD/dA to `out`, D = sum of the shares.
-    static func addGradient(_ a: UnsafePointer<Float>, _ s: TensorShape, weight: Float, into out: UnsafeMutablePointer<Float>) {
-        let gs = grams(a, s)
+    /// Image n's share of D for activations `a` (computing the Gram matrices).
+    static func shares(_ a: UnsafePointer<Float>, _ s: TensorShape) -> [Float] { shares(grams(a, s)) }
+
+    /// Adds weight * dD/dA to `out`, D = sum of the shares, from the Gram matrices of `a`.
+    static func addGradient(_ gs: [Gram], _ a: UnsafePointer<Float>, _ s: TensorShape, weight: Float, into out: UnsafeMutablePointer<Float>) {
         let c = s.c
         for n in 0..<s.n where gs[n].norm > 0 {
             // dD/dGhat_n = (2/B) * sum over b != n of Ghat_b (ordered pairs count both ways).
@@ -153,16 +174,17 @@ enum GramDiversity {
             for i in 0..<(c * c) { dot += p[i] * Double(gs[n].g[i]) / norm }
             var dG = [Float](repeating: 0, count: c * c)
             for i in 0..<(c * c) { dG[i] = Float((p[i] - Double(gs[n].g[i]) / norm * dot) / norm) }
-            // G = F^T F: dD/dF = F (dG + dG^T).
+            // G = F^T F: dD/dF = F S with S = dG + dG^T, taken row by row of S (contiguous).
+            var sym = [Float](repeating: 0, count: c * c)
+            for i in 0..<c { for j in 0..<c { sym[i * c + j] = weight * (dG[i * c + j] + dG[j * c + i]) } }
             let img = a + n * s.pixels * c, o = out + n * s.pixels * c
-            dG.withUnsafeBufferPointer { d in
+            sym.withUnsafeBufferPointer { sp in
                 Parallel.forRanges(s.pixels, minChunk: 4) { pixels in
                     for q in pixels {
-                        let f = img + q * c
-                        for j in 0..<c {
-                            var acc: Float = 0
-                            for i in 0..<c where f[i] != 0 { acc += f[i] * (d[i * c + j] + d[j * c + i]) }
-                            o[q * c + j] += weight * acc
+                        let f = img + q * c, row = o + q * c
+                        for i in 0..<c where f[i] != 0 {
+                            let fi = f[i], srow = sp.baseAddress! + i * c
+                            for j in 0..<c { row[j] += fi * srow[j] }
                         }
                     }
                 }

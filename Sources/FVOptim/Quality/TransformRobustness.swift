@@ -26,17 +26,22 @@ public struct TransformRobustness {
         self.fill = fill
     }
 
-    /// The objective of `rgb` (8-bit, side x side) as `style` feeds pictures to the network
-    /// and as its preset reads the filter (pre- or post-ReLU).
-    public func objective(rgb: [Float], side: Int, layer: Int, filter: Int, style: RenderStyle) -> Double {
+    /// A workspace for one picture and all its copies (they have its size).
+    func workspace(side: Int, layer: Int, filter: Int, style: RenderStyle) -> NetworkWorkspace {
+        NetworkWorkspace(network: network, inputShape: .init(n: 1, h: side, w: side, c: 3), target: layer,
+                         output: .channelPerImage([filter]), preReLU: style == .lucid)
+    }
+
+    /// The objective of `rgb` (in 0...1, the workspace's size) as `style` feeds pictures to the
+    /// network and as its preset reads the filter (pre- or post-ReLU).
+    func objective(rgb: [Float], filter: Int, style: RenderStyle, ws: NetworkWorkspace) -> Double {
+        let side = ws.inputShape.h
         let subtractMean = style == .lucid
         let mean: [Float] = subtractMean ? VGG16.bgrMean : [0, 0, 0]
         var input = [Float](repeating: 0, count: side * side * 3)
         for p in 0..<(side * side) {
             for c in 0..<3 { input[3 * p + c] = 255 * rgb[3 * p + 2 - c] - mean[c] }
         }
-        let ws = NetworkWorkspace(network: network, inputShape: .init(n: 1, h: side, w: side, c: 3), target: layer,
-                                  output: .channelPerImage([filter]), preReLU: style == .lucid)
         input.withUnsafeBufferPointer { network.forward($0.baseAddress!, ws) }
         return Double(ChannelObjective.losses(ws.output, shape: ws.outputShape, channels: [ws.outputChannel(image: 0, filter: filter)])[0])
     }
@@ -44,7 +49,8 @@ public struct TransformRobustness {
     /// (TRR, the picture's own objective).
     public func measure(rgb8: [UInt8], side: Int, layer: Int, filter: Int, style: RenderStyle) -> (trr: Double, objective: Double) {
         let rgb = rgb8.map { Float($0) / 255 }
-        let own = objective(rgb: rgb, side: side, layer: layer, filter: filter, style: style)
+        let ws = workspace(side: side, layer: layer, filter: filter, style: style)
+        let own = objective(rgb: rgb, filter: filter, style: style, ws: ws)
         guard own > 0 else { return (0, own) }
         var rng = MersenneTwister(seed: seed)
         var values: [Double] = []
@@ -62,7 +68,7 @@ public struct TransformRobustness {
                 return edge ? (min(max(y, 0), last), min(max(x, 0), last)) : (y, x)
             }
             rgb.withUnsafeBufferPointer { sampler.forward($0.baseAddress!, shape, into: out.pointer) }
-            values.append(objective(rgb: out.toArray(), side: side, layer: layer, filter: filter, style: style))
+            values.append(objective(rgb: out.toArray(), filter: filter, style: style, ws: ws))
         }
         values.sort()
         let median = draws % 2 == 1 ? values[draws / 2] : (values[draws / 2 - 1] + values[draws / 2]) / 2

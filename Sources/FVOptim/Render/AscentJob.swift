@@ -61,6 +61,13 @@ public struct AscentJob: Equatable, Hashable, Sendable {
         self.items = items
     }
 
+    /// A preset's job: its style, and its objective, size, steps and step size unless given.
+    public init(preset: Preset, layer: String, objective: ObjectiveSpec? = nil, items: [Item], size: Int? = nil, steps: Int? = nil,
+                stepSize: Float? = nil, transformSeed: UInt32 = 0) {
+        self.init(objective: objective ?? preset.objective(layer: layer), items: items, size: size ?? preset.size, steps: steps ?? preset.steps,
+                  stepSize: stepSize ?? preset.stepSize, style: preset.style, transformSeed: transformSeed)
+    }
+
     /// The notebook's job: the channel objective on `layer`.
     public init(layer: String, items: [Item], size: Int, steps: Int, stepSize: Float) {
         self.init(objective: .channel(layer: layer), items: items, size: size, steps: steps, stepSize: stepSize)

@@ -39,11 +39,11 @@ public struct DreamJob: Equatable, Hashable, Sendable {
 
     public var steps: Int { stepsPerOctave * octaves }
 
-    /// Stable text naming everything that determines the picture (the photo by checksum).
+    /// Stable text naming every setting that determines the picture, but the photo itself: the
+    /// caller adds what identifies it (the daemon: its file's checksum), since a job is keyed
+    /// before its photo is decoded.
     public var cacheText: String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in photo { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return "dream(\(layer),\(filter.map(String.init) ?? "deepdream"))|photo(\(width)x\(height),\(String(h, radix: 16)))"
+        "dream(\(layer),\(filter.map(String.init) ?? "deepdream"))|photo(\(width)x\(height))"
             + "|octaves(\(octaves),\(octaveScale.bitPattern))|steps(\(stepsPerOctave))|normalized(\(stepSize.bitPattern))|jitter(\(jitter),\(seed))"
     }
 
@@ -55,12 +55,16 @@ public struct DreamJob: Equatable, Hashable, Sendable {
         }
     }
 
+    /// Checks every setting, and the photo's size when it is there (a daemon validates a job
+    /// before decoding its photo; `dream` needs it).
     public func validate(limits: AscentJob.Limits = .init()) throws {
         guard let spec = VGG16.layer(named: layer) else { throw AscentError.invalid(VGG16.unknownLayerMessage(layer)) }
         if let f = filter, !(0..<spec.outChannels).contains(f) {
             throw AscentError.invalid("filter \(f) does not exist in \(layer); valid filters are 0...\(spec.outChannels - 1)")
         }
-        guard photo.count == width * height * 3 else { throw AscentError.invalid("the photo has \(photo.count) bytes, not \(width)x\(height)x3") }
+        guard photo.isEmpty || photo.count == width * height * 3 else {
+            throw AscentError.invalid("the photo has \(photo.count) bytes, not \(width)x\(height)x3")
+        }
         guard width * height <= limits.maxPixels else {
             throw AscentError.invalid("the photo is \(width)x\(height); dream takes at most \(limits.maxPixels) pixels; send a smaller picture")
         }
@@ -84,6 +88,7 @@ extension GradientAscent {
     public func dream(_ job: DreamJob, limits: AscentJob.Limits = .init(), cancel: CancellationToken? = nil,
                       turns: StepTurns? = nil, progress: ((AscentProgress) -> Void)? = nil) throws -> DreamedPhoto {
         try job.validate(limits: limits)
+        guard !job.photo.isEmpty else { throw AscentError.invalid("dream needs the photo's pixels") }
         let layer = VGG16.layer(named: job.layer)!.index
         let objective: Objective = job.filter.map { ChannelObjective(layer: layer, filters: [$0]) }
             ?? TermsObjective(layer: layer, preReLU: false, terms: [.init(.deepdream)], filters: [0], pictureSide: max(job.width, job.height))
@@ -101,6 +106,7 @@ extension GradientAscent {
         var previous = (height: 0, width: 0)
         var picture: [Float] = []
         let rolled = AlignedBuffer<Float>(count: full.count)
+        let gradient = AlignedBuffer<Float>(count: full.count)
         for size in job.octaveSizes {
             let shrunk = Resize.bilinear(base, from: (job.height, job.width), to: size)
             picture = shrunk
@@ -116,15 +122,17 @@ extension GradientAscent {
                 let stepOnce = { () -> Float in
                     Roll.apply(picture, size, dy, dx, into: rolled.pointer)
                     self.network.forward(rolled.pointer, ws)
-                    let v = objective.values(ws)[0]
-                    objective.gradient(ws)
+                    let v = objective.valuesAndGradient(ws)[0]
                     self.network.backward(ws)
                     return v
                 }
                 let value = turns?.turn(stepOnce) ?? stepOnce()
                 // Roll the gradient back, then the normalised step, clipped to what shows.
-                let g = Roll.unapply(ws.inputGradient.pointer, size, dy, dx)
-                let meanAbs = g.reduce(0.0) { $0 + Double(abs($1)) } / Double(g.count)
+                let count = picture.count, g = gradient.pointer
+                Roll.unapply(ws.inputGradient.pointer, size, dy, dx, into: g)
+                var sumAbs = 0.0
+                for k in 0..<count { sumAbs += Double(abs(g[k])) }
+                let meanAbs = sumAbs / Double(count)
                 let scale = job.stepSize / Float(meanAbs + 1e-8)
                 for k in 0..<picture.count {
                     let c = k % 3
@@ -180,10 +188,9 @@ enum Roll {
         }
     }
 
-    /// The gradient of the rolled input, rolled back to the picture.
-    static func unapply(_ g: UnsafePointer<Float>, _ size: (height: Int, width: Int), _ dy: Int, _ dx: Int) -> [Float] {
+    /// The gradient of the rolled input, rolled back to the picture, into `out`.
+    static func unapply(_ g: UnsafePointer<Float>, _ size: (height: Int, width: Int), _ dy: Int, _ dx: Int, into out: UnsafeMutablePointer<Float>) {
         let (h, w) = size
-        var out = [Float](repeating: 0, count: h * w * 3)
         for i in 0..<h {
             let si = ((i - dy) % h + h) % h
             for j in 0..<w {
@@ -191,7 +198,6 @@ enum Roll {
                 for c in 0..<3 { out[(si * w + sj) * 3 + c] = g[(i * w + j) * 3 + c] }
             }
         }
-        return out
     }
 }
 

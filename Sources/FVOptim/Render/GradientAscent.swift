@@ -99,20 +99,19 @@ public final class GradientAscent: @unchecked Sendable {
         let networkInput = AlignedBuffer<Float>(count: largest.count)
         let workspaceBytes = ws.bytes + (networkInput.count + 2 * pictures.count) * 4 + image.parameters.count * 8
 
-        func evaluate(transformed: Bool = true) -> [Float] {
+        func forward(transformed: Bool = true) {
             let (h, w) = transformed ? input.prepare() : input.prepareUntransformed()
             ws.setInputSize(height: h, width: w)
             image.render(into: pictures.pointer)
             input.forward(pictures.pointer, count: n, into: networkInput.pointer)
             network.forward(networkInput.pointer, ws)
-            return objective.values(ws)
         }
 
         let per = image.parametersPerImage
         var neverFired = Array(repeating: false, count: n)
         func step(_ index: Int) -> [Float] {
-            let values = evaluate()
-            objective.gradient(ws)
+            forward()
+            let values = objective.valuesAndGradient(ws)
             ws.redirectReLU = job.settings.style == .lucid && index < RenderStyle.redirectedReLUSteps
             network.backward(ws)
             input.adjoint(ws.inputGradient.pointer, count: n, into: pictureGradient.pointer)
@@ -143,7 +142,11 @@ public final class GradientAscent: @unchecked Sendable {
             if stopWhenNothingFires && index == 0 && neverFired.allSatisfy({ $0 }) { break }
         }
         // The final value describes the picture itself, untransformed.
-        let final = turns?.turn { evaluate(transformed: false) } ?? evaluate(transformed: false)
+        func untransformedValues() -> [Float] {
+            forward(transformed: false)
+            return objective.values(ws)
+        }
+        let final = turns?.turn(untransformedValues) ?? untransformedValues()
         return AscentResult(job: job, images: image.images(), losses: final, neverFired: neverFired, stepsRun: stepsRun, history: history,
                             snapshots: snapshots)
     }

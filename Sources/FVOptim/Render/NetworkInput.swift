@@ -37,13 +37,11 @@ struct TransformedInput: NetworkInput {
     var transforms: LucidTransforms
     var sampler: BilinearSampler?
     let sampled: AlignedBuffer<Float>
-    let maxImages: Int
 
     init(side: Int, images: Int, seed: UInt32) {
         transforms = LucidTransforms(side: side, seed: seed)
         let largest = LucidTransforms.largestOutput(side: side)
         sampled = AlignedBuffer(count: images * largest * largest * 3)
-        maxImages = images
     }
 
     var largestSide: Int { LucidTransforms.largestOutput(side: transforms.side) }

@@ -41,7 +41,10 @@ final class DeepDreamTests: XCTestCase {
         defer { rolled.deallocate() }
         Roll.apply(x, size, 2, -3, into: rolled)
         XCTAssertEqual(rolled[((2 * 7) + 0) * 3], x[(0 * 7 + 3) * 3], "pixel (0, 3) moved to (2, 0)")
-        XCTAssertEqual(Roll.unapply(rolled, size, 2, -3), x)
+        let back = UnsafeMutablePointer<Float>.allocate(capacity: x.count)
+        defer { back.deallocate() }
+        Roll.unapply(rolled, size, 2, -3, into: back)
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: back, count: x.count)), x)
     }
 
     func testBadDreamsAreRefused() {

@@ -85,6 +85,17 @@ final class ObjectiveTermTests: XCTestCase {
         }
     }
 
+    /// What a step calls (one set of Gram matrices for both) equals values and gradient apart.
+    func testValuesAndGradientTogetherEqualApart() throws {
+        let ws = try workspace()
+        let o = TermsObjective(layer: 1, preReLU: true, terms: [.init(.channel)], filters: [5, 9], diversityWeight: 100, pictureSide: 12)
+        let apart = o.values(ws)
+        o.gradient(ws)
+        let gradient = Array(UnsafeBufferPointer(start: ws.outputGradient, count: ws.outputShape.count))
+        XCTAssertEqual(o.valuesAndGradient(ws), apart)
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: ws.outputGradient, count: ws.outputShape.count)), gradient)
+    }
+
     func testDiversityIsZeroForOrthogonalAndOneForEqualImages() {
         let s = TensorShape(n: 2, h: 1, w: 2, c: 2)
         // Image 0 fires channel 0 only, image 1 channel 1 only: Gram matrices are orthogonal.
