@@ -10,6 +10,9 @@ import SIMDKernels
 /// quality-out/); `--steps-seed N` / `--steps-lucid N` shorten it for a trial.
 ///
 ///     swift run -c release fvbench [--quick] [--jobs-only] [--reps N]
+///     swift run -c release fvbench --layers-only [--sizes 150,224] [--batches 1,16]   (kernel work)
+///     swift run -c release fvbench --phases [--sizes 150] [--batches 1]                 (Winograd's three phases)
+///     swift run -c release fvbench --jobs-only --no-lucid                               (the three jobs)
 ///     swift run -c release fvbench --quality [--out DIR]
 @main
 struct Fvbench {
@@ -52,6 +55,15 @@ struct Fvbench {
                                  only: only, penalties: penalties)
             return
         }
+        func list(_ flag: String) -> [Int]? {
+            args.firstIndex(of: flag).flatMap { args.index(after: $0) < args.endIndex ? args[args.index(after: $0)] : nil }
+                .map { $0.split(separator: ",").compactMap { Int($0) } }
+        }
+        if args.contains("--phases") {
+            let peak = FMAPeak.measure(threads: Parallel.coreCount)
+            PhaseTimer.run(weights, reps: reps, sizes: list("--sizes") ?? [150], batches: list("--batches") ?? [1], peak: peak)
+            return
+        }
         let t0 = Date()
         let net = VGG16Network(weights: weights, backend: .simd)
         let prepare = Date().timeIntervalSince(t0)
@@ -64,9 +76,15 @@ struct Fvbench {
         print("- measured FMA peak: \(Benchmark.f(FMAPeak.measure(threads: 1), 1)) GFLOP/s on one core, \(Benchmark.f(FMAPeak.measure(threads: Parallel.coreCount), 1)) GFLOP/s on \(Parallel.coreCount) cores")
         print("- medians of \(reps) runs after a warm-up; effective GFLOP/s = direct-convolution FLOPs / time")
         print("")
-        jobs(net, reps: reps)
-        LucidBench.run(net, reps: reps, endToEnd: !quick)
-        if !jobsOnly { layers(net, reps: quick ? 1 : 3, sizes: quick ? [150] : [150, 224], batches: quick ? [1] : [1, 16]) }
+        let layersOnly = args.contains("--layers-only")
+        if !layersOnly {
+            jobs(net, reps: reps)
+            if !args.contains("--no-lucid") { LucidBench.run(net, reps: reps, endToEnd: !quick) }
+        }
+        if !jobsOnly {
+            layers(net, reps: quick ? 1 : 3, sizes: list("--sizes") ?? (quick ? [150] : [150, 224]),
+                   batches: list("--batches") ?? (quick ? [1] : [1, 16]))
+        }
     }
 
     /// The three reference jobs (docs/PERFORMANCE.md), seconds per ascent step (forward + backward).

@@ -1,9 +1,11 @@
+import Dispatch
+
 /// A 3x3/pad-1 convolution layer computed with Winograd F(4x4,3x3) in three parallel phases:
 ///
 /// 1. input transform: every 6x6 input tile (overlapping by 2) becomes 36 transformed values per
 ///    channel, stored as V[p][tile][cin] (p = position in the 6x6 transform domain);
 /// 2. 36 independent GEMMs M[p] = V[p] (tiles x cin) * U[p] (cin x cout), with the 4x16
-///    micro-kernel;
+///    6x16 micro-kernel (and 4x16 for the last rows);
 /// 3. output transform back to 4x4 outputs, fused with bias, ReLU and the ReLU mask.
 ///
 /// The same class serves backward-data: the gradient with respect to the input is the same
@@ -59,7 +61,7 @@ public final class WinogradConvolution: @unchecked Sendable {
 
     public static func tileCount(_ shape: TensorShape) -> Int {
         let t = shape.n * ((shape.h + 3) / 4) * ((shape.w + 3) / 4)
-        return (t + 3) / 4 * 4  // padded to the micro-kernel's 4 rows
+        return (t + 3) / 4 * 4  // padded to 4 rows: GEMMs run blocks of 6 and 4 (`gemmRows`)
     }
 
     /// Floats of scratch `run` needs for an input of `shape`.
@@ -81,6 +83,23 @@ public final class WinogradConvolution: @unchecked Sendable {
         transformInput(input, shape, v, tiles)
         multiply(v, m, tiles)
         transformOutput(m, shape, tiles, bias, reluMask, output)
+    }
+
+    /// `run`, returning the seconds each phase took (input transform, GEMMs, output transform):
+    /// for fvbench's `--phases`, which says where a layer's time goes.
+    public func runTimingPhases(
+        input: UnsafePointer<Float>, shape: TensorShape, output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+    ) -> (input: Double, multiply: Double, output: Double) {
+        let tiles = WinogradConvolution.tileCount(shape)
+        let v = scratch, m = scratch + 36 * tiles * inChannels
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        transformInput(input, shape, v, tiles)
+        let t1 = DispatchTime.now().uptimeNanoseconds
+        multiply(v, m, tiles)
+        let t2 = DispatchTime.now().uptimeNanoseconds
+        transformOutput(m, shape, tiles, nil, nil, output)
+        let t3 = DispatchTime.now().uptimeNanoseconds
+        return (Double(t1 - t0) / 1e9, Double(t2 - t1) / 1e9, Double(t3 - t2) / 1e9)
     }
 
     // MARK: phases
@@ -134,23 +153,36 @@ public final class WinogradConvolution: @unchecked Sendable {
 
     func multiply(_ v: UnsafeMutablePointer<Float>, _ m: UnsafeMutablePointer<Float>, _ tiles: Int) {
         let cin = inChannels, cout = outChannels, coBlocks = self.coBlocks
-        let quadsPerChunk = 16
-        let quads = tiles / 4
-        let chunks = (quads + quadsPerChunk - 1) / quadsPerChunk
+        let rowsPerChunk = 96  // 16 blocks of the 6-row micro-kernel: A's panel stays in L2
+        let chunks = (tiles + rowsPerChunk - 1) / rowsPerChunk
         let u = UnsafePointer(packed.pointer)
         Parallel.forEach(36 * chunks * coBlocks) { item in
             let cb = item % coBlocks
             let chunk = (item / coBlocks) % chunks
             let p = item / (coBlocks * chunks)
             let b = u + (p * coBlocks + cb) * cin * 16
-            let q1 = min(quads, (chunk + 1) * quadsPerChunk)
-            for q in (chunk * quadsPerChunk)..<q1 {
-                let t = 4 * q
-                GEMMMicroKernel.run4x16(
-                    a: v + (p * tiles + t) * cin, lda: cin, b: b, k: cin,
-                    c: m + (p * tiles + t) * cout + cb * 16, ldc: cout)
+            let r0 = chunk * rowsPerChunk
+            WinogradConvolution.gemmRows(r0, min(tiles, r0 + rowsPerChunk)) { t, rows in
+                let a = v + (p * tiles + t) * cin, c = m + (p * tiles + t) * cout + cb * 16
+                if rows == 6 {
+                    GEMMMicroKernel.run6x16(a: a, lda: cin, b: b, k: cin, c: c, ldc: cout)
+                } else {
+                    GEMMMicroKernel.run4x16(a: a, lda: cin, b: b, k: cin, c: c, ldc: cout)
+                }
             }
         }
+    }
+
+    /// Splits rows r0..<r1 (a multiple of 4 long, as `tileCount` pads) into blocks of 6 and, for
+    /// what 6 does not divide, one or two blocks of 4: `body(firstRow, 6 or 4)`.
+    @inline(__always)
+    public static func gemmRows(_ r0: Int, _ r1: Int, _ body: (Int, Int) -> Void) {
+        let n = r1 - r0
+        let fours = n % 6 == 0 ? 0 : (n % 6 == 4 ? 1 : 2)
+        let sixEnd = r1 - 4 * fours
+        var t = r0
+        while t < sixEnd { body(t, 6); t += 6 }
+        while t < r1 { body(t, 4); t += 4 }
     }
 
     func transformOutput(
