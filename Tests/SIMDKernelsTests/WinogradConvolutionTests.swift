@@ -3,12 +3,17 @@ import SIMDKernels
 import XCTest
 
 /// Winograd F(4x4,3x3) against the Double-accumulating reference, on every VGG16 layer shape
-/// (small spatial sizes), partial tiles, odd sizes and batches of 1 and 3, both directions.
+/// (small spatial sizes), partial tiles, odd sizes and batches of 1 and 3, both directions, on
+/// both paths (three whole-layer phases, and fused block by block); and the two paths against
+/// each other, bit for bit.
 final class WinogradConvolutionTests: XCTestCase {
+    let paths: [WinogradConvolution.Path] = [.threePhase, .fused]
+
     /// Tolerance relative to the largest output (the activation scale).
     let tolerance = 1e-3
 
-    func check(cin: Int, cout: Int, shape s: TensorShape, backward: Bool, label: String, seed: UInt64) -> Double {
+    func check(cin: Int, cout: Int, shape s: TensorShape, backward: Bool, label: String, seed: UInt64,
+               path: WinogradConvolution.Path) -> Double {
         var rng = TestRandom(seed)
         let weights = rng.buffer(cout * cin * 9, scale: 0.1)
         let bias = rng.buffer(cout, scale: 0.5)
@@ -18,9 +23,9 @@ final class WinogradConvolutionTests: XCTestCase {
         let x = rng.buffer(inShape.count)
         let got = AlignedBuffer<Float>(count: s.with(c: outC).count)
         let want = AlignedBuffer<Float>(count: s.with(c: outC).count)
-        let scratch = AlignedBuffer<Float>(count: conv.scratchCount(for: inShape))
+        let scratch = AlignedBuffer<Float>(count: conv.scratchCount(for: inShape, path: path))
         conv.run(input: x.pointer, shape: inShape, bias: backward ? nil : bias.pointer, reluMask: nil,
-                 output: got.pointer, scratch: scratch.pointer)
+                 output: got.pointer, scratch: scratch.pointer, path: path)
         if backward {
             ReferenceConvolution.backwardData(outputGradient: x.pointer, outShape: inShape, weights: weights.pointer,
                                               inChannels: cin, inputGradient: want.pointer)
@@ -29,47 +34,92 @@ final class WinogradConvolutionTests: XCTestCase {
                                          outChannels: cout, output: want.pointer)
         }
         let err = relativeError(got.pointer, want.pointer, got.count)
-        XCTAssertLessThan(err, tolerance, "\(label) \(backward ? "backward" : "forward") shape \(inShape): rel err \(err)")
+        XCTAssertLessThan(err, tolerance, "\(label) \(backward ? "backward" : "forward") \(path) shape \(inShape): rel err \(err)")
         return err
     }
 
     func testEveryVGGLayerShapeForwardAndBackward() {
-        var worst = 0.0
-        for (i, (name, cin, cout)) in vggLayerShapes.enumerated() where cin % 8 == 0 {
-            // 9x7: partial tiles in both directions; batch alternates 1 and 3.
-            let s = TensorShape(n: i % 2 == 0 ? 1 : 3, h: 9, w: 7, c: cin)
-            worst = max(worst, check(cin: cin, cout: cout, shape: s, backward: false, label: name, seed: UInt64(i)))
-            worst = max(worst, check(cin: cin, cout: cout, shape: s, backward: true, label: name, seed: UInt64(100 + i)))
+        for path in paths {
+            var worst = 0.0
+            for (i, (name, cin, cout)) in vggLayerShapes.enumerated() where cin % 8 == 0 {
+                // 9x7: partial tiles in both directions; batch alternates 1 and 3.
+                let s = TensorShape(n: i % 2 == 0 ? 1 : 3, h: 9, w: 7, c: cin)
+                worst = max(worst, check(cin: cin, cout: cout, shape: s, backward: false, label: name, seed: UInt64(i), path: path))
+                worst = max(worst, check(cin: cin, cout: cout, shape: s, backward: true, label: name, seed: UInt64(100 + i), path: path))
+            }
+            print("Winograd F(4,3) \(path) worst relative error over VGG16 shapes: \(worst)")
         }
-        print("Winograd F(4,3) worst relative error over VGG16 shapes: \(worst)")
+    }
+
+    /// Shapes with many tiles, so the fused path splits them into several blocks (the last one
+    /// partial) shared by the cores: every layer with at most 128 channels, both directions.
+    func testFusedPathOverManyBlocks() {
+        for (i, (name, cin, cout)) in vggLayerShapes.enumerated() where cin % 8 == 0 && cin <= 128 && cout <= 128 {
+            for (n, h, w) in [(1, 37, 41), (3, 22, 18)] {
+                let s = TensorShape(n: n, h: h, w: w, c: cin)
+                _ = check(cin: cin, cout: cout, shape: s, backward: false, label: name, seed: UInt64(200 + i + h), path: .fused)
+                _ = check(cin: cin, cout: cout, shape: s, backward: true, label: name, seed: UInt64(300 + i + h), path: .fused)
+            }
+        }
+    }
+
+    /// Both paths run the same per-tile arithmetic and the same per-element FMA order, so they
+    /// agree to the bit: which one a layer takes can never change a picture.
+    func testPathsAgreeBitForBit() {
+        var rng = TestRandom(7)
+        for (cin, cout, n, h, w) in [(64, 64, 1, 37, 41), (64, 128, 3, 9, 7), (128, 64, 1, 150 / 2, 150 / 2), (256, 512, 1, 18, 18)] {
+            let weights = rng.buffer(cout * cin * 9, scale: 0.1)
+            let bias = rng.buffer(cout, scale: 0.5)
+            let conv = WinogradConvolution(weights: weights.pointer, outChannels: cout, inChannels: cin)
+            let s = TensorShape(n: n, h: h, w: w, c: cin)
+            let x = rng.buffer(s.count)
+            var outputs: [[UInt32]] = [], masks: [[UInt8]] = []
+            for path in paths {
+                let y = AlignedBuffer<Float>(count: s.with(c: cout).count)
+                let mask = AlignedBuffer<UInt8>(count: ReLU.maskBytes(y.count))
+                let scratch = AlignedBuffer<Float>(count: conv.scratchCount(for: s, path: path))
+                conv.run(input: x.pointer, shape: s, bias: bias.pointer, reluMask: mask.pointer, output: y.pointer,
+                         scratch: scratch.pointer, path: path)
+                outputs.append(y.buffer.map(\.bitPattern))
+                masks.append(Array(mask.buffer))
+            }
+            XCTAssertEqual(outputs[0], outputs[1], "\(cin)->\(cout) at \(n)x\(h)x\(w): the paths differ")
+            XCTAssertEqual(masks[0], masks[1], "\(cin)->\(cout) at \(n)x\(h)x\(w): the ReLU masks differ")
+        }
     }
 
     func testOddAndTinySpatialSizes() {
         for (h, w) in [(1, 1), (2, 3), (4, 4), (5, 5), (8, 8), (13, 11), (16, 17)] {
             for n in [1, 3] {
                 let s = TensorShape(n: n, h: h, w: w, c: 16)
-                _ = check(cin: 16, cout: 32, shape: s, backward: false, label: "small", seed: UInt64(h * 31 + w))
-                _ = check(cin: 16, cout: 32, shape: s, backward: true, label: "small", seed: UInt64(h * 37 + w))
+                for path in paths {
+                    _ = check(cin: 16, cout: 32, shape: s, backward: false, label: "small", seed: UInt64(h * 31 + w), path: path)
+                    _ = check(cin: 16, cout: 32, shape: s, backward: true, label: "small", seed: UInt64(h * 37 + w), path: path)
+                }
             }
         }
     }
 
     func testFusedReLURecordsMaskAndClamps() {
+        for path in paths { checkReLU(path) }
+    }
+
+    func checkReLU(_ path: WinogradConvolution.Path) {
         var rng = TestRandom(99)
         let cin = 16, cout = 16
         let s = TensorShape(n: 2, h: 6, w: 5, c: cin)
         let weights = rng.buffer(cout * cin * 9, scale: 0.2)
         let conv = WinogradConvolution(weights: weights.pointer, outChannels: cout, inChannels: cin)
         let x = rng.buffer(s.count)
-        let scratch = AlignedBuffer<Float>(count: conv.scratchCount(for: s))
+        let scratch = AlignedBuffer<Float>(count: conv.scratchCount(for: s, path: path))
         let plain = AlignedBuffer<Float>(count: s.with(c: cout).count)
         let fused = AlignedBuffer<Float>(count: s.with(c: cout).count)
         let mask = AlignedBuffer<UInt8>(count: ReLU.maskBytes(fused.count))
-        conv.run(input: x.pointer, shape: s, bias: nil, reluMask: nil, output: plain.pointer, scratch: scratch.pointer)
-        conv.run(input: x.pointer, shape: s, bias: nil, reluMask: mask.pointer, output: fused.pointer, scratch: scratch.pointer)
+        conv.run(input: x.pointer, shape: s, bias: nil, reluMask: nil, output: plain.pointer, scratch: scratch.pointer, path: path)
+        conv.run(input: x.pointer, shape: s, bias: nil, reluMask: mask.pointer, output: fused.pointer, scratch: scratch.pointer, path: path)
         var negatives = 0
         for i in 0..<plain.count {
-            XCTAssertEqual(fused[i], max(plain[i], 0))
+            XCTAssertEqual(fused[i], max(plain[i], 0), "\(path)")
             let bit = (mask[i / 8] >> UInt8(i % 8)) & 1
             XCTAssertEqual(bit == 1, plain[i] > 0, "mask bit \(i)")
             if plain[i] < 0 { negatives += 1 }

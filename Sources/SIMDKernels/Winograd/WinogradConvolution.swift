@@ -64,19 +64,36 @@ public final class WinogradConvolution: @unchecked Sendable {
         return (t + 3) / 4 * 4  // padded to 4 rows: GEMMs run blocks of 6 and 4 (`gemmRows`)
     }
 
-    /// Floats of scratch `run` needs for an input of `shape`.
-    public func scratchCount(for shape: TensorShape) -> Int {
-        36 * WinogradConvolution.tileCount(shape) * (inChannels + outChannels)
+    /// How `run` computes a layer: the three whole-layer phases, or block by block
+    /// (`WinogradFused.swift`). Both give the same bits; `.automatic` takes the faster.
+    public enum Path: Sendable {
+        case automatic, threePhase, fused
+    }
+
+    /// The path `.automatic` takes for this layer.
+    public var defaultPath: Path { resolved(.automatic) }
+
+    func resolved(_ path: Path) -> Path {
+        path == .automatic ? (prefersFused ? .fused : .threePhase) : path
+    }
+
+    /// Floats of scratch `run` needs for an input of `shape` on `path`.
+    public func scratchCount(for shape: TensorShape, path: Path = .automatic) -> Int {
+        resolved(path) == .fused ? fusedScratchCount : 36 * WinogradConvolution.tileCount(shape) * (inChannels + outChannels)
     }
 
     /// output = conv(input) (+ bias), then ReLU recording `reluMask` when it is given.
-    /// `scratch` must hold `scratchCount(for: shape)` floats.
+    /// `scratch` must hold `scratchCount(for: shape, path: path)` floats.
     public func run(
         input: UnsafePointer<Float>, shape: TensorShape,
         bias: UnsafePointer<Float>?, reluMask: UnsafeMutablePointer<UInt8>?,
-        output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+        output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, path: Path = .automatic
     ) {
         precondition(shape.c == inChannels, "input has \(shape.c) channels, layer expects \(inChannels)")
+        if resolved(path) == .fused {
+            runFused(input: input, shape: shape, bias: bias, reluMask: reluMask, output: output, scratch: scratch)
+            return
+        }
         let tiles = WinogradConvolution.tileCount(shape)
         let v = scratch
         let m = scratch + 36 * tiles * inChannels
@@ -85,8 +102,9 @@ public final class WinogradConvolution: @unchecked Sendable {
         transformOutput(m, shape, tiles, bias, reluMask, output)
     }
 
-    /// `run`, returning the seconds each phase took (input transform, GEMMs, output transform):
-    /// for fvbench's `--phases`, which says where a layer's time goes.
+    /// `run` on the three-phase path, returning the seconds each phase took (input transform,
+    /// GEMMs, output transform): for fvbench's `--phases`, which says where a layer's time goes.
+    /// `scratch` holds `scratchCount(for: shape, path: .threePhase)` floats.
     public func runTimingPhases(
         input: UnsafePointer<Float>, shape: TensorShape, output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
     ) -> (input: Double, multiply: Double, output: Double) {
@@ -111,41 +129,9 @@ public final class WinogradConvolution: @unchecked Sendable {
         Parallel.forEach(s.n * th) { row in
             let n = row / th, ty = row % th
             withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 36) { tmpBuf in
-                let tmp = tmpBuf.baseAddress!
-                let zero = SIMD8<Float>(repeating: 0)
                 for tx in 0..<tw {
                     let tile = (n * th + ty) * tw + tx
-                    let y0 = 4 * ty - 1, x0 = 4 * tx - 1
-                    let interior = y0 >= 0 && y0 + 6 <= s.h && x0 >= 0 && x0 + 6 <= s.w
-                    let rowStride = s.w * cin
-                    for g in stride(from: 0, to: cin, by: 8) {
-                        if interior {  // most tiles: no bounds checks
-                            let base = x + ((n * s.h + y0) * s.w + x0) * cin + g
-                            for c in 0..<6 {
-                                let p = base + c * cin
-                                WinogradF43.inputColumn(
-                                    SIMD8Access.load(p), SIMD8Access.load(p + rowStride), SIMD8Access.load(p + 2 * rowStride),
-                                    SIMD8Access.load(p + 3 * rowStride), SIMD8Access.load(p + 4 * rowStride),
-                                    SIMD8Access.load(p + 5 * rowStride), tmp + c, 6)
-                            }
-                        } else {
-                            for c in 0..<6 {
-                                let xx = x0 + c
-                                let colOK = xx >= 0 && xx < s.w
-                                @inline(__always) func at(_ r: Int) -> SIMD8<Float> {
-                                    let yy = y0 + r
-                                    guard colOK && yy >= 0 && yy < s.h else { return zero }
-                                    return SIMD8Access.load(x + ((n * s.h + yy) * s.w + xx) * cin + g)
-                                }
-                                WinogradF43.inputColumn(at(0), at(1), at(2), at(3), at(4), at(5), tmp + c, 6)
-                            }
-                        }
-                        let out = vv + (tile * cin + g) / 8
-                        for r in 0..<6 {
-                            let t = tmp + 6 * r
-                            WinogradF43.inputColumn(t[0], t[1], t[2], t[3], t[4], t[5], out + 6 * r * pStride, pStride)
-                        }
-                    }
+                    WinogradTile.input(x, s, n: n, ty: ty, tx: tx, into: vv + tile * cin / 8, pStride: pStride, tmp: tmpBuf.baseAddress!)
                 }
             }
         }
@@ -194,35 +180,12 @@ public final class WinogradConvolution: @unchecked Sendable {
         let mm = UnsafeRawPointer(m).assumingMemoryBound(to: SIMD8<Float>.self)
         Parallel.forEach(s.n * th) { row in
             let n = row / th, ty = row % th
-            withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 24 + 16) { tmpBuf in
-                let tmp = tmpBuf.baseAddress!
-                let out4 = tmp + 24
+            withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: WinogradTile.outputScratch) { tmpBuf in
                 for tx in 0..<tw {
                     let tile = (n * th + ty) * tw + tx
                     for g in stride(from: 0, to: cout, by: 8) {
-                        let src = mm + (tile * cout + g) / 8
-                        for c in 0..<6 {
-                            WinogradF43.outputColumn(src + c * pStride, 6 * pStride, tmp + c, 6)
-                        }
-                        for r in 0..<4 {
-                            WinogradF43.outputColumn(tmp + 6 * r, 1, out4 + 4 * r, 1)
-                        }
-                        let b = bias.map { SIMD8Access.load($0 + g) } ?? SIMD8<Float>(repeating: 0)
-                        for r in 0..<4 {
-                            let yy = 4 * ty + r
-                            if yy >= s.h { break }
-                            for c in 0..<4 {
-                                let xx = 4 * tx + c
-                                if xx >= s.w { break }
-                                var val = out4[4 * r + c] + b
-                                let e = ((n * s.h + yy) * s.w + xx) * cout + g
-                                if let mask {
-                                    mask[e / 8] = ReLU.maskBits(val)
-                                    val = ReLU.relu(val)
-                                }
-                                SIMD8Access.store(val, y + e)
-                            }
-                        }
+                        WinogradTile.output(mm + (tile * cout + g) / 8, pStride: pStride, s, cout: cout, n: n, ty: ty, tx: tx, channel: g,
+                                            bias: bias, mask: mask, y: y, tmp: tmpBuf.baseAddress!)
                     }
                 }
             }

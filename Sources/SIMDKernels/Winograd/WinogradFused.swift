@@ -1,0 +1,95 @@
+import Synchronization
+
+/// Winograd F(4x4,3x3) run block by block: for each block of up to 36 tiles a core
+/// transforms the input tiles, runs the 36 GEMMs one group of 16 output channels at a time and
+/// transforms those 16 channels back at once. The transformed tiles (36 x blockTiles x cin) and
+/// the GEMM results of one channel group (36 x blockTiles x 16) stay in that core's L2, where the
+/// three-phase `run` writes and reads back 36 x tiles x (cin + cout) floats through memory.
+/// That traffic is what made the transforms cost as much as the GEMMs on the layers with few
+/// channels and many tiles (block1_conv2: 3.3 ms of transforms against 2.8 ms of GEMMs at
+/// 150 px). The price: the packed weights are read once per block instead of once per 96 tiles,
+/// so on layers with many channels, whose U outgrows L2 and L3, the three phases stay ahead;
+/// `prefersFused` picks.
+///
+/// Blocks go to cores from a shared counter, each core with its own slice of `scratch`. The
+/// per-tile arithmetic is `WinogradTile`'s and the GEMMs' per-element order is the same, so the
+/// two paths give the same bits.
+extension WinogradConvolution {
+    /// Most tiles per block: 36. Blocks are multiples of 12, so a partial block's rows, rounded
+    /// up to the 4 that `gemmRows` needs, still fit in its slice. With up to 128 input
+    /// channels a block's transformed input is at most 648 KiB; `fvbench --phases` found 12 to
+    /// 48 within noise of each other on Zen 3 and 36 a little ahead for 64 and 128 channels.
+    static let maxBlockTiles = 36
+
+    /// Tiles per block for a layer of `tiles` tiles: fewer on small layers, so every core gets
+    /// about four blocks and none waits long for the last.
+    func blockTiles(tiles: Int) -> Int {
+        let perBlock = (tiles + 4 * workers - 1) / (4 * workers)
+        return max(12, min(WinogradConvolution.maxBlockTiles, (perBlock + 11) / 12 * 12))
+    }
+
+    /// The fused path wins where the transforms' memory traffic dominates: layers with at most
+    /// 128 channels in and out (block1_conv2, block2, both directions), whose U is small
+    /// enough (at most 2.3 MiB) to be read once per block from L2/L3. From block3 on, the
+    /// GEMMs dominate and the three phases are as fast or faster (`fvbench --phases`,
+    /// docs/PERFORMANCE.md).
+    var prefersFused: Bool { inChannels <= 128 && outChannels <= 128 }
+
+    var workers: Int { Parallel.coreCount }
+
+    /// Floats of scratch `runFused` needs: each core's block of transformed tiles and GEMM output.
+    var fusedScratchCount: Int { workers * 36 * WinogradConvolution.maxBlockTiles * (inChannels + 16) }
+
+    func runFused(
+        input x: UnsafePointer<Float>, shape s: TensorShape,
+        bias: UnsafePointer<Float>?, reluMask mask: UnsafeMutablePointer<UInt8>?,
+        output y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+    ) {
+        let th = (s.h + 3) / 4, tw = (s.w + 3) / 4
+        let tiles = s.n * th * tw
+        let bt = blockTiles(tiles: tiles), cin = inChannels, cout = outChannels, coBlocks = self.coBlocks
+        let blocks = (tiles + bt - 1) / bt
+        let perWorker = 36 * bt * (cin + 16)
+        let u = UnsafePointer(packed.pointer)
+        let outShape = s.with(c: cout)
+        let next = Atomic<Int>(0)
+        Parallel.forEach(min(workers, blocks)) { w in
+            let v = scratch + w * perWorker, m = v + 36 * bt * cin
+            let vv = UnsafeMutableRawPointer(v).assumingMemoryBound(to: SIMD8<Float>.self)
+            let mm = UnsafeRawPointer(m).assumingMemoryBound(to: SIMD8<Float>.self)
+            withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: max(36, WinogradTile.outputScratch)) { tmpBuf in
+                let tmp = tmpBuf.baseAddress!
+                while true {
+                    let block = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    if block >= blocks { break }
+                    let t0 = block * bt, count = min(bt, tiles - t0)
+                    let rows = (count + 3) / 4 * 4  // rows past `count` hold stale tiles; their results are never read
+                    for i in 0..<count {
+                        let tile = t0 + i, n = tile / (th * tw), ty = (tile / tw) % th, tx = tile % tw
+                        WinogradTile.input(x, s, n: n, ty: ty, tx: tx, into: vv + i * cin / 8, pStride: bt * cin / 8, tmp: tmp)
+                    }
+                    for cb in 0..<coBlocks {
+                        for p in 0..<36 {
+                            let b = u + (p * coBlocks + cb) * cin * 16
+                            WinogradConvolution.gemmRows(0, rows) { t, r in
+                                let a = v + (p * bt + t) * cin, c = m + (p * bt + t) * 16
+                                if r == 6 {
+                                    GEMMMicroKernel.run6x16(a: a, lda: cin, b: b, k: cin, c: c, ldc: 16)
+                                } else {
+                                    GEMMMicroKernel.run4x16(a: a, lda: cin, b: b, k: cin, c: c, ldc: 16)
+                                }
+                            }
+                        }
+                        for i in 0..<count {
+                            let tile = t0 + i, n = tile / (th * tw), ty = (tile / tw) % th, tx = tile % tw
+                            for half in 0..<2 {
+                                WinogradTile.output(mm + i * 2 + half, pStride: 2 * bt, outShape, cout: cout, n: n, ty: ty, tx: tx,
+                                                    channel: cb * 16 + half * 8, bias: bias, mask: mask, y: y, tmp: tmp)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
