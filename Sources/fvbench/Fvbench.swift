@@ -12,7 +12,7 @@ import SIMDKernels
 ///     swift run -c release fvbench [--quick] [--jobs-only] [--reps N]
 ///     swift run -c release fvbench --layers-only [--sizes 150,224] [--batches 1,16]   (kernel work)
 ///     swift run -c release fvbench --phases [--sizes 150] [--batches 1]                 (Winograd's three phases)
-///     swift run -c release fvbench --jobs-only --no-lucid                               (the three jobs)
+///     swift run -c release fvbench --jobs-only --no-lucid [--job seed|grid|big]                                 (the three jobs)
 ///     swift run -c release fvbench --quality [--out DIR]
 @main
 struct Fvbench {
@@ -78,7 +78,7 @@ struct Fvbench {
         print("")
         let layersOnly = args.contains("--layers-only")
         if !layersOnly {
-            jobs(net, reps: reps)
+            jobs(net, reps: reps, only: args.firstIndex(of: "--job").flatMap { args.index(after: $0) < args.endIndex ? args[args.index(after: $0)] : nil })
             if !args.contains("--no-lucid") { LucidBench.run(net, reps: reps, endToEnd: !quick) }
         }
         if !jobsOnly {
@@ -88,7 +88,7 @@ struct Fvbench {
     }
 
     /// The three reference jobs (docs/PERFORMANCE.md), seconds per ascent step (forward + backward).
-    static func jobs(_ net: VGG16Network, reps: Int) {
+    static func jobs(_ net: VGG16Network, reps: Int, only: String? = nil) {
         let engine = GradientAscent(network: net)
         let table: [(String, String, Int, Int, Double)] = [
             ("seed: 150x150, block3_conv1, batch 1", "block3_conv1", 150, 1, 0.21),
@@ -99,7 +99,7 @@ struct Fvbench {
         print("")
         print("| job | fvd s/step | best peer s/step (TF, JAX or PyTorch on a Zen 1; other CPUs: scripts/compare-tensorflow.sh) | speed-up | effective GFLOP/s |")
         print("| --- | --- | --- | --- | --- |")
-        for (name, layer, size, batch, peer) in table {
+        for (name, layer, size, batch, peer) in table where only.map({ name.hasPrefix($0 + ":") }) ?? true {
             // Seconds per step = (time of an 8-step run - time of a 2-step run) / 6: set-up,
             // the random start and the final forward cancel out.
             func job(_ steps: Int) -> AscentJob {
