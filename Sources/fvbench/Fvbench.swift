@@ -16,11 +16,21 @@ import SIMDKernels
 ///     swift run -c release fvbench --quality [--out DIR]
 @main
 struct Fvbench {
-    static func main() throws {
+    /// A failure (no weights file, say) is one line that says what to do, and exit status 1.
+    static func main() {
+        do {
+            try run()
+        } catch {
+            FileHandle.standardError.write(Data("fvbench: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    static func run() throws {
         let args = CommandLine.arguments.dropFirst()
         let quick = args.contains("--quick")
         let jobsOnly = args.contains("--jobs-only")
-        let reps = args.firstIndex(of: "--reps").flatMap { Int(args[$0 + 1]) } ?? (quick ? 3 : 5)
+        let reps = args.firstIndex(of: "--reps").flatMap { args.index(after: $0) < args.endIndex ? Int(args[args.index(after: $0)]) : nil } ?? (quick ? 3 : 5)
         if let why = CPUFeatures.refusal() {
             print("fvbench: \(why)")
             exit(1)

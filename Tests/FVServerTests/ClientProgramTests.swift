@@ -120,6 +120,26 @@ final class ClientProgramTests: XCTestCase {
         XCTAssertTrue(out5.contains("block3_conv1  256 filters"), out5)
     }
 
+    /// fvbench without its weights says what is missing and what to do, in one line, instead of
+    /// a Swift fatal error and a backtrace. A copy outside the source tree, so that it cannot
+    /// find the tree's weights/.
+    func testFvbenchWithoutWeightsSaysWhatToDo() throws {
+        guard let built = builtBinary("fvbench") else { throw XCTSkip("fvbench is not built") }
+        let installed = "/usr/local/share/fvd/vgg16.fvw"  // WeightsLocator.installedPath
+        guard !FileManager.default.fileExists(atPath: installed) else {
+            throw XCTSkip("weights are installed at \(installed): fvbench would find them")
+        }
+        let dir = NSTemporaryDirectory() + "fvbench-noweights-\(getpid())/bin"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: (dir as NSString).deletingLastPathComponent) }
+        try FileManager.default.copyItem(atPath: built, toPath: dir + "/fvbench")
+        let (status, _, err) = try runProgram(dir + "/fvbench", ["--jobs-only"], env: ["FVD_WEIGHTS": "/nonexistent/vgg16.fvw"])
+        XCTAssertEqual(status, 1)
+        XCTAssertTrue(err.hasPrefix("fvbench: weights file /nonexistent/vgg16.fvw does not exist"), err)
+        XCTAssertTrue(err.contains("scripts/setup.sh"), err)
+        XCTAssertFalse(err.contains("Fatal error"), err)
+    }
+
     func testCtrlCCancelsTheJobInTheDaemon() throws {
         let d = try XCTUnwrap(Self.daemon)
         let p = Process()
