@@ -7,7 +7,9 @@ final class DirectAndPoolingTests: XCTestCase {
     func testDirectConvolutionForwardAndBackwardMatchReference() {
         var rng = TestRandom(5)
         let cin = 3, cout = 64
-        for s in [TensorShape(n: 1, h: 7, w: 5, c: cin), TensorShape(n: 3, h: 4, w: 9, c: cin)] {
+        // Widths of 6 and more take the four-pixel path on inner rows (with 0-3 pixels left over).
+        for s in [TensorShape(n: 1, h: 7, w: 5, c: cin), TensorShape(n: 3, h: 4, w: 9, c: cin),
+                  TensorShape(n: 1, h: 13, w: 23, c: cin), TensorShape(n: 2, h: 6, w: 6, c: cin), TensorShape(n: 1, h: 3, w: 12, c: cin)] {
             let w = rng.buffer(cout * cin * 9, scale: 0.3)
             let b = rng.buffer(cout)
             let conv = DirectConvolution(weights: w.pointer, outChannels: cout, inChannels: cin)
@@ -24,6 +26,39 @@ final class DirectAndPoolingTests: XCTestCase {
             conv.backwardData(outputGradient: dy.pointer, outShape: s.with(c: cout), inputGradient: dx.pointer)
             ReferenceConvolution.backwardData(outputGradient: dy.pointer, outShape: s.with(c: cout), weights: w.pointer, inChannels: cin, inputGradient: dxWant.pointer)
             XCTAssertLessThan(relativeError(dx.pointer, dxWant.pointer, dx.count), 1e-5, "backward \(s)")
+        }
+    }
+
+    /// Grouping pixels changes no pixel's order of summation: a pixel's gradient is the same bits
+    /// whether its neighbours exist or not (the 4-pixel path against a picture 1 pixel narrower
+    /// on the right, where the same pixels fall to other groups or to the one-pixel path).
+    func testBackwardGroupingDoesNotChangeBits() {
+        var rng = TestRandom(6)
+        let cout = 64
+        let w = rng.buffer(cout * 3 * 9, scale: 0.3)
+        let conv = DirectConvolution(weights: w.pointer, outChannels: cout, inChannels: 3)
+        let wide = TensorShape(n: 1, h: 5, w: 14, c: cout)
+        let dy = rng.buffer(wide.count)
+        let dx = AlignedBuffer<Float>(count: wide.with(c: 3).count)
+        conv.backwardData(outputGradient: dy.pointer, outShape: wide, inputGradient: dx.pointer)
+        // Row by row with the pixels one at a time: a 1-row picture never takes the 4-pixel path,
+        // but row i's interior sums need rows i-1..i+1, so compare against 3-row windows instead.
+        for i in 1..<(wide.h - 1) {
+            let win = TensorShape(n: 1, h: 3, w: wide.w - 1, c: cout)
+            let part = AlignedBuffer<Float>(count: win.count)
+            for r in 0..<3 {
+                for x in 0..<win.w {
+                    for c in 0..<cout { part[(r * win.w + x) * cout + c] = dy[((i - 1 + r) * wide.w + x) * cout + c] }
+                }
+            }
+            let out = AlignedBuffer<Float>(count: win.with(c: 3).count)
+            conv.backwardData(outputGradient: part.pointer, outShape: win, inputGradient: out.pointer)
+            // Middle row, pixels 1 ..< w-2 have all their taps in both pictures.
+            for x in 1..<(win.w - 1) {
+                for c in 0..<3 {
+                    XCTAssertEqual(out[(win.w + x) * 3 + c].bitPattern, dx[(i * wide.w + x) * 3 + c].bitPattern, "row \(i) pixel \(x)")
+                }
+            }
         }
     }
 

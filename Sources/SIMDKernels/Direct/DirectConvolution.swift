@@ -88,40 +88,95 @@ public final class DirectConvolution: @unchecked Sendable {
 
     /// dx = the gradient with respect to the input, given `dy` (pre-activation output gradient).
     /// Needs cin == 3: each loaded vector of dy feeds the three input channels' accumulators.
+    /// Interior pixels go four at a time: twelve accumulators instead of three, so the FMA
+    /// latency is hidden and each weight vector loaded serves four pixels (one pixel at a time
+    /// waited on three dependent chains: 40% of the first layer's time at 150 px). Each pixel's
+    /// sums run in the same order either way, so the bits do not depend on the grouping.
     public func backwardData(
         outputGradient dy: UnsafePointer<Float>, outShape s: TensorShape, inputGradient dx: UnsafeMutablePointer<Float>
     ) {
         precondition(s.c == outChannels && inChannels == 3, "direct backward serves \(outChannels) -> 3 channels, got \(s)")
-        let cout = outChannels
         let w = UnsafePointer(backwardPacked.pointer)
         Parallel.forRanges(s.n * s.h, minChunk: 1) { rows in
             for row in rows {
                 let n = row / s.h, i = row % s.h
-                for j in 0..<s.w {
-                    var r = SIMD8<Float>(repeating: 0), gr = r, b = r
-                    for ky in 0..<3 {
-                        let yy = i - ky + 1
-                        if yy < 0 || yy >= s.h { continue }
-                        for kx in 0..<3 {
-                            let xx = j - kx + 1
-                            if xx < 0 || xx >= s.w { continue }
-                            let dp = dy + ((n * s.h + yy) * s.w + xx) * cout
-                            let tap = ky * 3 + kx
-                            let w0 = w + tap * cout, w1 = w + (9 + tap) * cout, w2 = w + (18 + tap) * cout
-                            for g in stride(from: 0, to: cout, by: 8) {
-                                let d = SIMD8Access.load(dp + g)
-                                r.addProduct(d, SIMD8Access.load(w0 + g))
-                                gr.addProduct(d, SIMD8Access.load(w1 + g))
-                                b.addProduct(d, SIMD8Access.load(w2 + g))
-                            }
-                        }
+                var j = 0
+                if i >= 1 && i + 1 < s.h && s.w >= 6 {
+                    // Pixels 1 ..< w-1 of an inner row have all nine taps inside the picture.
+                    backwardPixel(dy, s, w, dx, n, i, 0)
+                    j = 1
+                    while j + 4 <= s.w - 1 {
+                        backwardFourInterior(dy, s, w, dx, n, i, j)
+                        j += 4
                     }
-                    let o = ((n * s.h + i) * s.w + j) * 3
-                    dx[o] = r.sum()
-                    dx[o + 1] = gr.sum()
-                    dx[o + 2] = b.sum()
+                }
+                while j < s.w {
+                    backwardPixel(dy, s, w, dx, n, i, j)
+                    j += 1
                 }
             }
         }
+    }
+
+    @inline(__always)
+    func backwardPixel(_ dy: UnsafePointer<Float>, _ s: TensorShape, _ w: UnsafePointer<Float>,
+                       _ dx: UnsafeMutablePointer<Float>, _ n: Int, _ i: Int, _ j: Int) {
+        let cout = outChannels
+        var r = SIMD8<Float>(repeating: 0), gr = r, b = r
+        for ky in 0..<3 {
+            let yy = i - ky + 1
+            if yy < 0 || yy >= s.h { continue }
+            for kx in 0..<3 {
+                let xx = j - kx + 1
+                if xx < 0 || xx >= s.w { continue }
+                let dp = dy + ((n * s.h + yy) * s.w + xx) * cout
+                let tap = ky * 3 + kx
+                let w0 = w + tap * cout, w1 = w + (9 + tap) * cout, w2 = w + (18 + tap) * cout
+                for g in stride(from: 0, to: cout, by: 8) {
+                    let d = SIMD8Access.load(dp + g)
+                    r.addProduct(d, SIMD8Access.load(w0 + g))
+                    gr.addProduct(d, SIMD8Access.load(w1 + g))
+                    b.addProduct(d, SIMD8Access.load(w2 + g))
+                }
+            }
+        }
+        let o = ((n * s.h + i) * s.w + j) * 3
+        dx[o] = r.sum()
+        dx[o + 1] = gr.sum()
+        dx[o + 2] = b.sum()
+    }
+
+    /// Pixels j ..< j+4 of row i, all of whose taps are inside the picture.
+    @inline(__always)
+    func backwardFourInterior(_ dy: UnsafePointer<Float>, _ s: TensorShape, _ w: UnsafePointer<Float>,
+                              _ dx: UnsafeMutablePointer<Float>, _ n: Int, _ i: Int, _ j: Int) {
+        let cout = outChannels
+        let zero = SIMD8<Float>(repeating: 0)
+        var r0 = zero, g0 = zero, b0 = zero, r1 = zero, g1 = zero, b1 = zero
+        var r2 = zero, g2 = zero, b2 = zero, r3 = zero, g3 = zero, b3 = zero
+        for ky in 0..<3 {
+            let yy = i - ky + 1
+            for kx in 0..<3 {
+                let dp = dy + ((n * s.h + yy) * s.w + j - kx + 1) * cout
+                let tap = ky * 3 + kx
+                let w0 = w + tap * cout, w1 = w + (9 + tap) * cout, w2 = w + (18 + tap) * cout
+                for g in stride(from: 0, to: cout, by: 8) {
+                    let wr = SIMD8Access.load(w0 + g), wg = SIMD8Access.load(w1 + g), wb = SIMD8Access.load(w2 + g)
+                    let d0 = SIMD8Access.load(dp + g)
+                    r0.addProduct(d0, wr); g0.addProduct(d0, wg); b0.addProduct(d0, wb)
+                    let d1 = SIMD8Access.load(dp + cout + g)
+                    r1.addProduct(d1, wr); g1.addProduct(d1, wg); b1.addProduct(d1, wb)
+                    let d2 = SIMD8Access.load(dp + 2 * cout + g)
+                    r2.addProduct(d2, wr); g2.addProduct(d2, wg); b2.addProduct(d2, wb)
+                    let d3 = SIMD8Access.load(dp + 3 * cout + g)
+                    r3.addProduct(d3, wr); g3.addProduct(d3, wg); b3.addProduct(d3, wb)
+                }
+            }
+        }
+        let o = ((n * s.h + i) * s.w + j) * 3
+        dx[o] = r0.sum(); dx[o + 1] = g0.sum(); dx[o + 2] = b0.sum()
+        dx[o + 3] = r1.sum(); dx[o + 4] = g1.sum(); dx[o + 5] = b1.sum()
+        dx[o + 6] = r2.sum(); dx[o + 7] = g2.sum(); dx[o + 8] = b2.sum()
+        dx[o + 9] = r3.sum(); dx[o + 10] = g3.sum(); dx[o + 11] = b3.sum()
     }
 }
