@@ -28,23 +28,25 @@ struct Fvbench {
 
     static func run() throws {
         let args = CommandLine.arguments.dropFirst()
+        /// The word after `name`, if both are there.
+        func value(_ name: String) -> String? { args.firstIndex(of: name).flatMap { args.index(after: $0) < args.endIndex ? args[args.index(after: $0)] : nil } }
+        /// The comma-separated numbers after `name`.
+        func list(_ name: String) -> [Int]? { value(name).map { $0.split(separator: ",").compactMap { Int($0) } } }
         let quick = args.contains("--quick")
         let jobsOnly = args.contains("--jobs-only")
-        let reps = args.firstIndex(of: "--reps").flatMap { args.index(after: $0) < args.endIndex ? Int(args[args.index(after: $0)]) : nil } ?? (quick ? 3 : 5)
+        let reps = value("--reps").flatMap { Int($0) } ?? (quick ? 3 : 5)
         if let why = CPUFeatures.refusal() {
             print("fvbench: \(why)")
             exit(1)
         }
         let weights = try ResidentWeights(path: WeightsLocator.defaultPath())
-        if let i = args.firstIndex(of: "--remeasure-trr"), args.index(after: i) < args.endIndex {
+        if let dir = value("--remeasure-trr") {
             // fvbench --remeasure-trr DIR [grey|edge]: TRR of a quality run's pictures again.
-            let dir = args[args.index(after: i)]
-            let fill = args.dropFirst(args.distance(from: args.startIndex, to: i) + 2).first.flatMap { TransformRobustness.Fill(rawValue: $0) } ?? .grey
+            let fill = args.drop(while: { $0 != "--remeasure-trr" }).dropFirst(2).first.flatMap { TransformRobustness.Fill(rawValue: $0) } ?? .grey
             try QualityBench.remeasure(VGG16Network(weights: weights, backend: .simd), dir: dir, fill: fill)
             return
         }
         if args.contains("--quality") {
-            func value(_ name: String) -> String? { args.firstIndex(of: name).flatMap { args.index(after: $0) < args.endIndex ? args[args.index(after: $0)] : nil } }
             var steps: [Preset: Int] = [:]
             steps[.seed] = value("--steps-seed").flatMap { Int($0) }
             steps[.lucid] = value("--steps-lucid").flatMap { Int($0) }
@@ -65,10 +67,6 @@ struct Fvbench {
                                  only: only, penalties: penalties)
             return
         }
-        func list(_ flag: String) -> [Int]? {
-            args.firstIndex(of: flag).flatMap { args.index(after: $0) < args.endIndex ? args[args.index(after: $0)] : nil }
-                .map { $0.split(separator: ",").compactMap { Int($0) } }
-        }
         if args.contains("--phases") {
             let peak = FMAPeak.measure(threads: Parallel.coreCount)
             PhaseTimer.run(weights, reps: reps, sizes: list("--sizes") ?? [150], batches: list("--batches") ?? [1], peak: peak)
@@ -88,7 +86,7 @@ struct Fvbench {
         print("")
         let layersOnly = args.contains("--layers-only")
         if !layersOnly {
-            jobs(net, reps: reps, only: args.firstIndex(of: "--job").flatMap { args.index(after: $0) < args.endIndex ? args[args.index(after: $0)] : nil })
+            jobs(net, reps: reps, only: value("--job"))
             if !args.contains("--no-lucid") { LucidBench.run(net, reps: reps, endToEnd: !quick) }
         }
         if !jobsOnly {

@@ -49,7 +49,7 @@ final class GEMMMicroKernelTests: XCTestCase {
     func testRowsSplitIntoBlocksOfSixAndFour() {
         for n in stride(from: 4, through: 200, by: 4) {
             var covered = [Int](repeating: 0, count: n + 8), blocks: [Int] = []
-            WinogradConvolution.gemmRows(8, 8 + n) { t, rows in
+            GEMMMicroKernel.rowBlocks(8, 8 + n) { t, rows in
                 for r in t..<(t + rows) { covered[r] += 1 }
                 blocks.append(rows)
             }

@@ -4,7 +4,8 @@
 /// twelve FMAs. Twelve independent chains because Zen 2 to 4 issue two FMAs a cycle with a
 /// latency of 4 to 5: the eight chains of the older 4x16 block left no slack, so any late load
 /// stalled both pipes (6x16 measured 1.2x faster per FLOP on Zen 3; docs/PERFORMANCE.md).
-/// `run4x16` remains for the last rows of a GEMM whose row count is not a multiple of 6.
+/// `run4x16` remains for the last rows of a GEMM whose row count is not a multiple of 6;
+/// `run(rows:…)` picks between them.
 ///
 /// Layout: row r of A is `a + r * lda` (k contiguous); B is packed as `[k][16]`;
 /// row r of C is `c + r * ldc` (16 contiguous floats). C is overwritten, not accumulated.
@@ -12,6 +13,35 @@
 public enum GEMMMicroKernel {
     public static let rows = 6
     public static let columns = 16
+
+    /// C rows `rows` (a multiple of 4 in length, as Winograd's tile count is padded) =
+    /// A rows `rows` times B, in blocks of 6 and, for what 6 does not divide, one or two of 4.
+    /// `a` and `c` point at row 0.
+    @inline(__always)
+    public static func run(
+        rows: Range<Int>, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, k: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        rowBlocks(rows.lowerBound, rows.upperBound) { t, n in
+            if n == 6 {
+                run6x16(a: a + t * lda, lda: lda, b: b, k: k, c: c + t * ldc, ldc: ldc)
+            } else {
+                run4x16(a: a + t * lda, lda: lda, b: b, k: k, c: c + t * ldc, ldc: ldc)
+            }
+        }
+    }
+
+    /// Splits rows r0..<r1 (a multiple of 4 long) into blocks of 6 and, for what 6 does not
+    /// divide, one or two blocks of 4 at the end: `body(firstRow, 6 or 4)`.
+    @inline(__always)
+    public static func rowBlocks(_ r0: Int, _ r1: Int, _ body: (Int, Int) -> Void) {
+        let n = r1 - r0
+        let fours = n % 6 == 0 ? 0 : (n % 6 == 4 ? 1 : 2)
+        let sixEnd = r1 - 4 * fours
+        var t = r0
+        while t < sixEnd { body(t, 6); t += 6 }
+        while t < r1 { body(t, 4); t += 4 }
+    }
 
     @inline(__always)
     public static func run6x16(

@@ -61,7 +61,7 @@ public final class WinogradConvolution: @unchecked Sendable {
 
     public static func tileCount(_ shape: TensorShape) -> Int {
         let t = shape.n * ((shape.h + 3) / 4) * ((shape.w + 3) / 4)
-        return (t + 3) / 4 * 4  // padded to 4 rows: GEMMs run blocks of 6 and 4 (`gemmRows`)
+        return (t + 3) / 4 * 4  // padded to 4 rows: GEMMs run blocks of 6 and 4 (`GEMMMicroKernel.run`)
     }
 
     /// How `run` computes a layer: the three whole-layer phases, or block by block
@@ -151,27 +151,9 @@ public final class WinogradConvolution: @unchecked Sendable {
             let p = item / (coBlocks * chunks)
             let b = u + (p * coBlocks + cb) * cin * 16
             let r0 = chunk * rowsPerChunk
-            WinogradConvolution.gemmRows(r0, min(tiles, r0 + rowsPerChunk)) { t, rows in
-                let a = v + (p * tiles + t) * cin, c = m + (p * tiles + t) * cout + cb * 16
-                if rows == 6 {
-                    GEMMMicroKernel.run6x16(a: a, lda: cin, b: b, k: cin, c: c, ldc: cout)
-                } else {
-                    GEMMMicroKernel.run4x16(a: a, lda: cin, b: b, k: cin, c: c, ldc: cout)
-                }
-            }
+            GEMMMicroKernel.run(rows: r0..<min(tiles, r0 + rowsPerChunk), a: v + p * tiles * cin, lda: cin, b: b, k: cin,
+                                c: m + p * tiles * cout + cb * 16, ldc: cout)
         }
-    }
-
-    /// Splits rows r0..<r1 (a multiple of 4 long, as `tileCount` pads) into blocks of 6 and, for
-    /// what 6 does not divide, one or two blocks of 4: `body(firstRow, 6 or 4)`.
-    @inline(__always)
-    public static func gemmRows(_ r0: Int, _ r1: Int, _ body: (Int, Int) -> Void) {
-        let n = r1 - r0
-        let fours = n % 6 == 0 ? 0 : (n % 6 == 4 ? 1 : 2)
-        let sixEnd = r1 - 4 * fours
-        var t = r0
-        while t < sixEnd { body(t, 6); t += 6 }
-        while t < r1 { body(t, 4); t += 4 }
     }
 
     func transformOutput(

@@ -16,7 +16,7 @@ import Synchronization
 /// two paths give the same bits.
 extension WinogradConvolution {
     /// Most tiles per block: 36. Blocks are multiples of 12, so a partial block's rows, rounded
-    /// up to the 4 that `gemmRows` needs, still fit in its slice. With up to 128 input
+    /// up to the 4 that `GEMMMicroKernel.run` needs, still fit in its slice. With up to 128 input
     /// channels a block's transformed input is at most 648 KiB; `fvbench --phases` found 12 to
     /// 48 within noise of each other on Zen 3 and 36 a little ahead for 64 and 128 channels.
     static let maxBlockTiles = 36
@@ -58,33 +58,30 @@ extension WinogradConvolution {
             let vv = UnsafeMutableRawPointer(v).assumingMemoryBound(to: SIMD8<Float>.self)
             let mm = UnsafeRawPointer(m).assumingMemoryBound(to: SIMD8<Float>.self)
             withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: max(36, WinogradTile.outputScratch)) { tmpBuf in
-                let tmp = tmpBuf.baseAddress!
-                while true {
-                    let block = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                    if block >= blocks { break }
-                    let t0 = block * bt, count = min(bt, tiles - t0)
-                    let rows = (count + 3) / 4 * 4  // rows past `count` hold stale tiles; their results are never read
-                    for i in 0..<count {
-                        let tile = t0 + i, n = tile / (th * tw), ty = (tile / tw) % th, tx = tile % tw
-                        WinogradTile.input(x, s, n: n, ty: ty, tx: tx, into: vv + i * cin / 8, pStride: bt * cin / 8, tmp: tmp)
-                    }
-                    for cb in 0..<coBlocks {
-                        for p in 0..<36 {
-                            let b = u + (p * coBlocks + cb) * cin * 16
-                            WinogradConvolution.gemmRows(0, rows) { t, r in
-                                let a = v + (p * bt + t) * cin, c = m + (p * bt + t) * 16
-                                if r == 6 {
-                                    GEMMMicroKernel.run6x16(a: a, lda: cin, b: b, k: cin, c: c, ldc: 16)
-                                } else {
-                                    GEMMMicroKernel.run4x16(a: a, lda: cin, b: b, k: cin, c: c, ldc: 16)
-                                }
-                            }
-                        }
+                // Each tile's (image, tile row, tile column), found once per block: the output
+                // transform visits every tile once per group of 16 output channels.
+                withUnsafeTemporaryAllocation(of: (n: Int, ty: Int, tx: Int).self, capacity: WinogradConvolution.maxBlockTiles) { at in
+                    let tmp = tmpBuf.baseAddress!
+                    while true {
+                        let block = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                        if block >= blocks { break }
+                        let t0 = block * bt, count = min(bt, tiles - t0)
+                        let rows = (count + 3) / 4 * 4  // rows past `count` hold stale tiles; their results are never read
                         for i in 0..<count {
-                            let tile = t0 + i, n = tile / (th * tw), ty = (tile / tw) % th, tx = tile % tw
-                            for half in 0..<2 {
-                                WinogradTile.output(mm + i * 2 + half, pStride: 2 * bt, outShape, cout: cout, n: n, ty: ty, tx: tx,
-                                                    channel: cb * 16 + half * 8, bias: bias, mask: mask, y: y, tmp: tmp)
+                            let tile = t0 + i
+                            at[i] = (tile / (th * tw), (tile / tw) % th, tile % tw)
+                            WinogradTile.input(x, s, n: at[i].n, ty: at[i].ty, tx: at[i].tx, into: vv + i * cin / 8, pStride: bt * cin / 8, tmp: tmp)
+                        }
+                        for cb in 0..<coBlocks {
+                            for p in 0..<36 {
+                                GEMMMicroKernel.run(rows: 0..<rows, a: v + p * bt * cin, lda: cin, b: u + (p * coBlocks + cb) * cin * 16, k: cin,
+                                                    c: m + p * bt * 16, ldc: 16)
+                            }
+                            for i in 0..<count {
+                                for half in 0..<2 {
+                                    WinogradTile.output(mm + i * 2 + half, pStride: 2 * bt, outShape, cout: cout, n: at[i].n, ty: at[i].ty, tx: at[i].tx,
+                                                        channel: cb * 16 + half * 8, bias: bias, mask: mask, y: y, tmp: tmp)
+                                }
                             }
                         }
                     }
