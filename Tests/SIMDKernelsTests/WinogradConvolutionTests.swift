@@ -88,6 +88,21 @@ final class WinogradConvolutionTests: XCTestCase {
         }
     }
 
+    /// The transform positions' slices are an odd number of cache lines apart (so a tile's 36
+    /// values land in 36 different L1 sets), never overlap, and waste less than two lines.
+    func testPositionStrideIsAnOddNumberOfLines() {
+        for tiles in [4, 16, 52, 100, 196, 364, 1444, 3136] {
+            for channels in [8, 16, 64, 128, 256, 512] {
+                let floats = tiles * channels
+                let stride = WinogradConvolution.positionStride(floats)
+                XCTAssertEqual(stride % 16, 0, "\(floats) floats")
+                XCTAssertEqual((stride / 16) % 2, 1, "\(floats) floats: \(stride / 16) lines")
+                XCTAssertGreaterThanOrEqual(stride, floats)
+                XCTAssertLessThan(stride, floats + 32)
+            }
+        }
+    }
+
     func testOddAndTinySpatialSizes() {
         for (h, w) in [(1, 1), (2, 3), (4, 4), (5, 5), (8, 8), (13, 11), (16, 17)] {
             for n in [1, 3] {

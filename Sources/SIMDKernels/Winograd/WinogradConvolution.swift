@@ -77,9 +77,21 @@ public final class WinogradConvolution: @unchecked Sendable {
         path == .automatic ? (prefersFused ? .fused : .threePhase) : path
     }
 
+    /// Floats from one transform position's slice of V or M to the next: `floats` rounded up to
+    /// an odd number of 64-byte cache lines. A tile's 36 values per channel group go to 36
+    /// slices, and with the plain size (a multiple of many powers of two: 100 tiles x 256
+    /// channels is 1600 lines) all 36 fell in the same one to four sets of the 8-way L1, so
+    /// each transform evicted its own half-written lines. An odd number of lines spreads them
+    /// over 36 sets. Only the layout changes, not the arithmetic.
+    public static func positionStride(_ floats: Int) -> Int {
+        ((floats + 15) / 16 | 1) * 16
+    }
+
     /// Floats of scratch `run` needs for an input of `shape` on `path`.
     public func scratchCount(for shape: TensorShape, path: Path = .automatic) -> Int {
-        resolved(path) == .fused ? fusedScratchCount : 36 * WinogradConvolution.tileCount(shape) * (inChannels + outChannels)
+        guard resolved(path) == .threePhase else { return fusedScratchCount }
+        let tiles = WinogradConvolution.tileCount(shape)
+        return 36 * (WinogradConvolution.positionStride(tiles * inChannels) + WinogradConvolution.positionStride(tiles * outChannels))
     }
 
     /// output = conv(input) (+ bias), then ReLU recording `reluMask` when it is given.
@@ -96,7 +108,7 @@ public final class WinogradConvolution: @unchecked Sendable {
         }
         let tiles = WinogradConvolution.tileCount(shape)
         let v = scratch
-        let m = scratch + 36 * tiles * inChannels
+        let m = scratch + 36 * WinogradConvolution.positionStride(tiles * inChannels)
         transformInput(input, shape, v, tiles)
         multiply(v, m, tiles)
         transformOutput(m, shape, tiles, bias, reluMask, output)
@@ -109,7 +121,7 @@ public final class WinogradConvolution: @unchecked Sendable {
         input: UnsafePointer<Float>, shape: TensorShape, output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
     ) -> (input: Double, multiply: Double, output: Double) {
         let tiles = WinogradConvolution.tileCount(shape)
-        let v = scratch, m = scratch + 36 * tiles * inChannels
+        let v = scratch, m = scratch + 36 * WinogradConvolution.positionStride(tiles * inChannels)
         let t0 = DispatchTime.now().uptimeNanoseconds
         transformInput(input, shape, v, tiles)
         let t1 = DispatchTime.now().uptimeNanoseconds
@@ -124,7 +136,7 @@ public final class WinogradConvolution: @unchecked Sendable {
 
     func transformInput(_ x: UnsafePointer<Float>, _ s: TensorShape, _ v: UnsafeMutablePointer<Float>, _ tiles: Int) {
         let th = (s.h + 3) / 4, tw = (s.w + 3) / 4, cin = s.c
-        let pStride = tiles * cin / 8  // SIMD8 units between transform positions
+        let pStride = WinogradConvolution.positionStride(tiles * cin) / 8  // SIMD8 units between transform positions
         let vv = UnsafeMutableRawPointer(v).assumingMemoryBound(to: SIMD8<Float>.self)
         Parallel.forEach(s.n * th) { row in
             let n = row / th, ty = row % th
@@ -145,14 +157,15 @@ public final class WinogradConvolution: @unchecked Sendable {
         let chunks = (tiles + 95) / 96
         let rowsPerChunk = ((tiles + chunks - 1) / chunks + 3) / 4 * 4
         let u = UnsafePointer(packed.pointer)
+        let vStride = WinogradConvolution.positionStride(tiles * cin), mStride = WinogradConvolution.positionStride(tiles * cout)
         Parallel.forEach(36 * chunks * coBlocks) { item in
             let cb = item % coBlocks
             let chunk = (item / coBlocks) % chunks
             let p = item / (coBlocks * chunks)
             let b = u + (p * coBlocks + cb) * cin * 16
             let r0 = chunk * rowsPerChunk
-            GEMMMicroKernel.run(rows: r0..<min(tiles, r0 + rowsPerChunk), a: v + p * tiles * cin, lda: cin, b: b, k: cin,
-                                c: m + p * tiles * cout + cb * 16, ldc: cout)
+            GEMMMicroKernel.run(rows: r0..<min(tiles, r0 + rowsPerChunk), a: v + p * vStride, lda: cin, b: b, k: cin,
+                                c: m + p * mStride + cb * 16, ldc: cout)
         }
     }
 
@@ -161,7 +174,7 @@ public final class WinogradConvolution: @unchecked Sendable {
         _ bias: UnsafePointer<Float>?, _ mask: UnsafeMutablePointer<UInt8>?, _ y: UnsafeMutablePointer<Float>
     ) {
         let th = (s.h + 3) / 4, tw = (s.w + 3) / 4, cout = outChannels
-        let pStride = tiles * cout / 8
+        let pStride = WinogradConvolution.positionStride(tiles * cout) / 8
         let mm = UnsafeRawPointer(m).assumingMemoryBound(to: SIMD8<Float>.self)
         Parallel.forEach(s.n * th) { row in
             let n = row / th, ty = row % th

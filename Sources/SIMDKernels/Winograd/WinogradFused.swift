@@ -38,7 +38,14 @@ extension WinogradConvolution {
     var workers: Int { Parallel.coreCount }
 
     /// Floats of scratch `runFused` needs: each core's block of transformed tiles and GEMM output.
-    var fusedScratchCount: Int { workers * 36 * WinogradConvolution.maxBlockTiles * (inChannels + 16) }
+    var fusedScratchCount: Int { workers * fusedWorkerScratch }
+
+    /// One core's slice: a block's transformed tiles and one channel group's GEMM output, each
+    /// with its transform positions `positionStride` apart (at the largest block size).
+    var fusedWorkerScratch: Int {
+        let bt = WinogradConvolution.maxBlockTiles
+        return 36 * (WinogradConvolution.positionStride(bt * inChannels) + WinogradConvolution.positionStride(bt * 16))
+    }
 
     func runFused(
         input x: UnsafePointer<Float>, shape s: TensorShape,
@@ -49,12 +56,13 @@ extension WinogradConvolution {
         let tiles = s.n * th * tw
         let bt = blockTiles(tiles: tiles), cin = inChannels, cout = outChannels, coBlocks = self.coBlocks
         let blocks = (tiles + bt - 1) / bt
-        let perWorker = 36 * bt * (cin + 16)
+        let perWorker = fusedWorkerScratch
+        let vStride = WinogradConvolution.positionStride(bt * cin), mStride = WinogradConvolution.positionStride(bt * 16)
         let u = UnsafePointer(packed.pointer)
         let outShape = s.with(c: cout)
         let next = Atomic<Int>(0)
         Parallel.forEach(min(workers, blocks)) { w in
-            let v = scratch + w * perWorker, m = v + 36 * bt * cin
+            let v = scratch + w * perWorker, m = v + 36 * vStride
             let vv = UnsafeMutableRawPointer(v).assumingMemoryBound(to: SIMD8<Float>.self)
             let mm = UnsafeRawPointer(m).assumingMemoryBound(to: SIMD8<Float>.self)
             withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: max(36, WinogradTile.outputScratch)) { tmpBuf in
@@ -70,16 +78,16 @@ extension WinogradConvolution {
                         for i in 0..<count {
                             let tile = t0 + i
                             at[i] = (tile / (th * tw), (tile / tw) % th, tile % tw)
-                            WinogradTile.input(x, s, n: at[i].n, ty: at[i].ty, tx: at[i].tx, into: vv + i * cin / 8, pStride: bt * cin / 8, tmp: tmp)
+                            WinogradTile.input(x, s, n: at[i].n, ty: at[i].ty, tx: at[i].tx, into: vv + i * cin / 8, pStride: vStride / 8, tmp: tmp)
                         }
                         for cb in 0..<coBlocks {
                             for p in 0..<36 {
-                                GEMMMicroKernel.run(rows: 0..<rows, a: v + p * bt * cin, lda: cin, b: u + (p * coBlocks + cb) * cin * 16, k: cin,
-                                                    c: m + p * bt * 16, ldc: 16)
+                                GEMMMicroKernel.run(rows: 0..<rows, a: v + p * vStride, lda: cin, b: u + (p * coBlocks + cb) * cin * 16, k: cin,
+                                                    c: m + p * mStride, ldc: 16)
                             }
                             for i in 0..<count {
                                 for half in 0..<2 {
-                                    WinogradTile.output(mm + i * 2 + half, pStride: 2 * bt, outShape, cout: cout, n: at[i].n, ty: at[i].ty, tx: at[i].tx,
+                                    WinogradTile.output(mm + i * 2 + half, pStride: mStride / 8, outShape, cout: cout, n: at[i].n, ty: at[i].ty, tx: at[i].tx,
                                                         channel: cb * 16 + half * 8, bias: bias, mask: mask, y: y, tmp: tmp)
                                 }
                             }
