@@ -39,6 +39,7 @@ struct Fvbench {
             print("fvbench: \(why)")
             exit(1)
         }
+        if let dir = value("--remeasure-trr") { try QualityBench.checkHasPictures(dir) }
         let weights = try ResidentWeights(path: WeightsLocator.defaultPath())
         if let dir = value("--remeasure-trr") {
             // fvbench --remeasure-trr DIR [grey|edge]: TRR of a quality run's pictures again.

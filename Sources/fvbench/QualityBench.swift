@@ -75,6 +75,7 @@ enum QualityBench {
     /// TRR again for pictures a quality run wrote (`dir`/PRESET-LAYER-FILTER.png), with the
     /// given fill: how much the measure depends on what fills the frame.
     static func remeasure(_ net: VGG16Network, dir: String, fill: TransformRobustness.Fill) throws {
+        try checkHasPictures(dir)
         let trr = TransformRobustness(network: net, fill: fill)
         print("## TRR with \(fill.rawValue) fill, pictures of \(dir)")
         print("")
@@ -94,6 +95,28 @@ enum QualityBench {
         print("")
         for (p, v) in all.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { print("- \(p.rawValue): median TRR \(Benchmark.f(Benchmark.median(v), 2))") }
         print("")
+    }
+
+    /// Why `--remeasure-trr DIR` has nothing to measure, if it has not (a mistyped folder gave an
+    /// empty table and exit status 0).
+    struct NoPictures: Error, CustomStringConvertible {
+        let dir: String, exists: Bool
+        var description: String {
+            (exists ? "\(dir) holds no picture named PRESET-LAYER-FILTER.png of the quality set (lucid-block4_conv3-12.png, say)"
+                    : "\(dir) does not exist")
+                + ": give the folder a quality run wrote (fvbench --quality --out DIR) or scripts/lucid-tensorflow.sh filled"
+        }
+    }
+
+    /// Throws `NoPictures` unless `dir` holds at least one of the quality set's pictures; cheap,
+    /// so it runs before the weights are loaded.
+    static func checkHasPictures(_ dir: String) throws {
+        var isDir: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) && isDir.boolValue
+        let any = filters.contains { layer, filter in
+            [Preset.seed, .lucid].contains { FileManager.default.fileExists(atPath: "\(dir)/\($0.rawValue)-\(layer)-\(filter).png") }
+        }
+        if !any { throw NoPictures(dir: dir, exists: exists) }
     }
 
     static func pixelStd(_ rgb: [UInt8]) -> Double {

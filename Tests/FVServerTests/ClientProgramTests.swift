@@ -140,6 +140,23 @@ final class ClientProgramTests: XCTestCase {
         XCTAssertFalse(err.contains("Fatal error"), err)
     }
 
+    /// `fvbench --remeasure-trr DIR` with a folder that is not there, or holds none of the
+    /// quality set's pictures, says so and fails (it printed an empty table and exited 0).
+    func testFvbenchRemeasureWithoutPicturesSaysWhatToDo() throws {
+        guard let built = builtBinary("fvbench") else { throw XCTSkip("fvbench is not built") }
+        let missing = NSTemporaryDirectory() + "fvbench-no-such-dir-\(getpid())"
+        var (status, out, err) = try runProgram(built, ["--remeasure-trr", missing])
+        XCTAssertEqual(status, 1, out)
+        XCTAssertTrue(err.hasPrefix("fvbench: \(missing) does not exist"), err)
+        XCTAssertTrue(err.contains("fvbench --quality --out DIR"), err)
+        let empty = NSTemporaryDirectory() + "fvbench-empty-dir-\(getpid())"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        (status, out, err) = try runProgram(built, ["--remeasure-trr", empty])
+        XCTAssertEqual(status, 1, out)
+        XCTAssertTrue(err.contains("holds no picture named PRESET-LAYER-FILTER.png"), err)
+    }
+
     func testCtrlCCancelsTheJobInTheDaemon() throws {
         let d = try XCTUnwrap(Self.daemon)
         let p = Process()
