@@ -39,9 +39,11 @@ struct Fvbench {
             print("fvbench: \(why)")
             exit(1)
         }
-        if let dir = value("--remeasure-trr") { try QualityBench.checkHasPictures(dir) }
+        let remeasureDir = value("--remeasure-trr")
+        // Before the weights are loaded: a folder with nothing to measure fails at once.
+        if let dir = remeasureDir { try QualityBench.checkHasPictures(dir) }
         let weights = try ResidentWeights(path: WeightsLocator.defaultPath())
-        if let dir = value("--remeasure-trr") {
+        if let dir = remeasureDir {
             // fvbench --remeasure-trr DIR [grey|edge]: TRR of a quality run's pictures again.
             let fill = args.drop(while: { $0 != "--remeasure-trr" }).dropFirst(2).first.flatMap { TransformRobustness.Fill(rawValue: $0) } ?? .grey
             try QualityBench.remeasure(VGG16Network(weights: weights, backend: .simd), dir: dir, fill: fill)

@@ -74,8 +74,8 @@ enum QualityBench {
 
     /// TRR again for pictures a quality run wrote (`dir`/PRESET-LAYER-FILTER.png), with the
     /// given fill: how much the measure depends on what fills the frame.
+    /// The caller has checked (`checkHasPictures`) that `dir` has something to measure.
     static func remeasure(_ net: VGG16Network, dir: String, fill: TransformRobustness.Fill) throws {
-        try checkHasPictures(dir)
         let trr = TransformRobustness(network: net, fill: fill)
         print("## TRR with \(fill.rawValue) fill, pictures of \(dir)")
         print("")

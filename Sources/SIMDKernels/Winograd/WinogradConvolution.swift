@@ -87,11 +87,17 @@ public final class WinogradConvolution: @unchecked Sendable {
         ((floats + 15) / 16 | 1) * 16
     }
 
+    /// The three-phase path's `positionStride`s for `tiles` tiles: V's (input channels) and M's
+    /// (output channels). M starts after V's 36 slices.
+    func positionStrides(tiles: Int) -> (v: Int, m: Int) {
+        (WinogradConvolution.positionStride(tiles * inChannels), WinogradConvolution.positionStride(tiles * outChannels))
+    }
+
     /// Floats of scratch `run` needs for an input of `shape` on `path`.
     public func scratchCount(for shape: TensorShape, path: Path = .automatic) -> Int {
         guard resolved(path) == .threePhase else { return fusedScratchCount }
-        let tiles = WinogradConvolution.tileCount(shape)
-        return 36 * (WinogradConvolution.positionStride(tiles * inChannels) + WinogradConvolution.positionStride(tiles * outChannels))
+        let strides = positionStrides(tiles: WinogradConvolution.tileCount(shape))
+        return 36 * (strides.v + strides.m)
     }
 
     /// output = conv(input) (+ bias), then ReLU recording `reluMask` when it is given.
@@ -107,8 +113,7 @@ public final class WinogradConvolution: @unchecked Sendable {
             return
         }
         let tiles = WinogradConvolution.tileCount(shape)
-        let v = scratch
-        let m = scratch + 36 * WinogradConvolution.positionStride(tiles * inChannels)
+        let v = scratch, m = scratch + 36 * positionStrides(tiles: tiles).v
         transformInput(input, shape, v, tiles)
         multiply(v, m, tiles)
         transformOutput(m, shape, tiles, bias, reluMask, output)
@@ -121,7 +126,7 @@ public final class WinogradConvolution: @unchecked Sendable {
         input: UnsafePointer<Float>, shape: TensorShape, output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
     ) -> (input: Double, multiply: Double, output: Double) {
         let tiles = WinogradConvolution.tileCount(shape)
-        let v = scratch, m = scratch + 36 * WinogradConvolution.positionStride(tiles * inChannels)
+        let v = scratch, m = scratch + 36 * positionStrides(tiles: tiles).v
         let t0 = DispatchTime.now().uptimeNanoseconds
         transformInput(input, shape, v, tiles)
         let t1 = DispatchTime.now().uptimeNanoseconds
@@ -136,7 +141,7 @@ public final class WinogradConvolution: @unchecked Sendable {
 
     func transformInput(_ x: UnsafePointer<Float>, _ s: TensorShape, _ v: UnsafeMutablePointer<Float>, _ tiles: Int) {
         let th = (s.h + 3) / 4, tw = (s.w + 3) / 4, cin = s.c
-        let pStride = WinogradConvolution.positionStride(tiles * cin) / 8  // SIMD8 units between transform positions
+        let pStride = positionStrides(tiles: tiles).v / 8  // SIMD8 units between transform positions
         let vv = UnsafeMutableRawPointer(v).assumingMemoryBound(to: SIMD8<Float>.self)
         Parallel.forEach(s.n * th) { row in
             let n = row / th, ty = row % th
@@ -157,7 +162,7 @@ public final class WinogradConvolution: @unchecked Sendable {
         let chunks = (tiles + 95) / 96
         let rowsPerChunk = ((tiles + chunks - 1) / chunks + 3) / 4 * 4
         let u = UnsafePointer(packed.pointer)
-        let vStride = WinogradConvolution.positionStride(tiles * cin), mStride = WinogradConvolution.positionStride(tiles * cout)
+        let (vStride, mStride) = positionStrides(tiles: tiles)
         Parallel.forEach(36 * chunks * coBlocks) { item in
             let cb = item % coBlocks
             let chunk = (item / coBlocks) % chunks
@@ -174,7 +179,7 @@ public final class WinogradConvolution: @unchecked Sendable {
         _ bias: UnsafePointer<Float>?, _ mask: UnsafeMutablePointer<UInt8>?, _ y: UnsafeMutablePointer<Float>
     ) {
         let th = (s.h + 3) / 4, tw = (s.w + 3) / 4, cout = outChannels
-        let pStride = WinogradConvolution.positionStride(tiles * cout) / 8
+        let pStride = positionStrides(tiles: tiles).m / 8
         let mm = UnsafeRawPointer(m).assumingMemoryBound(to: SIMD8<Float>.self)
         Parallel.forEach(s.n * th) { row in
             let n = row / th, ty = row % th

@@ -43,8 +43,14 @@ extension WinogradConvolution {
     /// One core's slice: a block's transformed tiles and one channel group's GEMM output, each
     /// with its transform positions `positionStride` apart (at the largest block size).
     var fusedWorkerScratch: Int {
-        let bt = WinogradConvolution.maxBlockTiles
-        return 36 * (WinogradConvolution.positionStride(bt * inChannels) + WinogradConvolution.positionStride(bt * 16))
+        let strides = fusedStrides(blockTiles: WinogradConvolution.maxBlockTiles)
+        return 36 * (strides.v + strides.m)
+    }
+
+    /// The fused path's `positionStride`s for blocks of `bt` tiles: the block's transformed
+    /// input (all input channels) and one group of 16 output channels.
+    func fusedStrides(blockTiles bt: Int) -> (v: Int, m: Int) {
+        (WinogradConvolution.positionStride(bt * inChannels), WinogradConvolution.positionStride(bt * 16))
     }
 
     func runFused(
@@ -57,7 +63,7 @@ extension WinogradConvolution {
         let bt = blockTiles(tiles: tiles), cin = inChannels, cout = outChannels, coBlocks = self.coBlocks
         let blocks = (tiles + bt - 1) / bt
         let perWorker = fusedWorkerScratch
-        let vStride = WinogradConvolution.positionStride(bt * cin), mStride = WinogradConvolution.positionStride(bt * 16)
+        let (vStride, mStride) = fusedStrides(blockTiles: bt)
         let u = UnsafePointer(packed.pointer)
         let outShape = s.with(c: cout)
         let next = Atomic<Int>(0)
