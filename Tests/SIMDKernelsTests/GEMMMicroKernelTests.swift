@@ -57,6 +57,39 @@ final class GEMMMicroKernelTests: XCTestCase {
             XCTAssertEqual(Array(covered[..<8]), [Int](repeating: 0, count: 8), "n=\(n)")
             XCTAssertLessThanOrEqual(blocks.filter { $0 == 4 }.count, 2, "n=\(n)")
             XCTAssertEqual(blocks.firstIndex(of: 4).map { blocks[$0...].allSatisfy { $0 == 4 } } ?? true, true, "n=\(n): 4s only at the end")
+            XCTAssertEqual(GEMMMicroKernel.rowBlockCount(n), blocks.count, "n=\(n)")
+        }
+    }
+
+    /// The row blocks of a GEMM together prefetch every line of the next panel exactly once,
+    /// and only a few lines past it.
+    func testPrefetchCoversTheNextPanelOnce() {
+        for k in [1, 3, 64, 128, 256, 512] {
+            for blocks in 1...17 {
+                var seen = [Int](repeating: 0, count: k + blocks)
+                for block in 0..<blocks {
+                    var schedule = PanelPrefetch(block: block, of: blocks)
+                    for _ in 0..<k {
+                        if let line = schedule.step() { seen[line] += 1 }
+                    }
+                }
+                XCTAssertEqual(Array(seen[..<k]), [Int](repeating: 1, count: k), "k=\(k), \(blocks) blocks")
+                XCTAssertLessThan(seen[k...].reduce(0, +), blocks, "k=\(k), \(blocks) blocks: too many lines past the panel")
+            }
+        }
+    }
+
+    /// Prefetching the next panel changes no bit of C, whatever the row count.
+    func testPrefetchingChangesNoBits() {
+        var rng = TestRandom(13)
+        let k = 128, lda = k + 3
+        for n in [4, 8, 12, 16, 28, 52] {
+            let a = rng.buffer(n * lda), b = rng.buffer(k * 16), next = rng.buffer(k * 16)
+            let plain = AlignedBuffer<Float>(count: n * 16), fetching = AlignedBuffer<Float>(count: n * 16)
+            GEMMMicroKernel.run(rows: 0..<n, a: a.pointer, lda: lda, b: b.pointer, k: k, c: plain.pointer, ldc: 16)
+            GEMMMicroKernel.run(rows: 0..<n, a: a.pointer, lda: lda, b: b.pointer, k: k, c: fetching.pointer, ldc: 16,
+                                prefetching: next.pointer)
+            for i in 0..<(n * 16) { XCTAssertEqual(plain[i].bitPattern, fetching[i].bitPattern, "n=\(n), element \(i)") }
         }
     }
 }

@@ -4,8 +4,8 @@ import Dispatch
 ///
 /// 1. input transform: every 6x6 input tile (overlapping by 2) becomes 36 transformed values per
 ///    channel, stored as V[p][tile][cin] (p = position in the 6x6 transform domain);
-/// 2. 36 independent GEMMs M[p] = V[p] (tiles x cin) * U[p] (cin x cout), with the 4x16
-///    6x16 micro-kernel (and 4x16 for the last rows);
+/// 2. 36 independent GEMMs M[p] = V[p] (tiles x cin) * U[p] (cin x cout), with the 6x16
+///    micro-kernel (and 4x16 for the last rows), each prefetching the next one's weights;
 /// 3. output transform back to 4x4 outputs, fused with bias, ReLU and the ReLU mask.
 ///
 /// The same class serves backward-data: the gradient with respect to the input is the same
@@ -163,14 +163,24 @@ public final class WinogradConvolution: @unchecked Sendable {
         let rowsPerChunk = ((tiles + chunks - 1) / chunks + 3) / 4 * 4
         let u = UnsafePointer(packed.pointer)
         let (vStride, mStride) = positionStrides(tiles: tiles)
-        Parallel.forEach(36 * chunks * coBlocks) { item in
-            let cb = item % coBlocks
-            let chunk = (item / coBlocks) % chunks
-            let p = item / (coBlocks * chunks)
-            let b = u + (p * coBlocks + cb) * cin * 16
-            let r0 = chunk * rowsPerChunk
-            GEMMMicroKernel.run(rows: r0..<min(tiles, r0 + rowsPerChunk), a: v + p * vStride, lda: cin, b: b, k: cin,
-                                c: m + p * mStride + cb * 16, ldc: cout)
+        // Each core takes runs of consecutive GEMMs, so it knows the one it runs next and can
+        // prefetch that B panel (`GEMMMicroKernel`); four runs per core keep the cores even
+        // when one is slowed.
+        let items = 36 * chunks * coBlocks, runs = min(items, 4 * workers)
+        @inline(__always) func panel(_ item: Int) -> UnsafePointer<Float> {
+            let cb = item % coBlocks, p = item / (coBlocks * chunks)
+            return u + (p * coBlocks + cb) * cin * 16
+        }
+        Parallel.forEach(runs) { run in
+            let end = (run + 1) * items / runs
+            for item in run * items / runs..<end {
+                let cb = item % coBlocks
+                let chunk = (item / coBlocks) % chunks
+                let p = item / (coBlocks * chunks)
+                let r0 = chunk * rowsPerChunk
+                GEMMMicroKernel.run(rows: r0..<min(tiles, r0 + rowsPerChunk), a: v + p * vStride, lda: cin, b: panel(item), k: cin,
+                                    c: m + p * mStride + cb * 16, ldc: cout, prefetching: item + 1 < end ? panel(item + 1) : nil)
+            }
         }
     }
 
