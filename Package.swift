@@ -28,7 +28,8 @@ let package = Package(
         .target(name: "CJPEGShim", linkerSettings: [.linkedLibrary("jpeg")]),
 
         // cpuid through the compiler's builtins, compiled without the AVX2 flags so the check
-        // itself runs anywhere; and the prefetch hint the GEMMs use, which Swift cannot spell.
+        // itself runs anywhere; and, header-only, the few instructions the kernels need that Swift
+        // cannot spell (fvd_intrinsics.h).
         .target(name: "CCPUFeatures"),
         // glibc's malloc_trim, so an idle daemon gives job memory back.
         .target(name: "CMemory"),

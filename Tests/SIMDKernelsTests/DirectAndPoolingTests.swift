@@ -100,6 +100,28 @@ final class DirectAndPoolingTests: XCTestCase {
             XCTAssertEqual(g[i], orig[i] > 0 ? 1 : 0)
         }
     }
+
+    /// The mask bits and the lane mask, lane by lane against their scalar definitions, for
+    /// every byte and the values at the edges: +0 and -0 are not positive, the smallest
+    /// subnormal is; a kept lane keeps its exact bits (-0 included), a dropped one becomes +0.
+    func testMaskBitsAndApplyMaskLaneByLane() {
+        let edges: [Float] = [0, -0.0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, 1, -1, .infinity, -.infinity]
+        for shift in 0..<8 {
+            var v = SIMD8<Float>()
+            for lane in 0..<8 { v[lane] = edges[(lane + shift) % 8] }
+            let bits = ReLU.maskBits(v)
+            for lane in 0..<8 {
+                XCTAssertEqual((bits >> UInt8(lane)) & 1 == 1, v[lane] > 0, "lane \(lane) = \(v[lane])")
+            }
+            for byte in 0...255 {
+                let kept = ReLU.applyMask(v, UInt8(byte))
+                for lane in 0..<8 {
+                    let want: Float = (byte >> lane) & 1 == 1 ? v[lane] : 0
+                    XCTAssertEqual(kept[lane].bitPattern, want.bitPattern, "byte \(byte), lane \(lane) = \(v[lane])")
+                }
+            }
+        }
+    }
 }
 
 final class CPUFeaturesTests: XCTestCase {
