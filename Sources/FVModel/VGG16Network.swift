@@ -74,23 +74,37 @@ public final class VGG16Network: @unchecked Sendable {
 
     /// Given dLoss/d(target activations) in `ws.outputGradient`, computes dLoss/d(input) into
     /// `ws.inputGradient`. Destroys the contents of both ping-pong buffers.
+    ///
+    /// A layer's backward ReLU is applied by the kernel that writes its output gradient (the
+    /// output transform of the conv above, or the pool's backward) instead of in a pass of its
+    /// own over the whole gradient. Three get their own pass still: the target's (the objective
+    /// wrote that gradient), the one under a channel head, and the redirected ReLU, which must
+    /// see an image's whole gradient before it knows what to do.
     public func backward(_ ws: NetworkWorkspace) {
         var grad = ws.outputGradient
         var spare = ws.output
+        let fold = !ws.redirectReLU
+        // Whether `grad` has been through the backward ReLU of the layer whose output it is the gradient of.
+        var reluApplied = false
         for l in VGG16.layers[...ws.target].reversed() {
             let outShape = ws.convInputShapes[l.index].with(c: l.outChannels)
+            let below = l.index > 0 ? VGG16.layers[l.index - 1] : nil
+            let belowPooled = below.map { ws.poolWinners[$0.index] != nil } ?? false
             if l.index == ws.target, let packed = ws.headPacked, let positive = ws.headPositive {
                 ChannelHead.backward(outputGradient: grad, positive: positive.pointer, inShape: ws.convInputShapes[l.index],
                                      packed: packed.pointer, inputGradient: spare)
+                reluApplied = false
             } else {
                 if l.index == ws.target && ws.preReLU {
                     // The objective read the layer before its ReLU: nothing to undo.
+                } else if reluApplied {
+                    // Done as the gradient was written.
                 } else if ws.redirectReLU {
                     ReLU.backwardRedirected(grad, images: outShape.n, countPerImage: outShape.count / outShape.n, mask: ws.masks[l.index].pointer)
                 } else {
                     ReLU.backward(grad, count: outShape.count, mask: ws.masks[l.index].pointer)
                 }
-                if l.index == 0 {
+                guard let below else {
                     switch backend {
                     case .simd:
                         firstLayer.backwardData(outputGradient: grad, outShape: outShape, inputGradient: ws.inputGradient.pointer)
@@ -100,18 +114,24 @@ public final class VGG16Network: @unchecked Sendable {
                     }
                     return
                 }
-                convBackward(l, grad, outShape, spare, ws.scratch.pointer)
+                let applies = fold && !belowPooled
+                convBackward(l, grad, outShape, spare, ws.scratch.pointer, belowReLU: applies ? ws.masks[below.index].pointer : nil)
+                reluApplied = applies
             }
             swap(&grad, &spare)
-            let below = VGG16.layers[l.index - 1]
-            if let winners = ws.poolWinners[below.index] {
-                let belowShape = ws.convInputShapes[below.index].with(c: below.outChannels)
-                switch backend {
-                case .simd: MaxPool.backward(outputGradient: grad, argmax: winners.pointer, inShape: belowShape, inputGradient: spare)
-                case .reference: ReferencePooling.maxPoolBackward(outputGradient: grad, argmax: winners.pointer, inShape: belowShape, inputGradient: spare)
-                }
-                swap(&grad, &spare)
+            guard let below, let winners = ws.poolWinners[below.index] else { continue }
+            let belowShape = ws.convInputShapes[below.index].with(c: below.outChannels)
+            let mask = fold ? ws.masks[below.index].pointer : nil
+            switch backend {
+            case .simd:
+                MaxPool.backward(outputGradient: grad, argmax: winners.pointer, inShape: belowShape, inputGradient: spare,
+                                 reluMask: mask.map { UnsafePointer($0) })
+            case .reference:
+                ReferencePooling.maxPoolBackward(outputGradient: grad, argmax: winners.pointer, inShape: belowShape, inputGradient: spare)
+                if let mask { ReLU.backward(spare, count: belowShape.count, mask: mask) }
             }
+            reluApplied = fold
+            swap(&grad, &spare)
         }
     }
 
@@ -122,7 +142,7 @@ public final class VGG16Network: @unchecked Sendable {
         switch backend {
         case .simd:
             if let conv = forwardConvs[l.index] {
-                conv.run(input: x, shape: s, bias: bias, reluMask: mask, output: y, scratch: scratch)
+                conv.run(input: x, shape: s, bias: bias, relu: mask.map { .record($0) } ?? .none, output: y, scratch: scratch)
             } else {
                 firstLayer.forward(input: x, shape: s, bias: bias, reluMask: mask, output: y)
             }
@@ -132,14 +152,17 @@ public final class VGG16Network: @unchecked Sendable {
         }
     }
 
+    /// dx = the backward-data conv of `dy`, then, given `belowReLU` (the mask of the layer
+    /// below, whose output dx is the gradient of), that layer's backward ReLU.
     func convBackward(_ l: LayerSpec, _ dy: UnsafeMutablePointer<Float>, _ outShape: TensorShape,
-                      _ dx: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
+                      _ dx: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>, belowReLU: UnsafePointer<UInt8>? = nil) {
         switch backend {
         case .simd:
-            backwardConvs[l.index]!.run(input: dy, shape: outShape, bias: nil, reluMask: nil, output: dx, scratch: scratch)
+            backwardConvs[l.index]!.run(input: dy, shape: outShape, bias: nil, relu: belowReLU.map { .apply($0) } ?? .none, output: dx, scratch: scratch)
         case .reference:
             ReferenceConvolution.backwardData(outputGradient: dy, outShape: outShape, weights: weights.kernel(l.index),
                                               inChannels: l.inChannels, inputGradient: dx)
+            if let belowReLU { ReLU.backward(dx, count: outShape.with(c: l.inChannels).count, mask: belowReLU) }
         }
     }
 }

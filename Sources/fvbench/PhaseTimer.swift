@@ -31,7 +31,7 @@ enum PhaseTimer {
                         a.append(t.input); g.append(t.multiply); o.append(t.output)
                     }
                     let fused = Benchmark.time(reps: reps) {
-                        conv.run(input: x.pointer, shape: inShape, bias: nil, reluMask: nil, output: y.pointer, scratch: scratch.pointer, path: .fused)
+                        conv.run(input: x.pointer, shape: inShape, bias: nil, relu: .none, output: y.pointer, scratch: scratch.pointer, path: .fused)
                     }
                     let three = Benchmark.median(zip(zip(a, g), o).map { $0.0 + $0.1 + $1 })
                     let tiles = WinogradConvolution.tileCount(inShape)

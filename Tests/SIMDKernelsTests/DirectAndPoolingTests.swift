@@ -82,6 +82,13 @@ final class DirectAndPoolingTests: XCTestCase {
             MaxPool.backward(outputGradient: dy.pointer, argmax: a.pointer, inShape: s, inputGradient: dx.pointer)
             ReferencePooling.maxPoolBackward(outputGradient: dy.pointer, argmax: aRef.pointer, inShape: s, inputGradient: dxRef.pointer)
             XCTAssertEqual(dx.toArray(), dxRef.toArray(), "pool backward \(s)")
+
+            // With the pooled layer's ReLU mask: the same bits as a separate ReLU.backward pass.
+            let mask = AlignedBuffer<UInt8>(count: ReLU.maskBytes(s.count))
+            for i in 0..<mask.count { mask[i] = UInt8(truncatingIfNeeded: rng.next()) }
+            ReLU.backward(dxRef.pointer, count: s.count, mask: mask.pointer)
+            MaxPool.backward(outputGradient: dy.pointer, argmax: a.pointer, inShape: s, inputGradient: dx.pointer, reluMask: mask.pointer)
+            XCTAssertEqual(dx.toArray().map(\.bitPattern), dxRef.toArray().map(\.bitPattern), "pool backward with the ReLU mask \(s)")
         }
     }
 

@@ -24,7 +24,7 @@ final class WinogradConvolutionTests: XCTestCase {
         let got = AlignedBuffer<Float>(count: s.with(c: outC).count)
         let want = AlignedBuffer<Float>(count: s.with(c: outC).count)
         let scratch = AlignedBuffer<Float>(count: conv.scratchCount(for: inShape, path: path))
-        conv.run(input: x.pointer, shape: inShape, bias: backward ? nil : bias.pointer, reluMask: nil,
+        conv.run(input: x.pointer, shape: inShape, bias: backward ? nil : bias.pointer, relu: .none,
                  output: got.pointer, scratch: scratch.pointer, path: path)
         if backward {
             ReferenceConvolution.backwardData(outputGradient: x.pointer, outShape: inShape, weights: weights.pointer,
@@ -78,7 +78,7 @@ final class WinogradConvolutionTests: XCTestCase {
                 let y = AlignedBuffer<Float>(count: s.with(c: cout).count)
                 let mask = AlignedBuffer<UInt8>(count: ReLU.maskBytes(y.count))
                 let scratch = AlignedBuffer<Float>(count: conv.scratchCount(for: s, path: path))
-                conv.run(input: x.pointer, shape: s, bias: bias.pointer, reluMask: mask.pointer, output: y.pointer,
+                conv.run(input: x.pointer, shape: s, bias: bias.pointer, relu: .record(mask.pointer), output: y.pointer,
                          scratch: scratch.pointer, path: path)
                 outputs.append(y.buffer.map(\.bitPattern))
                 masks.append(Array(mask.buffer))
@@ -130,8 +130,8 @@ final class WinogradConvolutionTests: XCTestCase {
         let plain = AlignedBuffer<Float>(count: s.with(c: cout).count)
         let fused = AlignedBuffer<Float>(count: s.with(c: cout).count)
         let mask = AlignedBuffer<UInt8>(count: ReLU.maskBytes(fused.count))
-        conv.run(input: x.pointer, shape: s, bias: nil, reluMask: nil, output: plain.pointer, scratch: scratch.pointer, path: path)
-        conv.run(input: x.pointer, shape: s, bias: nil, reluMask: mask.pointer, output: fused.pointer, scratch: scratch.pointer, path: path)
+        conv.run(input: x.pointer, shape: s, bias: nil, relu: .none, output: plain.pointer, scratch: scratch.pointer, path: path)
+        conv.run(input: x.pointer, shape: s, bias: nil, relu: .record(mask.pointer), output: fused.pointer, scratch: scratch.pointer, path: path)
         var negatives = 0
         for i in 0..<plain.count {
             XCTAssertEqual(fused[i], max(plain[i], 0), "\(path)")
@@ -140,5 +140,31 @@ final class WinogradConvolutionTests: XCTestCase {
             if plain[i] < 0 { negatives += 1 }
         }
         XCTAssertGreaterThan(negatives, 0, "the test needs some negative pre-activations to mean anything")
+    }
+
+    /// Backward-data with the layer below's ReLU mask applied as the output is written gives
+    /// the same bits as the plain conv followed by `ReLU.backward`, on both paths, with a
+    /// partial last tile and batch 3, including negative zeros.
+    func testAppliedReLUMatchesASeparatePassBitForBit() {
+        var rng = TestRandom(123)
+        for (cin, cout, n, h, w) in [(64, 64, 1, 37, 41), (128, 64, 3, 9, 7), (256, 128, 1, 18, 18)] {
+            let weights = rng.buffer(cout * cin * 9, scale: 0.1)
+            let conv = WinogradConvolution(weights: weights.pointer, outChannels: cout, inChannels: cin, forBackwardData: true)
+            let dyShape = TensorShape(n: n, h: h, w: w, c: cout), dxShape = dyShape.with(c: cin)
+            let dy = rng.buffer(dyShape.count)
+            for i in stride(from: 0, to: dy.count, by: 97) { dy[i] = -0.0 }
+            let mask = AlignedBuffer<UInt8>(count: ReLU.maskBytes(dxShape.count))
+            for i in 0..<mask.count { mask[i] = UInt8(truncatingIfNeeded: rng.next()) }
+            for path in paths {
+                let scratch = AlignedBuffer<Float>(count: conv.scratchCount(for: dyShape, path: path))
+                let separate = AlignedBuffer<Float>(count: dxShape.count), applied = AlignedBuffer<Float>(count: dxShape.count)
+                conv.run(input: dy.pointer, shape: dyShape, bias: nil, relu: .none, output: separate.pointer, scratch: scratch.pointer, path: path)
+                ReLU.backward(separate.pointer, count: dxShape.count, mask: mask.pointer)
+                conv.run(input: dy.pointer, shape: dyShape, bias: nil, relu: .apply(mask.pointer), output: applied.pointer,
+                         scratch: scratch.pointer, path: path)
+                XCTAssertEqual(applied.buffer.map(\.bitPattern), separate.buffer.map(\.bitPattern), "\(cin)->\(cout) at \(n)x\(h)x\(w), \(path)")
+                XCTAssertTrue(separate.buffer.contains { $0 != 0 } && separate.buffer.contains { $0 == 0 }, "the test needs both kinds of lanes")
+            }
+        }
     }
 }

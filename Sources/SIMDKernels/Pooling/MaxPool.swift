@@ -41,19 +41,20 @@ public enum MaxPool {
     }
 
     /// Writes the whole of dx: each window's gradient goes to its winner, every other input
-    /// position (including a dropped odd last row/column) gets 0.
+    /// position (including a dropped odd last row/column) gets 0. With `reluMask` (the pooled
+    /// layer's ReLU mask) it also applies that layer's backward ReLU as it writes.
     public static func backward(
         outputGradient dy: UnsafePointer<Float>, argmax: UnsafePointer<UInt8>, inShape: TensorShape,
-        inputGradient dx: UnsafeMutablePointer<Float>
+        inputGradient dx: UnsafeMutablePointer<Float>, reluMask: UnsafePointer<UInt8>? = nil
     ) {
         precondition(inShape.c % 8 == 0, "max-pool needs a multiple of 8 channels, got shape \(inShape)")
         let o = inShape.pooled
         let c = inShape.c
-        let zero = SIMD8<Float>(repeating: 0)
         Parallel.forRanges(inShape.n * inShape.h, minChunk: 2) { rows in
             for row in rows {
                 let n = row / inShape.h, yy = row % inShape.h
-                let dxRow = dx + (n * inShape.h + yy) * inShape.w * c
+                let rowBase = (n * inShape.h + yy) * inShape.w * c
+                let dxRow = dx + rowBase
                 let i = yy / 2
                 if i >= o.h {  // dropped odd last row
                     for k in 0..<(inShape.w * c) { dxRow[k] = 0 }
@@ -68,14 +69,30 @@ public enum MaxPool {
                     }
                     let q = SIMD8<Int32>(repeating: qRow + Int32(xx % 2))
                     let outBase = ((n * o.h + i) * o.w + j) * c
-                    for g in stride(from: 0, to: c, by: 8) {
-                        let bytes = UnsafeRawPointer(argmax + outBase + g).loadUnaligned(as: SIMD8<UInt8>.self)
-                        let won = SIMD8<Int32>(truncatingIfNeeded: bytes) .== q
-                        let v = zero.replacing(with: SIMD8Access.load(dy + outBase + g), where: won)
-                        SIMD8Access.store(v, dxRow + xx * c + g)
+                    let e0 = rowBase + xx * c
+                    if let reluMask {
+                        for g in stride(from: 0, to: c, by: 8) {
+                            let v = winnerGradient(dy + outBase + g, argmax + outBase + g, q)
+                            SIMD8Access.store(ReLU.applyMask(v, reluMask[(e0 + g) / 8]), dx + e0 + g)
+                        }
+                    } else {
+                        for g in stride(from: 0, to: c, by: 8) {
+                            SIMD8Access.store(winnerGradient(dy + outBase + g, argmax + outBase + g, q), dx + e0 + g)
+                        }
                     }
                 }
             }
         }
+    }
+
+    /// Eight channels of one input position's gradient: the window's gradient where this
+    /// position won (its argmax byte equals `q`), else +0. Integer shifts and masks only: Swift
+    /// compiles `.==` and `replacing(with:where:)` on integer lanes to a per-lane loop.
+    @inline(__always)
+    static func winnerGradient(_ dy: UnsafePointer<Float>, _ argmax: UnsafePointer<UInt8>, _ q: SIMD8<Int32>) -> SIMD8<Float> {
+        let bytes = UnsafeRawPointer(argmax).loadUnaligned(as: SIMD8<UInt8>.self)
+        let d = SIMD8<Int32>(truncatingIfNeeded: bytes) ^ q         // 0 where this position won, else 1 to 3
+        let lost = (d | (SIMD8<Int32>(repeating: 0) &- d)) &>> 31  // all ones where d != 0
+        return unsafeBitCast(unsafeBitCast(SIMD8Access.load(dy), to: SIMD8<Int32>.self) & ~lost, to: SIMD8<Float>.self)
     }
 }

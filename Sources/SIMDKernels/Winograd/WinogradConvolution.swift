@@ -100,23 +100,24 @@ public final class WinogradConvolution: @unchecked Sendable {
         return 36 * (strides.v + strides.m)
     }
 
-    /// output = conv(input) (+ bias), then ReLU recording `reluMask` when it is given.
+    /// output = conv(input) (+ bias), then the `relu` step: the forward ReLU recording its mask,
+    /// or, for backward-data, the backward ReLU of the layer below applied from its mask.
     /// `scratch` must hold `scratchCount(for: shape, path: path)` floats.
     public func run(
         input: UnsafePointer<Float>, shape: TensorShape,
-        bias: UnsafePointer<Float>?, reluMask: UnsafeMutablePointer<UInt8>?,
+        bias: UnsafePointer<Float>?, relu: OutputReLU,
         output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, path: Path = .automatic
     ) {
         precondition(shape.c == inChannels, "input has \(shape.c) channels, layer expects \(inChannels)")
         if resolved(path) == .fused {
-            runFused(input: input, shape: shape, bias: bias, reluMask: reluMask, output: output, scratch: scratch)
+            runFused(input: input, shape: shape, bias: bias, relu: relu, output: output, scratch: scratch)
             return
         }
         let tiles = WinogradConvolution.tileCount(shape)
         let v = scratch, m = scratch + 36 * positionStrides(tiles: tiles).v
         transformInput(input, shape, v, tiles)
         multiply(v, m, tiles)
-        transformOutput(m, shape, tiles, bias, reluMask, output)
+        transformOutput(m, shape, tiles, bias, relu, output)
     }
 
     /// `run` on the three-phase path, returning the seconds each phase took (input transform,
@@ -132,7 +133,7 @@ public final class WinogradConvolution: @unchecked Sendable {
         let t1 = DispatchTime.now().uptimeNanoseconds
         multiply(v, m, tiles)
         let t2 = DispatchTime.now().uptimeNanoseconds
-        transformOutput(m, shape, tiles, nil, nil, output)
+        transformOutput(m, shape, tiles, nil, .none, output)
         let t3 = DispatchTime.now().uptimeNanoseconds
         return (Double(t1 - t0) / 1e9, Double(t2 - t1) / 1e9, Double(t3 - t2) / 1e9)
     }
@@ -186,7 +187,7 @@ public final class WinogradConvolution: @unchecked Sendable {
 
     func transformOutput(
         _ m: UnsafeMutablePointer<Float>, _ s: TensorShape, _ tiles: Int,
-        _ bias: UnsafePointer<Float>?, _ mask: UnsafeMutablePointer<UInt8>?, _ y: UnsafeMutablePointer<Float>
+        _ bias: UnsafePointer<Float>?, _ relu: OutputReLU, _ y: UnsafeMutablePointer<Float>
     ) {
         let th = (s.h + 3) / 4, tw = (s.w + 3) / 4, cout = outChannels
         let pStride = positionStrides(tiles: tiles).m / 8
@@ -198,7 +199,7 @@ public final class WinogradConvolution: @unchecked Sendable {
                     let tile = (n * th + ty) * tw + tx
                     for g in stride(from: 0, to: cout, by: 8) {
                         WinogradTile.output(mm + (tile * cout + g) / 8, pStride: pStride, s, cout: cout, n: n, ty: ty, tx: tx, channel: g,
-                                            bias: bias, mask: mask, y: y, tmp: tmpBuf.baseAddress!)
+                                            bias: bias, relu: relu, y: y, tmp: tmpBuf.baseAddress!)
                     }
                 }
             }

@@ -55,7 +55,7 @@ extension WinogradConvolution {
 
     func runFused(
         input x: UnsafePointer<Float>, shape s: TensorShape,
-        bias: UnsafePointer<Float>?, reluMask mask: UnsafeMutablePointer<UInt8>?,
+        bias: UnsafePointer<Float>?, relu: OutputReLU,
         output y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
     ) {
         let th = (s.h + 3) / 4, tw = (s.w + 3) / 4
@@ -94,7 +94,7 @@ extension WinogradConvolution {
                             for i in 0..<count {
                                 for half in 0..<2 {
                                     WinogradTile.output(mm + i * 2 + half, pStride: mStride / 8, outShape, cout: cout, n: at[i].n, ty: at[i].ty, tx: at[i].tx,
-                                                        channel: cb * 16 + half * 8, bias: bias, mask: mask, y: y, tmp: tmp)
+                                                        channel: cb * 16 + half * 8, bias: bias, relu: relu, y: y, tmp: tmp)
                                 }
                             }
                         }

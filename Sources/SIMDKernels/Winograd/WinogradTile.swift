@@ -48,12 +48,12 @@ enum WinogradTile {
     }
 
     /// A^T m A for eight channels of one tile (`src[p * pStride]`, p = 0..<36), plus bias, then
-    /// ReLU recording `mask` when one is given, stored as channels `g..<g+8` of the 4x4 block at
-    /// (ty, tx) of image n of the output (`s`'s height and width, `cout` channels), clipped at
-    /// the layer's edge. `tmp` holds `outputScratch` SIMD8 values.
+    /// the `relu` step, stored as channels `g..<g+8` of the 4x4 block at (ty, tx) of image n of
+    /// the output (`s`'s height and width, `cout` channels), clipped at the layer's edge. `tmp`
+    /// holds `outputScratch` SIMD8 values.
     @inline(__always)
     static func output(_ src: UnsafePointer<SIMD8<Float>>, pStride: Int, _ s: TensorShape, cout: Int, n: Int, ty: Int, tx: Int,
-                       channel g: Int, bias: UnsafePointer<Float>?, mask: UnsafeMutablePointer<UInt8>?,
+                       channel g: Int, bias: UnsafePointer<Float>?, relu: OutputReLU,
                        y: UnsafeMutablePointer<Float>, tmp: UnsafeMutablePointer<SIMD8<Float>>) {
         let out4 = tmp + 24
         for c in 0..<6 {
@@ -69,13 +69,8 @@ enum WinogradTile {
             for c in 0..<4 {
                 let xx = 4 * tx + c
                 if xx >= s.w { break }
-                var val = out4[4 * r + c] + b
                 let e = ((n * s.h + yy) * s.w + xx) * cout + g
-                if let mask {
-                    mask[e / 8] = ReLU.maskBits(val)
-                    val = ReLU.relu(val)
-                }
-                SIMD8Access.store(val, y + e)
+                SIMD8Access.store(relu.store(out4[4 * r + c] + b, element: e), y + e)
             }
         }
     }
