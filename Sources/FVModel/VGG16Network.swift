@@ -141,10 +141,11 @@ public final class VGG16Network: @unchecked Sendable {
         let bias = weights.bias(l.index)
         switch backend {
         case .simd:
+            let relu: OutputReLU = mask.map { .record($0) } ?? .none
             if let conv = forwardConvs[l.index] {
-                conv.run(input: x, shape: s, bias: bias, relu: mask.map { .record($0) } ?? .none, output: y, scratch: scratch)
+                conv.run(input: x, shape: s, bias: bias, relu: relu, output: y, scratch: scratch)
             } else {
-                firstLayer.forward(input: x, shape: s, bias: bias, reluMask: mask, output: y)
+                firstLayer.forward(input: x, shape: s, bias: bias, relu: relu, output: y)
             }
         case .reference:
             ReferenceConvolution.forward(input: x, shape: s, weights: weights.kernel(l.index), bias: bias, outChannels: l.outChannels, output: y)

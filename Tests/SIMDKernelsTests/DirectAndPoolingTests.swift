@@ -16,7 +16,7 @@ final class DirectAndPoolingTests: XCTestCase {
             let x = rng.buffer(s.count, scale: 100)
             let got = AlignedBuffer<Float>(count: s.with(c: cout).count)
             let want = AlignedBuffer<Float>(count: got.count)
-            conv.forward(input: x.pointer, shape: s, bias: b.pointer, reluMask: nil, output: got.pointer)
+            conv.forward(input: x.pointer, shape: s, bias: b.pointer, relu: .none, output: got.pointer)
             ReferenceConvolution.forward(input: x.pointer, shape: s, weights: w.pointer, bias: b.pointer, outChannels: cout, output: want.pointer)
             XCTAssertLessThan(relativeError(got.pointer, want.pointer, got.count), 1e-5, "forward \(s)")
 

@@ -29,12 +29,12 @@ public final class DirectConvolution: @unchecked Sendable {
 
     public var residentBytes: Int { (forwardPacked.count + backwardPacked.count) * 4 }
 
-    /// y = conv(x) + bias, then ReLU recording `reluMask` when given. Needs cout == 64 (the only
-    /// layer it serves): all 64 outputs of a pixel stay in eight registers while each of the
-    /// 27 inputs is broadcast once.
+    /// y = conv(x) + bias, then the `relu` step (`.record` for the forward ReLU). Needs
+    /// cout == 64 (the only layer it serves): all 64 outputs of a pixel stay in eight registers
+    /// while each of the 27 inputs is broadcast once.
     public func forward(
         input x: UnsafePointer<Float>, shape s: TensorShape, bias: UnsafePointer<Float>?,
-        reluMask: UnsafeMutablePointer<UInt8>?, output y: UnsafeMutablePointer<Float>
+        relu: OutputReLU, output y: UnsafeMutablePointer<Float>
     ) {
         precondition(s.c == inChannels && outChannels == 64, "direct forward serves cin=\(inChannels) -> 64, got \(s)")
         let cin = inChannels
@@ -73,12 +73,7 @@ public final class DirectConvolution: @unchecked Sendable {
                     withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 8) { acc in
                         acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3; acc[4] = a4; acc[5] = a5; acc[6] = a6; acc[7] = a7
                         for g in 0..<8 {
-                            var v = acc[g]
-                            if let reluMask {
-                                reluMask[e0 / 8 + g] = ReLU.maskBits(v)
-                                v = ReLU.relu(v)
-                            }
-                            SIMD8Access.store(v, y + e0 + 8 * g)
+                            SIMD8Access.store(relu.store(acc[g], element: e0 + 8 * g), y + e0 + 8 * g)
                         }
                     }
                 }

@@ -50,6 +50,7 @@ public enum MaxPool {
         precondition(inShape.c % 8 == 0, "max-pool needs a multiple of 8 channels, got shape \(inShape)")
         let o = inShape.pooled
         let c = inShape.c
+        let relu: OutputReLU = reluMask.map { .apply($0) } ?? .none
         Parallel.forRanges(inShape.n * inShape.h, minChunk: 2) { rows in
             for row in rows {
                 let n = row / inShape.h, yy = row % inShape.h
@@ -70,15 +71,9 @@ public enum MaxPool {
                     let q = SIMD8<Int32>(repeating: qRow + Int32(xx % 2))
                     let outBase = ((n * o.h + i) * o.w + j) * c
                     let e0 = rowBase + xx * c
-                    if let reluMask {
-                        for g in stride(from: 0, to: c, by: 8) {
-                            let v = winnerGradient(dy + outBase + g, argmax + outBase + g, q)
-                            SIMD8Access.store(ReLU.applyMask(v, reluMask[(e0 + g) / 8]), dx + e0 + g)
-                        }
-                    } else {
-                        for g in stride(from: 0, to: c, by: 8) {
-                            SIMD8Access.store(winnerGradient(dy + outBase + g, argmax + outBase + g, q), dx + e0 + g)
-                        }
+                    for g in stride(from: 0, to: c, by: 8) {
+                        let v = winnerGradient(dy + outBase + g, argmax + outBase + g, q)
+                        SIMD8Access.store(relu.store(v, element: e0 + g), dx + e0 + g)
                     }
                 }
             }
