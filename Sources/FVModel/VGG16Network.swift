@@ -11,16 +11,21 @@ public final class VGG16Network: @unchecked Sendable {
     let forwardConvs: [WinogradConvolution?]
     let backwardConvs: [WinogradConvolution?]
 
-    public init(weights: ResidentWeights, backend: KernelBackend = .simd) {
+    /// - Parameter tiling: one Winograd algorithm for every layer, or `nil` (the product) for
+    ///   each layer's `WinogradConvolution.preferredTiling`. Tests that pin bits recorded with
+    ///   F(4x4) everywhere pass `.f4x4`.
+    public init(weights: ResidentWeights, backend: KernelBackend = .simd, tiling: WinogradConvolution.Tiling? = nil) {
         self.weights = weights
         self.backend = backend
         firstLayer = DirectConvolution(weights: weights.kernel(0), outChannels: 64, inChannels: 3)
         if backend == .simd {
             forwardConvs = VGG16.layers.map { l in
-                l.index == 0 ? nil : WinogradConvolution(weights: weights.kernel(l.index), outChannels: l.outChannels, inChannels: l.inChannels)
+                l.index == 0 ? nil : WinogradConvolution(weights: weights.kernel(l.index), outChannels: l.outChannels, inChannels: l.inChannels,
+                                                         tiling: tiling)
             }
             backwardConvs = VGG16.layers.map { l in
-                l.index == 0 ? nil : WinogradConvolution(weights: weights.kernel(l.index), outChannels: l.outChannels, inChannels: l.inChannels, forBackwardData: true)
+                l.index == 0 ? nil : WinogradConvolution(weights: weights.kernel(l.index), outChannels: l.outChannels, inChannels: l.inChannels,
+                                                         forBackwardData: true, tiling: tiling)
             }
         } else {
             forwardConvs = Array(repeating: nil, count: VGG16.layers.count)

@@ -13,6 +13,8 @@ import SIMDKernels
 ///     swift run -c release fvbench --layers-only [--sizes 150,224] [--batches 1,16]   (kernel work)
 ///     swift run -c release fvbench --phases [--sizes 150] [--batches 1]                 (Winograd's three phases)
 ///     swift run -c release fvbench --jobs-only --no-lucid [--job seed|grid|big]                                 (the three jobs)
+///     ... [--tiling f4x4|f6x6]   (one Winograd algorithm on every layer instead of each layer's preferred one)
+///     swift run -c release fvbench --vs-tiling f4x4 [--job seed|grid|big] [--reps N]     (the jobs, preferred against one algorithm, in turn)
 ///     swift run -c release fvbench --quality [--out DIR]
 @main
 struct Fvbench {
@@ -75,14 +77,29 @@ struct Fvbench {
             PhaseTimer.run(weights, reps: reps, sizes: list("--sizes") ?? [150], batches: list("--batches") ?? [1], peak: peak)
             return
         }
+        /// A Winograd algorithm named after `option`, or nil when the option is not given.
+        func tilingOption(_ option: String) -> WinogradConvolution.Tiling? {
+            guard let name = value(option) else { return nil }
+            guard let t = WinogradConvolution.Tiling.allCases.first(where: { "\($0)" == name }) else {
+                print("fvbench: \(option) takes \(WinogradConvolution.Tiling.allCases.map { "\($0)" }.joined(separator: " or ")), not \(name)")
+                exit(1)
+            }
+            return t
+        }
+        if let against = tilingOption("--vs-tiling") {
+            TilingComparison.run(weights, against: against, reps: reps, only: value("--job"))
+            return
+        }
+        let tiling = tilingOption("--tiling")
         let t0 = Date()
-        let net = VGG16Network(weights: weights, backend: .simd)
+        let net = VGG16Network(weights: weights, backend: .simd, tiling: tiling)
         let prepare = Date().timeIntervalSince(t0)
 
         print("# fvbench")
         print("")
         print("- machine: \(machineName()), \(Parallel.coreCount) cores")
         print("- date: \(ISO8601DateFormatter().string(from: Date()))")
+        if let tiling { print("- Winograd \(tiling) on every layer (--tiling)") }
         print("- weight preparation (Winograd transforms, both directions): \(Benchmark.f(prepare, 2)) s, \(net.transformedBytes >> 20) MiB resident")
         print("- measured FMA peak: \(Benchmark.f(FMAPeak.measure(threads: 1), 1)) GFLOP/s on one core, \(Benchmark.f(FMAPeak.measure(threads: Parallel.coreCount), 1)) GFLOP/s on \(Parallel.coreCount) cores")
         print("- medians of \(reps) runs after a warm-up; effective GFLOP/s = direct-convolution FLOPs / time")

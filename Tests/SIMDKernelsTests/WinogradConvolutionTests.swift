@@ -2,22 +2,23 @@ import FVTestSupport
 import SIMDKernels
 import XCTest
 
-/// Winograd F(4x4,3x3) against the Double-accumulating reference, on every VGG16 layer shape
-/// (small spatial sizes), partial tiles, odd sizes and batches of 1 and 3, both directions, on
-/// both paths (three whole-layer phases, and fused block by block); and the two paths against
-/// each other, bit for bit.
+/// Winograd F(4x4,3x3) and F(6x6,3x3) against the Double-accumulating reference, on every VGG16
+/// layer shape (small spatial sizes), partial tiles, odd sizes and batches of 1 and 3, both
+/// directions, on both paths (three whole-layer phases, and fused block by block); and the two
+/// paths against each other, bit for bit.
 final class WinogradConvolutionTests: XCTestCase {
     let paths: [WinogradConvolution.Path] = [.threePhase, .fused]
+    let tilings = WinogradConvolution.Tiling.allCases
 
     /// Tolerance relative to the largest output (the activation scale).
     let tolerance = 1e-3
 
     func check(cin: Int, cout: Int, shape s: TensorShape, backward: Bool, label: String, seed: UInt64,
-               path: WinogradConvolution.Path) -> Double {
+               path: WinogradConvolution.Path, tiling: WinogradConvolution.Tiling) -> Double {
         var rng = TestRandom(seed)
         let weights = rng.buffer(cout * cin * 9, scale: 0.1)
         let bias = rng.buffer(cout, scale: 0.5)
-        let conv = WinogradConvolution(weights: weights.pointer, outChannels: cout, inChannels: cin, forBackwardData: backward)
+        let conv = WinogradConvolution(weights: weights.pointer, outChannels: cout, inChannels: cin, forBackwardData: backward, tiling: tiling)
         let inC = backward ? cout : cin, outC = backward ? cin : cout
         let inShape = s.with(c: inC)
         let x = rng.buffer(inShape.count)
@@ -34,20 +35,28 @@ final class WinogradConvolutionTests: XCTestCase {
                                          outChannels: cout, output: want.pointer)
         }
         let err = relativeError(got.pointer, want.pointer, got.count)
-        XCTAssertLessThan(err, tolerance, "\(label) \(backward ? "backward" : "forward") \(path) shape \(inShape): rel err \(err)")
+        XCTAssertLessThan(err, tolerance, "\(label) \(backward ? "backward" : "forward") \(tiling) \(path) shape \(inShape): rel err \(err)")
         return err
     }
 
     func testEveryVGGLayerShapeForwardAndBackward() {
-        for path in paths {
-            var worst = 0.0
-            for (i, (name, cin, cout)) in vggLayerShapes.enumerated() where cin % 8 == 0 {
-                // 9x7: partial tiles in both directions; batch alternates 1 and 3.
-                let s = TensorShape(n: i % 2 == 0 ? 1 : 3, h: 9, w: 7, c: cin)
-                worst = max(worst, check(cin: cin, cout: cout, shape: s, backward: false, label: name, seed: UInt64(i), path: path))
-                worst = max(worst, check(cin: cin, cout: cout, shape: s, backward: true, label: name, seed: UInt64(100 + i), path: path))
+        for tiling in tilings {
+            for path in paths {
+                var worst = 0.0
+                for (i, (name, cin, cout)) in vggLayerShapes.enumerated() where cin % 8 == 0 {
+                    // Interior tiles and partial tiles in both directions: 9x7 for F(4x4), 13x13
+                    // for F(6x6) (tiles start at -1, 5, 11). Batch alternates 1 and 3.
+                    let (h, w) = tiling == .f4x4 ? (9, 7) : (13, 13)
+                    do {
+                        let s = TensorShape(n: i % 2 == 0 ? 1 : 3, h: h, w: w, c: cin)
+                        worst = max(worst, check(cin: cin, cout: cout, shape: s, backward: false, label: name, seed: UInt64(i + h),
+                                                 path: path, tiling: tiling))
+                        worst = max(worst, check(cin: cin, cout: cout, shape: s, backward: true, label: name, seed: UInt64(100 + i + h),
+                                                 path: path, tiling: tiling))
+                    }
+                }
+                print("Winograd \(tiling) \(path) worst relative error over VGG16 shapes: \(worst)")
             }
-            print("Winograd F(4,3) \(path) worst relative error over VGG16 shapes: \(worst)")
         }
     }
 
@@ -57,8 +66,10 @@ final class WinogradConvolutionTests: XCTestCase {
         for (i, (name, cin, cout)) in vggLayerShapes.enumerated() where cin % 8 == 0 && cin <= 128 && cout <= 128 {
             for (n, h, w) in [(1, 37, 41), (3, 22, 18)] {
                 let s = TensorShape(n: n, h: h, w: w, c: cin)
-                _ = check(cin: cin, cout: cout, shape: s, backward: false, label: name, seed: UInt64(200 + i + h), path: .fused)
-                _ = check(cin: cin, cout: cout, shape: s, backward: true, label: name, seed: UInt64(300 + i + h), path: .fused)
+                for tiling in tilings {
+                    _ = check(cin: cin, cout: cout, shape: s, backward: false, label: name, seed: UInt64(200 + i + h), path: .fused, tiling: tiling)
+                    _ = check(cin: cin, cout: cout, shape: s, backward: true, label: name, seed: UInt64(300 + i + h), path: .fused, tiling: tiling)
+                }
             }
         }
     }
@@ -68,9 +79,10 @@ final class WinogradConvolutionTests: XCTestCase {
     func testPathsAgreeBitForBit() {
         var rng = TestRandom(7)
         for (cin, cout, n, h, w) in [(64, 64, 1, 37, 41), (64, 128, 3, 9, 7), (128, 64, 1, 150 / 2, 150 / 2), (256, 512, 1, 18, 18)] {
+          for tiling in tilings {
             let weights = rng.buffer(cout * cin * 9, scale: 0.1)
             let bias = rng.buffer(cout, scale: 0.5)
-            let conv = WinogradConvolution(weights: weights.pointer, outChannels: cout, inChannels: cin)
+            let conv = WinogradConvolution(weights: weights.pointer, outChannels: cout, inChannels: cin, tiling: tiling)
             let s = TensorShape(n: n, h: h, w: w, c: cin)
             let x = rng.buffer(s.count)
             var outputs: [[UInt32]] = [], masks: [[UInt8]] = []
@@ -83,8 +95,9 @@ final class WinogradConvolutionTests: XCTestCase {
                 outputs.append(y.buffer.map(\.bitPattern))
                 masks.append(Array(mask.buffer))
             }
-            XCTAssertEqual(outputs[0], outputs[1], "\(cin)->\(cout) at \(n)x\(h)x\(w): the paths differ")
-            XCTAssertEqual(masks[0], masks[1], "\(cin)->\(cout) at \(n)x\(h)x\(w): the ReLU masks differ")
+            XCTAssertEqual(outputs[0], outputs[1], "\(cin)->\(cout) at \(n)x\(h)x\(w), \(tiling): the paths differ")
+            XCTAssertEqual(masks[0], masks[1], "\(cin)->\(cout) at \(n)x\(h)x\(w), \(tiling): the ReLU masks differ")
+          }
         }
     }
 
@@ -108,23 +121,27 @@ final class WinogradConvolutionTests: XCTestCase {
             for n in [1, 3] {
                 let s = TensorShape(n: n, h: h, w: w, c: 16)
                 for path in paths {
-                    _ = check(cin: 16, cout: 32, shape: s, backward: false, label: "small", seed: UInt64(h * 31 + w), path: path)
-                    _ = check(cin: 16, cout: 32, shape: s, backward: true, label: "small", seed: UInt64(h * 37 + w), path: path)
+                    for tiling in tilings {
+                        _ = check(cin: 16, cout: 32, shape: s, backward: false, label: "small", seed: UInt64(h * 31 + w), path: path, tiling: tiling)
+                        _ = check(cin: 16, cout: 32, shape: s, backward: true, label: "small", seed: UInt64(h * 37 + w), path: path, tiling: tiling)
+                    }
                 }
             }
         }
     }
 
     func testFusedReLURecordsMaskAndClamps() {
-        for path in paths { checkReLU(path) }
+        for path in paths {
+            for tiling in tilings { checkReLU(path, tiling) }
+        }
     }
 
-    func checkReLU(_ path: WinogradConvolution.Path) {
+    func checkReLU(_ path: WinogradConvolution.Path, _ tiling: WinogradConvolution.Tiling) {
         var rng = TestRandom(99)
         let cin = 16, cout = 16
         let s = TensorShape(n: 2, h: 6, w: 5, c: cin)
         let weights = rng.buffer(cout * cin * 9, scale: 0.2)
-        let conv = WinogradConvolution(weights: weights.pointer, outChannels: cout, inChannels: cin)
+        let conv = WinogradConvolution(weights: weights.pointer, outChannels: cout, inChannels: cin, tiling: tiling)
         let x = rng.buffer(s.count)
         let scratch = AlignedBuffer<Float>(count: conv.scratchCount(for: s, path: path))
         let plain = AlignedBuffer<Float>(count: s.with(c: cout).count)
@@ -134,7 +151,7 @@ final class WinogradConvolutionTests: XCTestCase {
         conv.run(input: x.pointer, shape: s, bias: nil, relu: .record(mask.pointer), output: fused.pointer, scratch: scratch.pointer, path: path)
         var negatives = 0
         for i in 0..<plain.count {
-            XCTAssertEqual(fused[i], max(plain[i], 0), "\(path)")
+            XCTAssertEqual(fused[i], max(plain[i], 0), "\(path) \(tiling)")
             let bit = (mask[i / 8] >> UInt8(i % 8)) & 1
             XCTAssertEqual(bit == 1, plain[i] > 0, "mask bit \(i)")
             if plain[i] < 0 { negatives += 1 }
@@ -148,8 +165,9 @@ final class WinogradConvolutionTests: XCTestCase {
     func testAppliedReLUMatchesASeparatePassBitForBit() {
         var rng = TestRandom(123)
         for (cin, cout, n, h, w) in [(64, 64, 1, 37, 41), (128, 64, 3, 9, 7), (256, 128, 1, 18, 18)] {
+          for tiling in tilings {
             let weights = rng.buffer(cout * cin * 9, scale: 0.1)
-            let conv = WinogradConvolution(weights: weights.pointer, outChannels: cout, inChannels: cin, forBackwardData: true)
+            let conv = WinogradConvolution(weights: weights.pointer, outChannels: cout, inChannels: cin, forBackwardData: true, tiling: tiling)
             let dyShape = TensorShape(n: n, h: h, w: w, c: cout), dxShape = dyShape.with(c: cin)
             let dy = rng.buffer(dyShape.count)
             for i in stride(from: 0, to: dy.count, by: 97) { dy[i] = -0.0 }
@@ -162,8 +180,24 @@ final class WinogradConvolutionTests: XCTestCase {
                 ReLU.backward(separate.pointer, count: dxShape.count, mask: mask.pointer)
                 conv.run(input: dy.pointer, shape: dyShape, bias: nil, relu: .apply(mask.pointer), output: applied.pointer,
                          scratch: scratch.pointer, path: path)
-                XCTAssertEqual(applied.buffer.map(\.bitPattern), separate.buffer.map(\.bitPattern), "\(cin)->\(cout) at \(n)x\(h)x\(w), \(path)")
+                XCTAssertEqual(applied.buffer.map(\.bitPattern), separate.buffer.map(\.bitPattern), "\(cin)->\(cout) at \(n)x\(h)x\(w), \(path), \(tiling)")
                 XCTAssertTrue(separate.buffer.contains { $0 != 0 } && separate.buffer.contains { $0 == 0 }, "the test needs both kinds of lanes")
+            }
+          }
+        }
+    }
+
+    /// The product's choice: F(6x6) on the layers of at most 128 channels each way (both
+    /// directions of block1_conv2 and block2), F(4x4) from block3 on; and U's size follows.
+    func testPreferredTilingPerLayer() {
+        var rng = TestRandom(5)
+        for (name, cin, cout) in vggLayerShapes where cin % 8 == 0 {
+            let weights = rng.buffer(cout * cin * 9, scale: 0.1)
+            for backward in [false, true] {
+                let conv = WinogradConvolution(weights: weights.pointer, outChannels: cout, inChannels: cin, forBackwardData: backward)
+                let want: WinogradConvolution.Tiling = cin <= 128 && cout <= 128 ? .f6x6 : .f4x4
+                XCTAssertEqual(conv.tiling, want, "\(name) \(backward ? "backward" : "forward")")
+                XCTAssertEqual(conv.residentBytes, want.positions * cin * cout * 4, name)
             }
         }
     }

@@ -1,12 +1,15 @@
 import Dispatch
 
-/// A 3x3/pad-1 convolution layer computed with Winograd F(4x4,3x3) in three parallel phases:
+/// A 3x3/pad-1 convolution layer computed with Winograd F(m x m,3x3), m = 4 or 6 (`Tiling`), in
+/// three parallel phases (shown for F(4x4); F(6x6) has 8x8 input tiles and 64 positions):
 ///
 /// 1. input transform: every 6x6 input tile (overlapping by 2) becomes 36 transformed values per
 ///    channel, stored as V[p][tile][cin] (p = position in the 6x6 transform domain);
 /// 2. 36 independent GEMMs M[p] = V[p] (tiles x cin) * U[p] (cin x cout), with the 6x16
 ///    micro-kernel (and 4x16 for the last rows), each prefetching the next one's weights;
 /// 3. output transform back to 4x4 outputs, fused with bias, ReLU and the ReLU mask.
+///
+/// or block by block with all three phases per block of tiles (`WinogradFused.swift`).
 ///
 /// The same class serves backward-data: the gradient with respect to the input is the same
 /// convolution of the output gradient with each kernel rotated 180 degrees and in/out channels
@@ -18,26 +21,56 @@ import Dispatch
 public final class WinogradConvolution: @unchecked Sendable {
     public let inChannels: Int
     public let outChannels: Int
+    /// The Winograd algorithm this layer's weights were transformed for.
+    public let tiling: Tiling
     let coBlocks: Int
     let packed: AlignedBuffer<Float>
+
+    /// Winograd F(4x4,3x3) or F(6x6,3x3). F(6x6) does 21% fewer multiplies per output (64 per
+    /// 36 against 36 per 16) with transforms of about the same cost per output, but its U is
+    /// 1.8x larger, its float error a few times larger (still far inside the 1e-3 tolerance), and
+    /// its 6-pixel tiles overhang more layer sizes. It wins where the GEMMs are compute-bound
+    /// on small weights: the fused layers (`preferredTiling`).
+    public enum Tiling: Sendable, CaseIterable {
+        case f4x4, f6x6
+
+        /// m: the side of an output tile.
+        public var outputSide: Int { self == .f4x4 ? 4 : 6 }
+        /// (m + 2)^2: transform positions, one GEMM each.
+        public var positions: Int { (outputSide + 2) * (outputSide + 2) }
+    }
+
+    /// F(6x6) for layers of at most 128 channels each way (block1_conv2 and block2, both
+    /// directions: the fused path's layers, whose U stays small), F(4x4) from block3 on, where
+    /// U is streamed from memory and F(6x6)'s 1.8x larger U would cost more than its fewer
+    /// multiplies save (at most 9% at 224 px, where its tiles overhang 56, 28 and 14 px layers).
+    public static func preferredTiling(inChannels: Int, outChannels: Int) -> Tiling {
+        inChannels <= 128 && outChannels <= 128 ? .f6x6 : .f4x4
+    }
 
     /// - Parameters:
     ///   - weights: the layer's forward weights, OIHW `[cout][cin][3][3]` as in the ONNX file.
     ///   - forBackwardData: build the convolution that maps output gradients (cout channels)
     ///     to input gradients (cin channels).
-    public init(weights: UnsafePointer<Float>, outChannels cout: Int, inChannels cin: Int, forBackwardData: Bool = false) {
+    ///   - tiling: the Winograd algorithm; `nil` takes `preferredTiling` for the layer.
+    public init(weights: UnsafePointer<Float>, outChannels cout: Int, inChannels cin: Int, forBackwardData: Bool = false,
+                tiling: Tiling? = nil) {
         let convIn = forBackwardData ? cout : cin
         let convOut = forBackwardData ? cin : cout
         precondition(convIn % 8 == 0 && convOut % 16 == 0,
                      "Winograd path needs input channels % 8 and output channels % 16, got \(convIn) -> \(convOut)")
         inChannels = convIn
         outChannels = convOut
+        let tiling = tiling ?? WinogradConvolution.preferredTiling(inChannels: convIn, outChannels: convOut)
+        self.tiling = tiling
         coBlocks = convOut / 16
-        packed = AlignedBuffer<Float>(count: 36 * convIn * convOut)
+        let positions = tiling.positions
+        packed = AlignedBuffer<Float>(count: positions * convIn * convOut)
         let coBlocks = self.coBlocks
         let dst = packed.pointer
+        let kernelTransform = tiling == .f4x4 ? WinogradF43.kernelTransform : WinogradF63.kernelTransform
         Parallel.forEach(convOut) { o in
-            withUnsafeTemporaryAllocation(of: Double.self, capacity: 9 + 36) { buf in
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: 9 + positions) { buf in
                 let g = buf.baseAddress!, u = g + 9
                 for i in 0..<convIn {
                     for k in 0..<9 {
@@ -47,8 +80,8 @@ public final class WinogradConvolution: @unchecked Sendable {
                             : weights[(o * cin + i) * 9 + k]
                         g[k] = Double(src)
                     }
-                    WinogradF43.kernelTransform(g, into: u)
-                    for p in 0..<36 {
+                    kernelTransform(g, u)
+                    for p in 0..<positions {
                         dst[((p * coBlocks + o / 16) * convIn + i) * 16 + o % 16] = Float(u[p])
                     }
                 }
@@ -59,9 +92,12 @@ public final class WinogradConvolution: @unchecked Sendable {
     /// Resident bytes of the transformed weights.
     public var residentBytes: Int { packed.count * 4 }
 
-    public static func tileCount(_ shape: TensorShape) -> Int {
-        let t = shape.n * ((shape.h + 3) / 4) * ((shape.w + 3) / 4)
-        return (t + 3) / 4 * 4  // padded to 4 rows: GEMMs run blocks of 6 and 4 (`GEMMMicroKernel.run`)
+    /// Tiles of an input of `shape`, padded to 4 rows: the GEMMs run blocks of 6 and 4
+    /// (`GEMMMicroKernel.run`).
+    public func tileCount(_ shape: TensorShape) -> Int {
+        let m = tiling.outputSide
+        let t = shape.n * ((shape.h + m - 1) / m) * ((shape.w + m - 1) / m)
+        return (t + 3) / 4 * 4
     }
 
     /// How `run` computes a layer: the three whole-layer phases, or block by block
@@ -78,17 +114,17 @@ public final class WinogradConvolution: @unchecked Sendable {
     }
 
     /// Floats from one transform position's slice of V or M to the next: `floats` rounded up to
-    /// an odd number of 64-byte cache lines. A tile's 36 values per channel group go to 36
-    /// slices, and with the plain size (a multiple of many powers of two: 100 tiles x 256
-    /// channels is 1600 lines) all 36 fell in the same one to four sets of the 8-way L1, so
+    /// an odd number of 64-byte cache lines. A tile's 36 (or 64) values per channel group go to
+    /// as many slices, and with the plain size (a multiple of many powers of two: 100 tiles x
+    /// 256 channels is 1600 lines) all 36 fell in the same one to four sets of the 8-way L1, so
     /// each transform evicted its own half-written lines. An odd number of lines spreads them
-    /// over 36 sets. Only the layout changes, not the arithmetic.
+    /// over 36 (64) sets. Only the layout changes, not the arithmetic.
     public static func positionStride(_ floats: Int) -> Int {
         ((floats + 15) / 16 | 1) * 16
     }
 
     /// The three-phase path's `positionStride`s for `tiles` tiles: V's (input channels) and M's
-    /// (output channels). M starts after V's 36 slices.
+    /// (output channels). M starts after V's slices, one per transform position.
     func positionStrides(tiles: Int) -> (v: Int, m: Int) {
         (WinogradConvolution.positionStride(tiles * inChannels), WinogradConvolution.positionStride(tiles * outChannels))
     }
@@ -96,8 +132,8 @@ public final class WinogradConvolution: @unchecked Sendable {
     /// Floats of scratch `run` needs for an input of `shape` on `path`.
     public func scratchCount(for shape: TensorShape, path: Path = .automatic) -> Int {
         guard resolved(path) == .threePhase else { return fusedScratchCount }
-        let strides = positionStrides(tiles: WinogradConvolution.tileCount(shape))
-        return 36 * (strides.v + strides.m)
+        let strides = positionStrides(tiles: tileCount(shape))
+        return tiling.positions * (strides.v + strides.m)
     }
 
     /// output = conv(input) (+ bias), then the `relu` step: the forward ReLU recording its mask,
@@ -109,15 +145,30 @@ public final class WinogradConvolution: @unchecked Sendable {
         output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, path: Path = .automatic
     ) {
         precondition(shape.c == inChannels, "input has \(shape.c) channels, layer expects \(inChannels)")
-        if resolved(path) == .fused {
-            runFused(input: input, shape: shape, bias: bias, relu: relu, output: output, scratch: scratch)
-            return
+        switch (tiling, resolved(path)) {
+        case (.f4x4, .fused): runFused(WinogradF43.self, input, shape, bias, relu, output, scratch)
+        case (.f6x6, .fused): runFused(WinogradF63.self, input, shape, bias, relu, output, scratch)
+        case (.f4x4, _): runPhases(WinogradF43.self, input, shape, bias, relu, output, scratch)
+        case (.f6x6, _): runPhases(WinogradF63.self, input, shape, bias, relu, output, scratch)
         }
-        let tiles = WinogradConvolution.tileCount(shape)
-        let v = scratch, m = scratch + 36 * positionStrides(tiles: tiles).v
-        transformInput(input, shape, v, tiles)
+    }
+
+    /// The three phases, returning the seconds each took (input transform, GEMMs, output transform).
+    @discardableResult
+    func runPhases<F: WinogradTransform>(
+        _ f: F.Type, _ input: UnsafePointer<Float>, _ shape: TensorShape, _ bias: UnsafePointer<Float>?, _ relu: OutputReLU,
+        _ output: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>
+    ) -> (input: Double, multiply: Double, output: Double) {
+        let tiles = tileCount(shape)
+        let v = scratch, m = scratch + F.positions * positionStrides(tiles: tiles).v
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        transformInput(f, input, shape, v, tiles)
+        let t1 = DispatchTime.now().uptimeNanoseconds
         multiply(v, m, tiles)
-        transformOutput(m, shape, tiles, bias, relu, output)
+        let t2 = DispatchTime.now().uptimeNanoseconds
+        transformOutput(f, m, shape, tiles, bias, relu, output)
+        let t3 = DispatchTime.now().uptimeNanoseconds
+        return (Double(t1 - t0) / 1e9, Double(t2 - t1) / 1e9, Double(t3 - t2) / 1e9)
     }
 
     /// `run` on the three-phase path, returning the seconds each phase took (input transform,
@@ -126,30 +177,25 @@ public final class WinogradConvolution: @unchecked Sendable {
     public func runTimingPhases(
         input: UnsafePointer<Float>, shape: TensorShape, output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
     ) -> (input: Double, multiply: Double, output: Double) {
-        let tiles = WinogradConvolution.tileCount(shape)
-        let v = scratch, m = scratch + 36 * positionStrides(tiles: tiles).v
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        transformInput(input, shape, v, tiles)
-        let t1 = DispatchTime.now().uptimeNanoseconds
-        multiply(v, m, tiles)
-        let t2 = DispatchTime.now().uptimeNanoseconds
-        transformOutput(m, shape, tiles, nil, .none, output)
-        let t3 = DispatchTime.now().uptimeNanoseconds
-        return (Double(t1 - t0) / 1e9, Double(t2 - t1) / 1e9, Double(t3 - t2) / 1e9)
+        switch tiling {
+        case .f4x4: runPhases(WinogradF43.self, input, shape, nil, .none, output, scratch)
+        case .f6x6: runPhases(WinogradF63.self, input, shape, nil, .none, output, scratch)
+        }
     }
 
     // MARK: phases
 
-    func transformInput(_ x: UnsafePointer<Float>, _ s: TensorShape, _ v: UnsafeMutablePointer<Float>, _ tiles: Int) {
-        let th = (s.h + 3) / 4, tw = (s.w + 3) / 4, cin = s.c
+    func transformInput<F: WinogradTransform>(_: F.Type, _ x: UnsafePointer<Float>, _ s: TensorShape, _ v: UnsafeMutablePointer<Float>, _ tiles: Int) {
+        let m = F.outputSide
+        let th = (s.h + m - 1) / m, tw = (s.w + m - 1) / m, cin = s.c
         let pStride = positionStrides(tiles: tiles).v / 8  // SIMD8 units between transform positions
         let vv = UnsafeMutableRawPointer(v).assumingMemoryBound(to: SIMD8<Float>.self)
         Parallel.forEach(s.n * th) { row in
             let n = row / th, ty = row % th
-            withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 36) { tmpBuf in
+            withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: WinogradTile<F>.inputScratch) { tmpBuf in
                 for tx in 0..<tw {
                     let tile = (n * th + ty) * tw + tx
-                    WinogradTile.input(x, s, n: n, ty: ty, tx: tx, into: vv + tile * cin / 8, pStride: pStride, tmp: tmpBuf.baseAddress!)
+                    WinogradTile<F>.input(x, s, n: n, ty: ty, tx: tx, into: vv + tile * cin / 8, pStride: pStride, tmp: tmpBuf.baseAddress!)
                 }
             }
         }
@@ -167,7 +213,7 @@ public final class WinogradConvolution: @unchecked Sendable {
         // Each core takes runs of consecutive GEMMs, so it knows the one it runs next and can
         // prefetch that B panel (`GEMMMicroKernel`); four runs per core keep the cores even
         // when one is slowed.
-        let items = 36 * chunks * coBlocks, runs = min(items, 4 * workers)
+        let items = tiling.positions * chunks * coBlocks, runs = min(items, 4 * workers)
         @inline(__always) func panel(_ item: Int) -> UnsafePointer<Float> {
             let cb = item % coBlocks, p = item / (coBlocks * chunks)
             return u + (p * coBlocks + cb) * cin * 16
@@ -185,20 +231,21 @@ public final class WinogradConvolution: @unchecked Sendable {
         }
     }
 
-    func transformOutput(
-        _ m: UnsafeMutablePointer<Float>, _ s: TensorShape, _ tiles: Int,
+    func transformOutput<F: WinogradTransform>(
+        _: F.Type, _ m: UnsafeMutablePointer<Float>, _ s: TensorShape, _ tiles: Int,
         _ bias: UnsafePointer<Float>?, _ relu: OutputReLU, _ y: UnsafeMutablePointer<Float>
     ) {
-        let th = (s.h + 3) / 4, tw = (s.w + 3) / 4, cout = outChannels
+        let side = F.outputSide
+        let th = (s.h + side - 1) / side, tw = (s.w + side - 1) / side, cout = outChannels
         let pStride = positionStrides(tiles: tiles).m / 8
         let mm = UnsafeRawPointer(m).assumingMemoryBound(to: SIMD8<Float>.self)
         Parallel.forEach(s.n * th) { row in
             let n = row / th, ty = row % th
-            withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: WinogradTile.outputScratch) { tmpBuf in
+            withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: WinogradTile<F>.outputScratch) { tmpBuf in
                 for tx in 0..<tw {
                     let tile = (n * th + ty) * tw + tx
                     for g in stride(from: 0, to: cout, by: 8) {
-                        WinogradTile.output(mm + (tile * cout + g) / 8, pStride: pStride, s, cout: cout, n: n, ty: ty, tx: tx, channel: g,
+                        WinogradTile<F>.output(mm + (tile * cout + g) / 8, pStride: pStride, s, cout: cout, n: n, ty: ty, tx: tx, channel: g,
                                             bias: bias, relu: relu, y: y, tmp: tmpBuf.baseAddress!)
                     }
                 }

@@ -11,12 +11,12 @@
 ///             0  4  0 -5  0  1 ]            0      0     1   ]
 ///
 /// Each transform works on eight channels at once (one SIMD8 per tile element).
-public enum WinogradF43 {
-    /// B^T applied to a column of six vectors.
+enum WinogradF43: WinogradTransform {
+    static var outputSide: Int { 4 }
+
     @inline(__always)
-    static func inputColumn(_ d0: SIMD8<Float>, _ d1: SIMD8<Float>, _ d2: SIMD8<Float>,
-                            _ d3: SIMD8<Float>, _ d4: SIMD8<Float>, _ d5: SIMD8<Float>,
-                            _ out: UnsafeMutablePointer<SIMD8<Float>>, _ stride: Int) {
+    static func inputColumn(_ d: (Int) -> SIMD8<Float>, _ out: UnsafeMutablePointer<SIMD8<Float>>, _ stride: Int) {
+        let d0 = d(0), d1 = d(1), d2 = d(2), d3 = d(3), d4 = d(4), d5 = d(5)
         let four = SIMD8<Float>(repeating: 4), five = SIMD8<Float>(repeating: 5), two = SIMD8<Float>(repeating: 2)
         // Shared sub-expressions keep this at 12 FMAs + a few adds.
         let s1 = d4 - four * d2            // d4 - 4 d2
@@ -31,7 +31,6 @@ public enum WinogradF43 {
         out[5 * stride] = (d5 - five * d3) + four * d1
     }
 
-    /// A^T applied to a column of six vectors, giving four.
     @inline(__always)
     static func outputColumn(_ m: UnsafePointer<SIMD8<Float>>, _ stride: Int,
                              _ out: UnsafeMutablePointer<SIMD8<Float>>, _ outStride: Int) {
@@ -43,23 +42,14 @@ public enum WinogradF43 {
         out[3 * outStride] = b + SIMD8<Float>(repeating: 8) * d + m5
     }
 
-    /// U = G g G^T for one 3x3 kernel (row-major g[ky*3+kx]) into u[36], in Double: done once
-    /// at load time for every kernel of every layer (both directions), so it allocates nothing.
-    public static func kernelTransform(_ g: UnsafePointer<Double>, into u: UnsafeMutablePointer<Double>) {
-        // G's rows, as (a, b, c) applied to a 3-vector (v0, v1, v2).
-        @inline(__always) func rowsOfG(_ v0: Double, _ v1: Double, _ v2: Double, _ out: (Int, Double) -> Void) {
+    static func kernelTransform(_ g: UnsafePointer<Double>, into u: UnsafeMutablePointer<Double>) {
+        sandwich(g, into: u) { v0, v1, v2, out in
             out(0, v0 / 4)
             out(1, -(v0 + v1 + v2) / 6)
             out(2, -(v0 - v1 + v2) / 6)
             out(3, v0 / 24 + v1 / 12 + v2 / 6)
             out(4, v0 / 24 - v1 / 12 + v2 / 6)
             out(5, v2)
-        }
-        var t = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  // G g: 6x3
-        withUnsafeMutableBytes(of: &t) { raw in
-            let tp = raw.baseAddress!.assumingMemoryBound(to: Double.self)
-            for j in 0..<3 { rowsOfG(g[j], g[3 + j], g[6 + j]) { i, v in tp[i * 3 + j] = v } }
-            for i in 0..<6 { rowsOfG(tp[i * 3], tp[i * 3 + 1], tp[i * 3 + 2]) { j, v in u[i * 6 + j] = v } }
         }
     }
 }
