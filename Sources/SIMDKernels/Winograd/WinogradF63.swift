@@ -25,22 +25,27 @@
 enum WinogradF63: WinogradTransform {
     static var outputSide: Int { 6 }
 
+    // Written with fused multiply-adds (`addingProduct`; Swift never fuses `a * b + c` itself):
+    // a third fewer instructions than the plain form. The transforms wait on memory more than
+    // on arithmetic, so the fused layers gained only 0-6% (`fvbench --phases`, Zen 3).
     @inline(__always)
     static func inputColumn(_ d: (Int) -> SIMD8<Float>, _ out: UnsafeMutablePointer<SIMD8<Float>>, _ stride: Int) {
         let d0 = d(0), d1 = d(1), d2 = d(2), d3 = d(3), d4 = d(4), d5 = d(5), d6 = d(6), d7 = d(7)
         @inline(__always) func k(_ x: Float) -> SIMD8<Float> { SIMD8(repeating: x) }
         // Rows 1-6 come in pairs (t + u, t - u) that share their even and odd halves.
-        out[0] = (d0 - d6) + k(5.25) * (d4 - d2)
-        let t1 = (d2 + d6) - k(4.25) * d4, u1 = (d1 + d5) - k(4.25) * d3
+        out[0] = (d0 - d6).addingProduct(k(5.25), d4 - d2)
+        let t1 = (d2 + d6).addingProduct(k(-4.25), d4), u1 = (d1 + d5).addingProduct(k(-4.25), d3)
         out[stride] = t1 + u1
         out[2 * stride] = t1 - u1
-        let t2 = (d6 + k(0.25) * d2) - k(1.25) * d4, u2 = (k(0.5) * d1 - k(2.5) * d3) + k(2) * d5
+        let t2 = d6.addingProduct(k(0.25), d2).addingProduct(k(-1.25), d4)
+        let u2 = (k(0.5) * d1).addingProduct(k(-2.5), d3).addingProduct(k(2), d5)
         out[3 * stride] = t2 + u2
         out[4 * stride] = t2 - u2
-        let t3 = (d6 + k(4) * d2) - k(5) * d4, u3 = (k(2) * d1 - k(2.5) * d3) + k(0.5) * d5
+        let t3 = d6.addingProduct(k(4), d2).addingProduct(k(-5), d4)
+        let u3 = (k(2) * d1).addingProduct(k(-2.5), d3).addingProduct(k(0.5), d5)
         out[5 * stride] = t3 + u3
         out[6 * stride] = t3 - u3
-        out[7 * stride] = (d7 - d1) + k(5.25) * (d3 - d5)
+        out[7 * stride] = (d7 - d1).addingProduct(k(5.25), d3 - d5)
     }
 
     @inline(__always)
@@ -51,11 +56,11 @@ enum WinogradF63: WinogradTransform {
         // Even rows take the sums of the ±pairs, odd rows the differences.
         let a1 = m1 + m2, b1 = m1 - m2, a2 = m3 + m4, b2 = m3 - m4, a3 = m5 + m6, b3 = m5 - m6
         out[0] = m[0] + a1 + a2 + a3
-        out[outStride] = b1 + k(2) * b2 + k(0.5) * b3
-        out[2 * outStride] = a1 + k(4) * a2 + k(0.25) * a3
-        out[3 * outStride] = b1 + k(8) * b2 + k(0.125) * b3
-        out[4 * outStride] = a1 + k(16) * a2 + k(0.0625) * a3
-        out[5 * outStride] = b1 + k(32) * b2 + k(0.03125) * b3 + m[7 * stride]
+        out[outStride] = b1.addingProduct(k(2), b2).addingProduct(k(0.5), b3)
+        out[2 * outStride] = a1.addingProduct(k(4), a2).addingProduct(k(0.25), a3)
+        out[3 * outStride] = b1.addingProduct(k(8), b2).addingProduct(k(0.125), b3)
+        out[4 * outStride] = a1.addingProduct(k(16), a2).addingProduct(k(0.0625), a3)
+        out[5 * outStride] = (b1 + m[7 * stride]).addingProduct(k(32), b2).addingProduct(k(0.03125), b3)
     }
 
     static func kernelTransform(_ g: UnsafePointer<Double>, into u: UnsafeMutablePointer<Double>) {
