@@ -59,7 +59,16 @@ public final class VGG16Network: @unchecked Sendable {
                 break
             }
             let keepsReLU = !(l.index == ws.target && ws.preReLU)
-            convForward(l, current, s, out, keepsReLU ? ws.masks[l.index].pointer : nil, ws.scratch.pointer)
+            let mask = keepsReLU ? ws.masks[l.index].pointer : nil
+            if backend == .simd, let conv = forwardConvs[l.index], let winners = ws.poolWinners[l.index] {
+                // Pooled as the conv stores: the full output is never written (`PooledOutput`).
+                conv.run(input: current, shape: s, bias: weights.bias(l.index), relu: mask.map { .record($0) } ?? .none, output: out,
+                         pooled: PooledOutput(output: out, argmax: winners.pointer), scratch: ws.scratch.pointer)
+                inA.toggle()
+                current = UnsafePointer(out)
+                continue
+            }
+            convForward(l, current, s, out, mask, ws.scratch.pointer)
             inA.toggle()
             let outShape = s.with(c: l.outChannels)
             if let winners = ws.poolWinners[l.index] {

@@ -201,4 +201,45 @@ final class WinogradConvolutionTests: XCTestCase {
             }
         }
     }
+
+    /// Pooling as the output is stored gives the same bits as the full output followed by
+    /// `MaxPool.forward`: pooled values, winners and ReLU mask, on both paths and both tilings,
+    /// with odd sizes (a dropped last row and column), partial tiles, batch 3 and layers too
+    /// small to pool. The full output is not written at all.
+    func testPoolingAsItStoresMatchesConvThenMaxPool() {
+        var rng = TestRandom(77)
+        for (cin, cout, n, h, w) in [(64, 64, 1, 37, 41), (128, 128, 3, 9, 7), (16, 32, 2, 13, 11), (256, 256, 1, 18, 18), (16, 16, 3, 1, 3)] {
+            let weights = rng.buffer(cout * cin * 9, scale: 0.1)
+            let bias = rng.buffer(cout, scale: 0.5)
+            let s = TensorShape(n: n, h: h, w: w, c: cin), outShape = s.with(c: cout), p = outShape.pooled
+            let x = rng.buffer(s.count)
+            for tiling in tilings {
+                let conv = WinogradConvolution(weights: weights.pointer, outChannels: cout, inChannels: cin, tiling: tiling)
+                for path in paths {
+                    let scratch = AlignedBuffer<Float>(count: conv.scratchCount(for: s, path: path))
+                    let full = AlignedBuffer<Float>(count: outShape.count), fullMask = AlignedBuffer<UInt8>(count: ReLU.maskBytes(outShape.count))
+                    conv.run(input: x.pointer, shape: s, bias: bias.pointer, relu: .record(fullMask.pointer), output: full.pointer,
+                             scratch: scratch.pointer, path: path)
+                    let want = AlignedBuffer<Float>(count: max(1, p.count)), wantWinners = AlignedBuffer<UInt8>(count: max(1, p.count))
+                    if p.count > 0 { MaxPool.forward(input: full.pointer, shape: outShape, output: want.pointer, argmax: wantWinners.pointer) }
+
+                    let untouched = AlignedBuffer<Float>(count: outShape.count)
+                    for i in 0..<untouched.count { untouched[i] = .nan }
+                    let got = AlignedBuffer<Float>(count: max(1, p.count)), winners = AlignedBuffer<UInt8>(count: max(1, p.count))
+                    let mask = AlignedBuffer<UInt8>(count: ReLU.maskBytes(outShape.count))
+                    conv.run(input: x.pointer, shape: s, bias: bias.pointer, relu: .record(mask.pointer), output: untouched.pointer,
+                             pooled: PooledOutput(output: got.pointer, argmax: winners.pointer), scratch: scratch.pointer, path: path)
+                    let label = "\(cin)->\(cout) at \(n)x\(h)x\(w), \(tiling), \(path)"
+                    XCTAssertEqual(Array(got.buffer.prefix(p.count)).map(\.bitPattern), Array(want.buffer.prefix(p.count)).map(\.bitPattern), label)
+                    XCTAssertEqual(Array(winners.buffer.prefix(p.count)), Array(wantWinners.buffer.prefix(p.count)), "\(label): winners")
+                    XCTAssertEqual(Array(mask.buffer), Array(fullMask.buffer), "\(label): ReLU mask")
+                    XCTAssertTrue(untouched.buffer.allSatisfy { $0.isNaN }, "\(label): the full output was written")
+                    if p.count > 8 {
+                        XCTAssertEqual(Set(winners.buffer.prefix(p.count)).count, 4, "\(label): the test needs every window position to win somewhere")
+                    }
+                }
+            }
+        }
+    }
 }
+

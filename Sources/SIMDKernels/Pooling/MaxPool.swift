@@ -16,28 +16,35 @@ public enum MaxPool {
                 for j in 0..<o.w {
                     let outBase = ((n * o.h + i) * o.w + j) * c
                     for g in stride(from: 0, to: c, by: 8) {
-                        let a = SIMD8Access.load(top + 2 * j * c + g)
-                        let b = SIMD8Access.load(top + (2 * j + 1) * c + g)
-                        let d = SIMD8Access.load(bottom + 2 * j * c + g)
-                        let e = SIMD8Access.load(bottom + (2 * j + 1) * c + g)
-                        var best = a
-                        var which = SIMD8<Int32>(repeating: 0)
-                        let mb = b .> best
-                        best.replace(with: b, where: mb)
-                        which.replace(with: 1, where: mb)
-                        let md = d .> best
-                        best.replace(with: d, where: md)
-                        which.replace(with: 2, where: md)
-                        let me = e .> best
-                        best.replace(with: e, where: me)
-                        which.replace(with: 3, where: me)
-                        SIMD8Access.store(best, y + outBase + g)
-                        let bytes = SIMD8<UInt8>(truncatingIfNeeded: which)
-                        UnsafeMutableRawPointer(argmax + outBase + g).storeBytes(of: bytes, as: SIMD8<UInt8>.self)
+                        window(SIMD8Access.load(top + 2 * j * c + g), SIMD8Access.load(top + (2 * j + 1) * c + g),
+                               SIMD8Access.load(bottom + 2 * j * c + g), SIMD8Access.load(bottom + (2 * j + 1) * c + g),
+                               output: y + outBase + g, argmax: argmax + outBase + g)
                     }
                 }
             }
         }
+    }
+
+    /// One 2x2 window of eight channels (top left, top right, bottom left, bottom right): its
+    /// maximum to `output`, and to `argmax` which of the four won (0-3; the first maximum in
+    /// reading order wins ties). Shared by `forward` and the Winograd output transform that
+    /// pools as it stores (`PooledOutput`), so the two give the same bits.
+    @inline(__always)
+    static func window(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ d: SIMD8<Float>, _ e: SIMD8<Float>,
+                       output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<UInt8>) {
+        var best = a
+        var which = SIMD8<Int32>(repeating: 0)
+        let mb = b .> best
+        best.replace(with: b, where: mb)
+        which.replace(with: 1, where: mb)
+        let md = d .> best
+        best.replace(with: d, where: md)
+        which.replace(with: 2, where: md)
+        let me = e .> best
+        best.replace(with: e, where: me)
+        which.replace(with: 3, where: me)
+        SIMD8Access.store(best, output)
+        UnsafeMutableRawPointer(argmax).storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: which), as: SIMD8<UInt8>.self)
     }
 
     /// Writes the whole of dx: each window's gradient goes to its winner, every other input

@@ -137,27 +137,36 @@ public final class WinogradConvolution: @unchecked Sendable {
     }
 
     /// output = conv(input) (+ bias), then the `relu` step: the forward ReLU recording its mask,
-    /// or, for backward-data, the backward ReLU of the layer below applied from its mask.
-    /// `scratch` must hold `scratchCount(for: shape, path: path)` floats.
+    /// or, for backward-data, the backward ReLU of the layer below applied from its mask. With
+    /// `pooled`, the output is max-pooled 2x2 as it is stored and goes there instead (`output`
+    /// is then not written). `scratch` must hold `scratchCount(for: shape, path: path)` floats.
     public func run(
         input: UnsafePointer<Float>, shape: TensorShape,
         bias: UnsafePointer<Float>?, relu: OutputReLU,
-        output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, path: Path = .automatic
+        output: UnsafeMutablePointer<Float>, pooled: PooledOutput? = nil, scratch: UnsafeMutablePointer<Float>, path: Path = .automatic
     ) {
         precondition(shape.c == inChannels, "input has \(shape.c) channels, layer expects \(inChannels)")
+        let out = LayerOutput(bias: bias, relu: relu, y: output, pool: pooled)
         switch (tiling, resolved(path)) {
-        case (.f4x4, .fused): runFused(WinogradF43.self, input, shape, bias, relu, output, scratch)
-        case (.f6x6, .fused): runFused(WinogradF63.self, input, shape, bias, relu, output, scratch)
-        case (.f4x4, _): runPhases(WinogradF43.self, input, shape, bias, relu, output, scratch)
-        case (.f6x6, _): runPhases(WinogradF63.self, input, shape, bias, relu, output, scratch)
+        case (.f4x4, .fused): runFused(WinogradF43.self, input, shape, out, scratch)
+        case (.f6x6, .fused): runFused(WinogradF63.self, input, shape, out, scratch)
+        case (.f4x4, _): runPhases(WinogradF43.self, input, shape, out, scratch)
+        case (.f6x6, _): runPhases(WinogradF63.self, input, shape, out, scratch)
         }
+    }
+
+    /// What the output transform does with a layer's values: bias, ReLU step, and where they go.
+    struct LayerOutput {
+        let bias: UnsafePointer<Float>?
+        let relu: OutputReLU
+        let y: UnsafeMutablePointer<Float>
+        let pool: PooledOutput?
     }
 
     /// The three phases, returning the seconds each took (input transform, GEMMs, output transform).
     @discardableResult
     func runPhases<F: WinogradTransform>(
-        _ f: F.Type, _ input: UnsafePointer<Float>, _ shape: TensorShape, _ bias: UnsafePointer<Float>?, _ relu: OutputReLU,
-        _ output: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>
+        _ f: F.Type, _ input: UnsafePointer<Float>, _ shape: TensorShape, _ out: LayerOutput, _ scratch: UnsafeMutablePointer<Float>
     ) -> (input: Double, multiply: Double, output: Double) {
         let tiles = tileCount(shape)
         let v = scratch, m = scratch + F.positions * positionStrides(tiles: tiles).v
@@ -166,7 +175,7 @@ public final class WinogradConvolution: @unchecked Sendable {
         let t1 = DispatchTime.now().uptimeNanoseconds
         multiply(v, m, tiles)
         let t2 = DispatchTime.now().uptimeNanoseconds
-        transformOutput(f, m, shape, tiles, bias, relu, output)
+        transformOutput(f, m, shape, tiles, out)
         let t3 = DispatchTime.now().uptimeNanoseconds
         return (Double(t1 - t0) / 1e9, Double(t2 - t1) / 1e9, Double(t3 - t2) / 1e9)
     }
@@ -177,9 +186,10 @@ public final class WinogradConvolution: @unchecked Sendable {
     public func runTimingPhases(
         input: UnsafePointer<Float>, shape: TensorShape, output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
     ) -> (input: Double, multiply: Double, output: Double) {
+        let out = LayerOutput(bias: nil, relu: .none, y: output, pool: nil)
         switch tiling {
-        case .f4x4: runPhases(WinogradF43.self, input, shape, nil, .none, output, scratch)
-        case .f6x6: runPhases(WinogradF63.self, input, shape, nil, .none, output, scratch)
+        case .f4x4: return runPhases(WinogradF43.self, input, shape, out, scratch)
+        case .f6x6: return runPhases(WinogradF63.self, input, shape, out, scratch)
         }
     }
 
@@ -232,8 +242,7 @@ public final class WinogradConvolution: @unchecked Sendable {
     }
 
     func transformOutput<F: WinogradTransform>(
-        _: F.Type, _ m: UnsafeMutablePointer<Float>, _ s: TensorShape, _ tiles: Int,
-        _ bias: UnsafePointer<Float>?, _ relu: OutputReLU, _ y: UnsafeMutablePointer<Float>
+        _: F.Type, _ m: UnsafeMutablePointer<Float>, _ s: TensorShape, _ tiles: Int, _ out: LayerOutput
     ) {
         let side = F.outputSide
         let th = (s.h + side - 1) / side, tw = (s.w + side - 1) / side, cout = outChannels
@@ -246,7 +255,7 @@ public final class WinogradConvolution: @unchecked Sendable {
                     let tile = (n * th + ty) * tw + tx
                     for g in stride(from: 0, to: cout, by: 8) {
                         WinogradTile<F>.output(mm + (tile * cout + g) / 8, pStride: pStride, s, cout: cout, n: n, ty: ty, tx: tx, channel: g,
-                                            bias: bias, relu: relu, y: y, tmp: tmpBuf.baseAddress!)
+                                            bias: out.bias, relu: out.relu, y: out.y, pool: out.pool, tmp: tmpBuf.baseAddress!)
                     }
                 }
             }

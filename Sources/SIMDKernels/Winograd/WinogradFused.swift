@@ -56,8 +56,7 @@ extension WinogradConvolution {
     }
 
     func runFused<F: WinogradTransform>(
-        _: F.Type, _ x: UnsafePointer<Float>, _ s: TensorShape, _ bias: UnsafePointer<Float>?, _ relu: OutputReLU,
-        _ y: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>
+        _: F.Type, _ x: UnsafePointer<Float>, _ s: TensorShape, _ out: LayerOutput, _ scratch: UnsafeMutablePointer<Float>
     ) {
         let side = F.outputSide, positions = F.positions
         let th = (s.h + side - 1) / side, tw = (s.w + side - 1) / side
@@ -96,7 +95,7 @@ extension WinogradConvolution {
                             for i in 0..<count {
                                 for half in 0..<2 {
                                     WinogradTile<F>.output(mm + i * 2 + half, pStride: mStride / 8, outShape, cout: cout, n: at[i].n, ty: at[i].ty, tx: at[i].tx,
-                                                        channel: cb * 16 + half * 8, bias: bias, relu: relu, y: y, tmp: tmp)
+                                                        channel: cb * 16 + half * 8, bias: out.bias, relu: out.relu, y: out.y, pool: out.pool, tmp: tmp)
                                 }
                             }
                         }

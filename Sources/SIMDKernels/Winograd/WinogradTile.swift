@@ -50,11 +50,12 @@ enum WinogradTile<F: WinogradTransform> {
     /// A^T m A for eight channels of one tile (`src[p * pStride]`, p = 0..<(m+2)^2), plus bias,
     /// then the `relu` step, stored as channels `g..<g+8` of the m x m block at (ty, tx) of image
     /// n of the output (`s`'s height and width, `cout` channels), clipped at the layer's edge.
-    /// `tmp` holds `outputScratch` SIMD8 values.
+    /// With `pool`, the block's 2x2 windows are max-pooled instead and only they are stored (m
+    /// is even, so windows never straddle tiles). `tmp` holds `outputScratch` SIMD8 values.
     @inline(__always)
     static func output(_ src: UnsafePointer<SIMD8<Float>>, pStride: Int, _ s: TensorShape, cout: Int, n: Int, ty: Int, tx: Int,
                        channel g: Int, bias: UnsafePointer<Float>?, relu: OutputReLU,
-                       y: UnsafeMutablePointer<Float>, tmp: UnsafeMutablePointer<SIMD8<Float>>) {
+                       y: UnsafeMutablePointer<Float>, pool: PooledOutput?, tmp: UnsafeMutablePointer<SIMD8<Float>>) {
         let side = F.inputSide, m = F.outputSide
         let out = tmp + side * m
         for c in 0..<side {
@@ -71,7 +72,23 @@ enum WinogradTile<F: WinogradTransform> {
                 let xx = m * tx + c
                 if xx >= s.w { break }
                 let e = ((n * s.h + yy) * s.w + xx) * cout + g
-                SIMD8Access.store(relu.store(out[m * r + c] + b, element: e), y + e)
+                let v = relu.store(out[m * r + c] + b, element: e)
+                if pool == nil { SIMD8Access.store(v, y + e) } else { out[m * r + c] = v }
+            }
+        }
+        guard let pool else { return }
+        // Every window inside the pooled layer lies inside the layer; an odd last row or column
+        // belongs to none (`TensorShape.pooled`), as in `MaxPool.forward`.
+        let ph = s.h / 2, pw = s.w / 2, half = m / 2
+        for r in 0..<half {
+            let py = half * ty + r
+            if py >= ph { break }
+            for c in 0..<half {
+                let px = half * tx + c
+                if px >= pw { break }
+                let o = ((n * ph + py) * pw + px) * cout + g
+                let tl = out + 2 * (m * r + c)
+                MaxPool.window(tl[0], tl[1], tl[m], tl[m + 1], output: pool.output + o, argmax: pool.argmax + o)
             }
         }
     }
