@@ -76,10 +76,18 @@ enum WinogradTile<F: WinogradTransform> {
                 if pool == nil { SIMD8Access.store(v, y + e) } else { out[m * r + c] = v }
             }
         }
-        guard let pool else { return }
+        if let pool { pooled(out, s, cout: cout, n: n, ty: ty, tx: tx, channel: g, into: pool) }
+    }
+
+    /// The m x m values of one tile (`out`, after bias and ReLU) max-pooled into `pool`. Out of
+    /// line: inlined, it made `output` too big for Swift to inline `output` itself, a call per
+    /// tile and channel group on every layer.
+    @inline(never)
+    static func pooled(_ out: UnsafePointer<SIMD8<Float>>, _ s: TensorShape, cout: Int, n: Int, ty: Int, tx: Int,
+                       channel g: Int, into pool: PooledOutput) {
         // Every window inside the pooled layer lies inside the layer; an odd last row or column
         // belongs to none (`TensorShape.pooled`), as in `MaxPool.forward`.
-        let ph = s.h / 2, pw = s.w / 2, half = m / 2
+        let m = F.outputSide, ph = s.h / 2, pw = s.w / 2, half = m / 2
         for r in 0..<half {
             let py = half * ty + r
             if py >= ph { break }
