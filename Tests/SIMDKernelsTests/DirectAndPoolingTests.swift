@@ -29,6 +29,41 @@ final class DirectAndPoolingTests: XCTestCase {
         }
     }
 
+    /// Forward likewise: a pixel's output (bias, ReLU, mask) is the same bits in a group of three
+    /// as alone. Against 3-row windows one pixel narrower, pixels 10 and 11 move from a group to
+    /// the one-pixel path.
+    func testForwardGroupingDoesNotChangeBits() {
+        var rng = TestRandom(8)
+        let cout = 64
+        let w = rng.buffer(cout * 3 * 9, scale: 0.3), bias = rng.buffer(cout)
+        let conv = DirectConvolution(weights: w.pointer, outChannels: cout, inChannels: 3)
+        let wide = TensorShape(n: 1, h: 5, w: 14, c: 3)
+        let x = rng.buffer(wide.count, scale: 50)
+        let y = AlignedBuffer<Float>(count: wide.with(c: cout).count)
+        let mask = AlignedBuffer<UInt8>(count: ReLU.maskBytes(y.count))
+        conv.forward(input: x.pointer, shape: wide, bias: bias.pointer, relu: .record(mask.pointer), output: y.pointer)
+        for i in 1..<(wide.h - 1) {
+            let win = TensorShape(n: 1, h: 3, w: wide.w - 1, c: 3)
+            let part = AlignedBuffer<Float>(count: win.count)
+            for r in 0..<3 {
+                for px in 0..<win.w {
+                    for c in 0..<3 { part[(r * win.w + px) * 3 + c] = x[((i - 1 + r) * wide.w + px) * 3 + c] }
+                }
+            }
+            let out = AlignedBuffer<Float>(count: win.with(c: cout).count)
+            let outMask = AlignedBuffer<UInt8>(count: ReLU.maskBytes(out.count))
+            conv.forward(input: part.pointer, shape: win, bias: bias.pointer, relu: .record(outMask.pointer), output: out.pointer)
+            for px in 1..<(win.w - 1) {
+                for c in 0..<cout {
+                    XCTAssertEqual(out[(win.w + px) * cout + c].bitPattern, y[(i * wide.w + px) * cout + c].bitPattern, "row \(i) pixel \(px)")
+                }
+                for byte in 0..<(cout / 8) {
+                    XCTAssertEqual(outMask[((win.w + px) * cout) / 8 + byte], mask[((i * wide.w + px) * cout) / 8 + byte], "mask, row \(i) pixel \(px)")
+                }
+            }
+        }
+    }
+
     /// Grouping pixels changes no pixel's order of summation: a pixel's gradient is the same bits
     /// whether its neighbours exist or not (the 4-pixel path against a picture 1 pixel narrower
     /// on the right, where the same pixels fall to other groups or to the one-pixel path).

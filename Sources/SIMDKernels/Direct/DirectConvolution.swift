@@ -30,54 +30,115 @@ public final class DirectConvolution: @unchecked Sendable {
     public var residentBytes: Int { (forwardPacked.count + backwardPacked.count) * 4 }
 
     /// y = conv(x) + bias, then the `relu` step (`.record` for the forward ReLU). Needs
-    /// cout == 64 (the only layer it serves): all 64 outputs of a pixel stay in eight registers
-    /// while each of the 27 inputs is broadcast once.
+    /// cout == 64 (the only layer it serves). Interior pixels go three at a time, 32 output
+    /// channels at once: twelve accumulators, and each weight vector loaded serves three
+    /// pixels (one pixel at a time loaded a weight vector for every FMA, so the loads, not the
+    /// FMAs, set the pace). Each output's sum runs in the same order either way (bias, then
+    /// the taps row by row, channel by channel), so the grouping changes no bit.
     public func forward(
         input x: UnsafePointer<Float>, shape s: TensorShape, bias: UnsafePointer<Float>?,
         relu: OutputReLU, output y: UnsafeMutablePointer<Float>
     ) {
         precondition(s.c == inChannels && outChannels == 64, "direct forward serves cin=\(inChannels) -> 64, got \(s)")
-        let cin = inChannels
-        let w = UnsafePointer(forwardPacked.pointer)
-        let zero = SIMD8<Float>(repeating: 0)
         Parallel.forRanges(s.n * s.h, minChunk: 1) { rows in
             for row in rows {
                 let n = row / s.h, i = row % s.h
-                for j in 0..<s.w {
-                    var a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero
-                    if let bias {
-                        a0 = SIMD8Access.load(bias); a1 = SIMD8Access.load(bias + 8)
-                        a2 = SIMD8Access.load(bias + 16); a3 = SIMD8Access.load(bias + 24)
-                        a4 = SIMD8Access.load(bias + 32); a5 = SIMD8Access.load(bias + 40)
-                        a6 = SIMD8Access.load(bias + 48); a7 = SIMD8Access.load(bias + 56)
+                var j = 0
+                if i >= 1 && i + 1 < s.h && s.w >= 5 {
+                    // Pixels 1 ..< w-1 of an inner row have all nine taps inside the picture.
+                    forwardPixel(x, s, bias, relu, y, n, i, 0)
+                    j = 1
+                    while j + 3 <= s.w - 1 {
+                        forwardThreeInterior(x, s, bias, relu, y, n, i, j)
+                        j += 3
                     }
-                    for ky in 0..<3 {
-                        let yy = i + ky - 1
-                        if yy < 0 || yy >= s.h { continue }
-                        for kx in 0..<3 {
-                            let xx = j + kx - 1
-                            if xx < 0 || xx >= s.w { continue }
-                            let xp = x + ((n * s.h + yy) * s.w + xx) * cin
-                            var wp = w + ((ky * 3 + kx) * cin) * 64
-                            for ci in 0..<cin {
-                                let v = SIMD8<Float>(repeating: xp[ci])
-                                a0.addProduct(v, SIMD8Access.load(wp)); a1.addProduct(v, SIMD8Access.load(wp + 8))
-                                a2.addProduct(v, SIMD8Access.load(wp + 16)); a3.addProduct(v, SIMD8Access.load(wp + 24))
-                                a4.addProduct(v, SIMD8Access.load(wp + 32)); a5.addProduct(v, SIMD8Access.load(wp + 40))
-                                a6.addProduct(v, SIMD8Access.load(wp + 48)); a7.addProduct(v, SIMD8Access.load(wp + 56))
-                                wp += 64
-                            }
-                        }
-                    }
-                    let e0 = ((n * s.h + i) * s.w + j) * 64
-                    withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 8) { acc in
-                        acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3; acc[4] = a4; acc[5] = a5; acc[6] = a6; acc[7] = a7
-                        for g in 0..<8 {
-                            SIMD8Access.store(relu.store(acc[g], element: e0 + 8 * g), y + e0 + 8 * g)
-                        }
+                }
+                while j < s.w {
+                    forwardPixel(x, s, bias, relu, y, n, i, j)
+                    j += 1
+                }
+            }
+        }
+    }
+
+    /// One pixel, all 64 outputs in eight registers, taps outside the picture skipped.
+    @inline(__always)
+    func forwardPixel(_ x: UnsafePointer<Float>, _ s: TensorShape, _ bias: UnsafePointer<Float>?, _ relu: OutputReLU,
+                      _ y: UnsafeMutablePointer<Float>, _ n: Int, _ i: Int, _ j: Int) {
+        let cin = inChannels
+        let w = UnsafePointer(forwardPacked.pointer)
+        let zero = SIMD8<Float>(repeating: 0)
+        var a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero
+        if let bias {
+            a0 = SIMD8Access.load(bias); a1 = SIMD8Access.load(bias + 8)
+            a2 = SIMD8Access.load(bias + 16); a3 = SIMD8Access.load(bias + 24)
+            a4 = SIMD8Access.load(bias + 32); a5 = SIMD8Access.load(bias + 40)
+            a6 = SIMD8Access.load(bias + 48); a7 = SIMD8Access.load(bias + 56)
+        }
+        for ky in 0..<3 {
+            let yy = i + ky - 1
+            if yy < 0 || yy >= s.h { continue }
+            for kx in 0..<3 {
+                let xx = j + kx - 1
+                if xx < 0 || xx >= s.w { continue }
+                let xp = x + ((n * s.h + yy) * s.w + xx) * cin
+                var wp = w + ((ky * 3 + kx) * cin) * 64
+                for ci in 0..<cin {
+                    let v = SIMD8<Float>(repeating: xp[ci])
+                    a0.addProduct(v, SIMD8Access.load(wp)); a1.addProduct(v, SIMD8Access.load(wp + 8))
+                    a2.addProduct(v, SIMD8Access.load(wp + 16)); a3.addProduct(v, SIMD8Access.load(wp + 24))
+                    a4.addProduct(v, SIMD8Access.load(wp + 32)); a5.addProduct(v, SIMD8Access.load(wp + 40))
+                    a6.addProduct(v, SIMD8Access.load(wp + 48)); a7.addProduct(v, SIMD8Access.load(wp + 56))
+                    wp += 64
+                }
+            }
+        }
+        let e0 = ((n * s.h + i) * s.w + j) * 64
+        SIMD8Access.store(relu.store(a0, element: e0), y + e0); SIMD8Access.store(relu.store(a1, element: e0 + 8), y + e0 + 8)
+        SIMD8Access.store(relu.store(a2, element: e0 + 16), y + e0 + 16); SIMD8Access.store(relu.store(a3, element: e0 + 24), y + e0 + 24)
+        SIMD8Access.store(relu.store(a4, element: e0 + 32), y + e0 + 32); SIMD8Access.store(relu.store(a5, element: e0 + 40), y + e0 + 40)
+        SIMD8Access.store(relu.store(a6, element: e0 + 48), y + e0 + 48); SIMD8Access.store(relu.store(a7, element: e0 + 56), y + e0 + 56)
+    }
+
+    /// Pixels j ..< j+3 of row i, all of whose taps are inside the picture: 32 output channels
+    /// at a time, the three pixels' accumulators side by side.
+    @inline(__always)
+    func forwardThreeInterior(_ x: UnsafePointer<Float>, _ s: TensorShape, _ bias: UnsafePointer<Float>?, _ relu: OutputReLU,
+                              _ y: UnsafeMutablePointer<Float>, _ n: Int, _ i: Int, _ j: Int) {
+        let cin = inChannels
+        let w = UnsafePointer(forwardPacked.pointer)
+        for half in stride(from: 0, to: 64, by: 32) {
+            let b0 = bias.map { SIMD8Access.load($0 + half) } ?? SIMD8<Float>(repeating: 0)
+            let b1 = bias.map { SIMD8Access.load($0 + half + 8) } ?? SIMD8<Float>(repeating: 0)
+            let b2 = bias.map { SIMD8Access.load($0 + half + 16) } ?? SIMD8<Float>(repeating: 0)
+            let b3 = bias.map { SIMD8Access.load($0 + half + 24) } ?? SIMD8<Float>(repeating: 0)
+            var p00 = b0, p01 = b1, p02 = b2, p03 = b3  // pixel j
+            var p10 = b0, p11 = b1, p12 = b2, p13 = b3  // pixel j + 1
+            var p20 = b0, p21 = b1, p22 = b2, p23 = b3  // pixel j + 2
+            for ky in 0..<3 {
+                for kx in 0..<3 {
+                    let xp = x + ((n * s.h + i + ky - 1) * s.w + j + kx - 1) * cin
+                    var wp = w + ((ky * 3 + kx) * cin) * 64 + half
+                    for ci in 0..<cin {
+                        let v0 = SIMD8<Float>(repeating: xp[ci]), v1 = SIMD8<Float>(repeating: xp[cin + ci])
+                        let v2 = SIMD8<Float>(repeating: xp[2 * cin + ci])
+                        var wq = SIMD8Access.load(wp)
+                        p00.addProduct(v0, wq); p10.addProduct(v1, wq); p20.addProduct(v2, wq)
+                        wq = SIMD8Access.load(wp + 8)
+                        p01.addProduct(v0, wq); p11.addProduct(v1, wq); p21.addProduct(v2, wq)
+                        wq = SIMD8Access.load(wp + 16)
+                        p02.addProduct(v0, wq); p12.addProduct(v1, wq); p22.addProduct(v2, wq)
+                        wq = SIMD8Access.load(wp + 24)
+                        p03.addProduct(v0, wq); p13.addProduct(v1, wq); p23.addProduct(v2, wq)
+                        wp += 64
                     }
                 }
             }
+            let e = ((n * s.h + i) * s.w + j) * 64 + half
+            @inline(__always) func put(_ v: SIMD8<Float>, _ k: Int) { SIMD8Access.store(relu.store(v, element: e + k), y + e + k) }
+            put(p00, 0); put(p01, 8); put(p02, 16); put(p03, 24)
+            put(p10, 64); put(p11, 72); put(p12, 80); put(p13, 88)
+            put(p20, 128); put(p21, 136); put(p22, 144); put(p23, 152)
         }
     }
 
