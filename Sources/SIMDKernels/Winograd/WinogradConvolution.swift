@@ -34,10 +34,12 @@ public final class WinogradConvolution: @unchecked Sendable {
     public enum Tiling: Sendable, CaseIterable {
         case f4x4, f6x6
 
+        /// The transforms (`WinogradTransform`), which also know the tile sizes.
+        var algorithm: any WinogradTransform.Type { self == .f4x4 ? WinogradF43.self : WinogradF63.self }
         /// m: the side of an output tile.
-        public var outputSide: Int { self == .f4x4 ? 4 : 6 }
+        public var outputSide: Int { algorithm.outputSide }
         /// (m + 2)^2: transform positions, one GEMM each.
-        public var positions: Int { (outputSide + 2) * (outputSide + 2) }
+        public var positions: Int { algorithm.positions }
     }
 
     /// F(6x6) for layers of at most 128 channels each way (block1_conv2 and block2, both
@@ -68,7 +70,7 @@ public final class WinogradConvolution: @unchecked Sendable {
         packed = AlignedBuffer<Float>(count: positions * convIn * convOut)
         let coBlocks = self.coBlocks
         let dst = packed.pointer
-        let kernelTransform = tiling == .f4x4 ? WinogradF43.kernelTransform : WinogradF63.kernelTransform
+        let kernelTransform = tiling.algorithm.kernelTransform
         Parallel.forEach(convOut) { o in
             withUnsafeTemporaryAllocation(of: Double.self, capacity: 9 + positions) { buf in
                 let g = buf.baseAddress!, u = g + 9

@@ -1,6 +1,6 @@
 import Synchronization
 
-/// Winograd run block by block: for each block of up to 36 tiles a core transforms the input
+/// Winograd run block by block: for each block of tiles (`maxBlockTiles`) a core transforms the input
 /// tiles, runs the GEMMs (one per transform position: 36 for F(4x4), 64 for F(6x6)) one group
 /// of 16 output channels at a time and transforms those 16 channels back at once. The
 /// transformed tiles (positions x blockTiles x cin) and the GEMM results of one channel group
