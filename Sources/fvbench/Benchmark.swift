@@ -1,4 +1,5 @@
 import Dispatch
+import FVOptim
 import Foundation
 
 enum Benchmark {
@@ -20,4 +21,16 @@ enum Benchmark {
     }
 
     static func f(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", x) }
+
+    /// Seconds of one ascent step of `batch` images of `size` px to `layer`, from one 8-step and
+    /// one 2-step run: (long - short) / 6, so set-up, the random start and the final forward
+    /// cancel out. For measures that pair each step with something timed right beside it.
+    static func stepSeconds(_ engine: GradientAscent, layer: String, size: Int, batch: Int) -> Double {
+        func job(_ steps: Int) -> AscentJob {
+            AscentJob(layer: layer, items: (0..<batch).map { .init(filter: $0, seed: UInt32($0)) }, size: size, steps: steps, stepSize: 1)
+        }
+        let long = time(reps: 1) { _ = try! engine.run(job(8), stopWhenNothingFires: false) }
+        let short = time(reps: 1) { _ = try! engine.run(job(2), stopWhenNothingFires: false) }
+        return (long - short) / 6
+    }
 }

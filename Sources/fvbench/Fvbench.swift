@@ -15,6 +15,7 @@ import SIMDKernels
 ///     swift run -c release fvbench --jobs-only --no-lucid [--job seed|grid|big]                                 (the three jobs)
 ///     ... [--tiling f4x4|f6x6]   (one Winograd algorithm on every layer instead of each layer's preferred one)
 ///     swift run -c release fvbench --vs-tiling f4x4 [--job seed|grid|big] [--reps N]     (the jobs, preferred against one algorithm, in turn)
+///     swift run -c release fvbench --seed-vs-peak [--reps N]     (the seed job against the FMA peak, pair by pair)
 ///     swift run -c release fvbench --quality [--out DIR]
 @main
 struct Fvbench {
@@ -85,6 +86,10 @@ struct Fvbench {
                 exit(1)
             }
             return t
+        }
+        if args.contains("--seed-vs-peak") {
+            SeedVersusPeak.run(weights, reps: value("--reps").flatMap { Int($0) } ?? 15)
+            return
         }
         if let against = tilingOption("--vs-tiling") {
             TilingComparison.run(weights, against: against, reps: reps, only: value("--job"))

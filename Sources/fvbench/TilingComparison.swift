@@ -17,19 +17,10 @@ enum TilingComparison {
         print("| --- | --- | --- | --- | --- |")
         for (name, layer, size, batch) in [("seed", "block3_conv1", 150, 1), ("grid", "block4_conv3", 64, 16), ("big", "block5_conv3", 224, 1)]
         where only.map({ $0 == name }) ?? true {
-            func job(_ steps: Int) -> AscentJob {
-                AscentJob(layer: layer, items: (0..<batch).map { .init(filter: $0, seed: UInt32($0)) }, size: size, steps: steps, stepSize: 1)
-            }
-            // One step's seconds as in `jobs`: an 8-step run less a 2-step run, over 6.
-            func perStep(_ engine: GradientAscent) -> Double {
-                let long = Benchmark.time(reps: 1) { _ = try! engine.run(job(8), stopWhenNothingFires: false) }
-                let short = Benchmark.time(reps: 1) { _ = try! engine.run(job(2), stopWhenNothingFires: false) }
-                return (long - short) / 6
-            }
             var a: [Double] = [], b: [Double] = []
             for _ in 0..<reps {
-                a.append(perStep(product))
-                b.append(perStep(other))
+                a.append(Benchmark.stepSeconds(product, layer: layer, size: size, batch: batch))
+                b.append(Benchmark.stepSeconds(other, layer: layer, size: size, batch: batch))
             }
             let ratios = zip(a, b).map { $0 / $1 }.sorted()
             print("| \(name) | \(Benchmark.f(Benchmark.median(a), 4)) | \(Benchmark.f(Benchmark.median(b), 4)) | "
