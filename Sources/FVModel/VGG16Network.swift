@@ -60,27 +60,18 @@ public final class VGG16Network: @unchecked Sendable {
             }
             let keepsReLU = !(l.index == ws.target && ws.preReLU)
             let mask = keepsReLU ? ws.masks[l.index].pointer : nil
-            if backend == .simd, let conv = forwardConvs[l.index], let winners = ws.poolWinners[l.index] {
-                // Pooled as the conv stores: the full output is never written (`PooledOutput`).
-                conv.run(input: current, shape: s, bias: weights.bias(l.index), relu: mask.map { .record($0) } ?? .none, output: out,
-                         pooled: PooledOutput(output: out, argmax: winners.pointer), scratch: ws.scratch.pointer)
-                inA.toggle()
-                current = UnsafePointer(out)
-                continue
-            }
-            convForward(l, current, s, out, mask, ws.scratch.pointer)
+            let winners = ws.poolWinners[l.index]
+            // The SIMD convs pool as they store (`PooledOutput`): their full output is never written.
+            let pooledByConv = backend == .simd ? winners.map { PooledOutput(output: out, argmax: $0.pointer) } : nil
+            convForward(l, current, s, out, mask, ws.scratch.pointer, pooled: pooledByConv)
             inA.toggle()
-            let outShape = s.with(c: l.outChannels)
-            if let winners = ws.poolWinners[l.index] {
+            current = UnsafePointer(out)
+            if let winners, pooledByConv == nil {
+                // The reference backend pools in a pass of its own, into the buffer the conv read.
                 let pooled = inA ? ws.bufferB.pointer : ws.bufferA.pointer
-                switch backend {
-                case .simd: MaxPool.forward(input: out, shape: outShape, output: pooled, argmax: winners.pointer)
-                case .reference: ReferencePooling.maxPoolForward(input: out, shape: outShape, output: pooled, argmax: winners.pointer)
-                }
+                ReferencePooling.maxPoolForward(input: out, shape: s.with(c: l.outChannels), output: pooled, argmax: winners.pointer)
                 inA.toggle()
                 current = UnsafePointer(pooled)
-            } else {
-                current = UnsafePointer(out)
             }
         }
         ws.outputInA = inA
@@ -149,16 +140,18 @@ public final class VGG16Network: @unchecked Sendable {
         }
     }
 
-    /// The conv layer, then its ReLU recording `mask` when one is given (none: no ReLU).
+    /// The conv layer, then its ReLU recording `mask` when one is given (none: no ReLU). With
+    /// `pooled` (SIMD Winograd layers only), max-pooled 2x2 as it stores, into `pooled` instead of `y`.
     func convForward(_ l: LayerSpec, _ x: UnsafePointer<Float>, _ s: TensorShape, _ y: UnsafeMutablePointer<Float>,
-                     _ mask: UnsafeMutablePointer<UInt8>?, _ scratch: UnsafeMutablePointer<Float>) {
+                     _ mask: UnsafeMutablePointer<UInt8>?, _ scratch: UnsafeMutablePointer<Float>, pooled: PooledOutput? = nil) {
         let bias = weights.bias(l.index)
         switch backend {
         case .simd:
             let relu: OutputReLU = mask.map { .record($0) } ?? .none
             if let conv = forwardConvs[l.index] {
-                conv.run(input: x, shape: s, bias: bias, relu: relu, output: y, scratch: scratch)
+                conv.run(input: x, shape: s, bias: bias, relu: relu, output: y, pooled: pooled, scratch: scratch)
             } else {
+                precondition(pooled == nil, "block1_conv1 is not followed by a pool")
                 firstLayer.forward(input: x, shape: s, bias: bias, relu: relu, output: y)
             }
         case .reference:

@@ -257,7 +257,7 @@ public final class WinogradConvolution: @unchecked Sendable {
                     let tile = (n * th + ty) * tw + tx
                     for g in stride(from: 0, to: cout, by: 8) {
                         WinogradTile<F>.output(mm + (tile * cout + g) / 8, pStride: pStride, s, cout: cout, n: n, ty: ty, tx: tx, channel: g,
-                                            bias: out.bias, relu: out.relu, y: out.y, pool: out.pool, tmp: tmpBuf.baseAddress!)
+                                                   out, tmp: tmpBuf.baseAddress!)
                     }
                 }
             }

@@ -95,7 +95,7 @@ extension WinogradConvolution {
                             for i in 0..<count {
                                 for half in 0..<2 {
                                     WinogradTile<F>.output(mm + i * 2 + half, pStride: mStride / 8, outShape, cout: cout, n: at[i].n, ty: at[i].ty, tx: at[i].tx,
-                                                        channel: cb * 16 + half * 8, bias: out.bias, relu: out.relu, y: out.y, pool: out.pool, tmp: tmp)
+                                                        channel: cb * 16 + half * 8, out, tmp: tmp)
                                 }
                             }
                         }

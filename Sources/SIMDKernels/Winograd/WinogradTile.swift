@@ -47,15 +47,15 @@ enum WinogradTile<F: WinogradTransform> {
         }
     }
 
-    /// A^T m A for eight channels of one tile (`src[p * pStride]`, p = 0..<(m+2)^2), plus bias,
-    /// then the `relu` step, stored as channels `g..<g+8` of the m x m block at (ty, tx) of image
-    /// n of the output (`s`'s height and width, `cout` channels), clipped at the layer's edge.
-    /// With `pool`, the block's 2x2 windows are max-pooled instead and only they are stored (m
-    /// is even, so windows never straddle tiles). `tmp` holds `outputScratch` SIMD8 values.
+    /// A^T m A for eight channels of one tile (`src[p * pStride]`, p = 0..<(m+2)^2), plus
+    /// `layer.bias`, then `layer.relu`, stored as channels `g..<g+8` of the m x m block at
+    /// (ty, tx) of image n of `layer.y` (`s`'s height and width, `cout` channels), clipped at the
+    /// layer's edge. With `layer.pool`, the block's 2x2 windows are max-pooled instead and only
+    /// they are stored (m is even, so windows never straddle tiles). `tmp` holds
+    /// `outputScratch` SIMD8 values.
     @inline(__always)
     static func output(_ src: UnsafePointer<SIMD8<Float>>, pStride: Int, _ s: TensorShape, cout: Int, n: Int, ty: Int, tx: Int,
-                       channel g: Int, bias: UnsafePointer<Float>?, relu: OutputReLU,
-                       y: UnsafeMutablePointer<Float>, pool: PooledOutput?, tmp: UnsafeMutablePointer<SIMD8<Float>>) {
+                       channel g: Int, _ layer: WinogradConvolution.LayerOutput, tmp: UnsafeMutablePointer<SIMD8<Float>>) {
         let side = F.inputSide, m = F.outputSide
         let out = tmp + side * m
         for c in 0..<side {
@@ -64,7 +64,7 @@ enum WinogradTile<F: WinogradTransform> {
         for r in 0..<m {
             F.outputColumn(tmp + side * r, 1, out + m * r, 1)
         }
-        let b = bias.map { SIMD8Access.load($0 + g) } ?? SIMD8<Float>(repeating: 0)
+        let b = layer.bias.map { SIMD8Access.load($0 + g) } ?? SIMD8<Float>(repeating: 0)
         for r in 0..<m {
             let yy = m * ty + r
             if yy >= s.h { break }
@@ -72,11 +72,11 @@ enum WinogradTile<F: WinogradTransform> {
                 let xx = m * tx + c
                 if xx >= s.w { break }
                 let e = ((n * s.h + yy) * s.w + xx) * cout + g
-                let v = relu.store(out[m * r + c] + b, element: e)
-                if pool == nil { SIMD8Access.store(v, y + e) } else { out[m * r + c] = v }
+                let v = layer.relu.store(out[m * r + c] + b, element: e)
+                if layer.pool == nil { SIMD8Access.store(v, layer.y + e) } else { out[m * r + c] = v }
             }
         }
-        if let pool { pooled(out, s, cout: cout, n: n, ty: ty, tx: tx, channel: g, into: pool) }
+        if let pool = layer.pool { pooled(out, s, cout: cout, n: n, ty: ty, tx: tx, channel: g, into: pool) }
     }
 
     /// The m x m values of one tile (`out`, after bias and ReLU) max-pooled into `pool`. Out of
