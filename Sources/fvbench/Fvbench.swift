@@ -16,6 +16,7 @@ import SIMDKernels
 ///     ... [--tiling f4x4|f6x6]   (one Winograd algorithm on every layer instead of each layer's preferred one)
 ///     swift run -c release fvbench --vs-tiling f4x4 [--job seed|grid|big] [--reps N]     (the jobs, preferred against one algorithm, in turn)
 ///     swift run -c release fvbench --seed-vs-peak [--reps N]     (the seed job against the FMA peak, pair by pair)
+///     swift run -c release fvbench --vs-dispatch [--job seed|grid|big] [--reps N]     (the jobs, worker pool against concurrentPerform, in turn)
 ///     swift run -c release fvbench --quality [--out DIR]
 @main
 struct Fvbench {
@@ -89,6 +90,10 @@ struct Fvbench {
         }
         if args.contains("--seed-vs-peak") {
             SeedVersusPeak.run(weights, reps: value("--reps").flatMap { Int($0) } ?? 15)
+            return
+        }
+        if args.contains("--vs-dispatch") {
+            DispatchComparison.run(weights, reps: reps, only: value("--job"))
             return
         }
         if let against = tilingOption("--vs-tiling") {

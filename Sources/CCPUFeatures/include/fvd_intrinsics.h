@@ -16,6 +16,15 @@ static inline void fvd_prefetch(const void *p) {
     __builtin_prefetch(p, 0, 3);
 }
 
+/* A spin-wait hint (x86 `pause`): a polling loop yields the core's pipelines to the other
+ * hardware thread and does not flood the memory system with loads of a line that has not
+ * changed. */
+static inline void fvd_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    _mm_pause();
+#endif
+}
+
 /* Bit b set when lane b of v is > 0: one compare and one vmovmskps. Swift has no movemask,
  * and every way of writing this in Swift's SIMD types compiled to 25 to 30 instructions of
  * lane shuffles, per stored value of every forward conv. */

@@ -1,8 +1,14 @@
 import Dispatch
 
-/// How kernels spread work over the cores: `DispatchQueue.concurrentPerform`, which runs
-/// iterations on the calling thread plus the global pool, sized to the machine.
+/// How kernels spread work over the cores: the calling thread and `WorkerPool`'s threads, one
+/// per other core, which stay awake between the loops of a step; when the pool is taken (another
+/// job's step, or a loop inside a loop), `DispatchQueue.concurrentPerform`, which runs iterations
+/// on the calling thread plus the system's pool.
 public enum Parallel {
+    /// Whether `forEach` offers loops to `WorkerPool` first. Only for `fvbench --vs-dispatch`,
+    /// which times both ways in one process; set it between loops, never during one.
+    nonisolated(unsafe) public static var usesWorkerPool = true
+
     /// Runs `body(i)` for i in 0..<count on all cores. Falls back to a plain loop for one item
     /// so tiny layers do not pay the dispatch cost.
     @inline(__always)
@@ -11,6 +17,7 @@ public enum Parallel {
             if count == 1 { body(0) }
             return
         }
+        if usesWorkerPool && WorkerPool.shared.run(count, body) { return }
         DispatchQueue.concurrentPerform(iterations: count, execute: body)
     }
 
