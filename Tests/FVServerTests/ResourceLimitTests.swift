@@ -147,6 +147,22 @@ final class ResourceLimitTests: XCTestCase {
 
     /// Queued `activations` requests keep the few KiB the client sent, not 12 MiB of decoded
     /// floats each; after the load the idle daemon is back under 600 MiB.
+    /// The kernels' threads poll for the next loop for half a millisecond after each one, then
+    /// sleep (`WorkerPool`): after a job, an idle daemon on a shared machine must use no CPU.
+    /// A pool that never went to sleep would burn a core (100 ticks a second).
+    func testAnIdleDaemonUsesNoCPUAfterAJob() throws {
+        let d = try SpawnedDaemon()
+        defer { d.stop() }
+        _ = try d.client().call("pattern", smallPattern(2, steps: 20, size: 64))
+        usleep(300_000)
+        let before = d.cpuSeconds()
+        sleep(2)
+        let used = d.cpuSeconds() - before
+        print("idle daemon after a job: \(used) CPU seconds in 2 s")
+        XCTAssertGreaterThanOrEqual(before, 0, "could not read /proc/\(d.pid)/stat")
+        XCTAssertLessThan(used, 0.05, "an idle daemon kept a core busy")
+    }
+
     func testQueuedActivationsHoldTheirBytesNotTheirPixels() throws {
         let d = try SpawnedDaemon(["--max-queue-per-user", "64"])
         defer { d.stop() }

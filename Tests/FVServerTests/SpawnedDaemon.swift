@@ -54,6 +54,16 @@ final class SpawnedDaemon {
         return kb / 1024
     }
 
+    /// CPU seconds the daemon has used so far, all threads (utime + stime of /proc/PID/stat).
+    func cpuSeconds() -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return -1 }
+        // Fields after the command name, which may hold spaces: state is field 3, utime 14, stime 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return -1 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     func client() throws -> RPCClient {
         let c = try RPCClient(path: socketPath)
         c.socket.setReceiveTimeout(seconds: 60)
