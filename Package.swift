@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "FVImage", dependencies: ["CPNG", "CJPEGShim"]),
         .target(name: "FVProtocol", dependencies: ["CJSONC"]),
         .target(name: "FVTransport", dependencies: ["FVProtocol"]),
-        .target(name: "FVServer", dependencies: ["CMemory", "FVProtocol", "FVTransport", "FVOptim", "FVModel", "FVImage"]),
+        .target(name: "FVServer", dependencies: ["CMemory", "FVProtocol", "FVTransport", "FVOptim", "FVModel", "FVImage", "SIMDKernels"]),
         // Every parser of client bytes, as fuzz targets; one executable each. Fuzz/run-fuzz.sh
         // builds them with --sanitize=fuzzer (libFuzzer's main); a plain build replays files.
         .target(name: "FVFuzzTargets", dependencies: ["FVProtocol", "FVServer", "FVOptim", "FVImage"]),

@@ -1,4 +1,9 @@
+#define _GNU_SOURCE  /* sched_getaffinity and CPU_COUNT */
 #include "cpu_features.h"
+
+#if defined(__linux__)
+#include <sched.h>
+#endif
 
 int fvd_cpu_has_avx2(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -16,4 +21,12 @@ int fvd_cpu_has_fma(void) {
 #else
     return 0;
 #endif
+}
+
+int fvd_allowed_cpus(void) {
+#if defined(__linux__)
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set);
+#endif
+    return 0;
 }

@@ -4,6 +4,7 @@ import FVOptim
 import FVProtocol
 import FVTransport
 import Foundation
+import SIMDKernels
 
 /// The daemon: resident weights and engine, the listening socket, connections, the scheduler
 /// and the result cache. `run()` serves until `stop(reason:)`.
@@ -67,7 +68,9 @@ public final class Server: ConnectionHandler, @unchecked Sendable {
         listener = sock
         lock.unlock()
         scheduler.start()
-        let ready = "weights \(weights.checksumHex), \(network.transformedBytes >> 20) MiB of transformed weights resident"
+        let cores = Parallel.coreCount
+        let ready = "weights \(weights.checksumHex), \(network.transformedBytes >> 20) MiB of transformed weights resident, "
+            + "\(cores) \(cores == 1 ? "core" : "cores")"
         Log.info("fvd \(Server.version) ready: \(ready)")
         SystemdNotifier.notify("READY=1\nSTATUS=ready: \(ready)")
         startWatchdog()

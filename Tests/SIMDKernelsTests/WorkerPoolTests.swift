@@ -75,3 +75,4 @@ final class WorkerPoolTests: XCTestCase {
         XCTAssertFalse(pool.run(4) { _ in XCTFail("ran an iteration") })
     }
 }
+

@@ -6,4 +6,8 @@
 int fvd_cpu_has_avx2(void);
 int fvd_cpu_has_fma(void);
 
+/* How many CPUs the calling thread may run on (its affinity mask: taskset, a container's
+ * cpuset, systemd's CPUAffinity=), or 0 where that cannot be asked. */
+int fvd_allowed_cpus(void);
+
 #endif

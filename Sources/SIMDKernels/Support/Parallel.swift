@@ -1,3 +1,4 @@
+import CCPUFeatures
 import Dispatch
 
 /// How kernels spread work over the cores: the calling thread and `WorkerPool`'s threads, one
@@ -30,13 +31,23 @@ public enum Parallel {
         forEach(n) { i in body((i * size)..<min(total, (i + 1) * size)) }
     }
 
-    public static let coreCount: Int = {
+    /// The cores this process may run on, taken once at first use: `WorkerPool` starts one
+    /// thread per core beside the caller, and the loops are cut for this many.
+    public static let coreCount: Int = allowedCores()
+
+    /// The CPUs in the calling thread's affinity mask (what `taskset`, a container's cpuset or
+    /// systemd's `CPUAffinity=` leave it), or the online CPUs where there is no such mask. The
+    /// online count alone would start more polling workers than CPUs under such a mask, and a
+    /// worker polling on the caller's CPU takes turns with the caller's serial work.
+    public static func allowedCores() -> Int {
+        let allowed = Int(fvd_allowed_cpus())
+        if allowed > 0 { return allowed }
         #if canImport(Glibc)
         return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         #else
         return 1
         #endif
-    }()
+    }
 }
 
 #if canImport(Glibc)
