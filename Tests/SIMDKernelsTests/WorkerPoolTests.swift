@@ -75,4 +75,3 @@ final class WorkerPoolTests: XCTestCase {
         XCTAssertFalse(pool.run(4) { _ in XCTFail("ran an iteration") })
     }
 }
-
