@@ -11,13 +11,13 @@ import Glibc
 ///
 /// Why not `DispatchQueue.concurrentPerform` alone: its workers go to sleep as soon as a loop
 /// ends, and on these virtual machines a sleeping thread takes 30 to 180 µs to wake. A step of
-/// the seed job runs about 18 parallel loops back to back (each layer and its pooling, both
+/// the seed job runs 14 parallel loops back to back (each layer and its pooling, both
 /// directions), so the other core joined each one late: the step kept 1.87 of 2 cores busy. Here
 /// a worker polls for `spinNanoseconds` after each loop before it sleeps, and a step's loops
 /// follow each other far sooner than that.
 ///
 /// One loop at a time: a caller that finds the pool busy (another job's step, or a loop
-/// inside a loop) gets `nil` from `run` and uses `concurrentPerform`, which never waits for
+/// inside a loop) gets `false` from `run` and uses `concurrentPerform`, which never waits for
 /// the pool. The daemon's steps take turns (`FairTurnstile`), so that is rare.
 ///
 /// A loop is published as a generation: `state` holds the generation in one word and the
@@ -32,7 +32,8 @@ final class WorkerPool: @unchecked Sendable {
 
     static let shared = WorkerPool(workers: Parallel.coreCount - 1)
 
-    let workers: Int
+    /// Threads started (fewer than asked for if the system refused some).
+    private(set) var workers = 0
     let spinNanoseconds: UInt64
     private let busy = Atomic<Bool>(false)
     /// (generation, count << 32 | next iteration).
@@ -46,13 +47,14 @@ final class WorkerPool: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
-    /// Starts `workers` threads, which live as long as the process (the shared pool's do).
+    /// Starts `workers` threads, which live as long as the process (the shared pool's do). A
+    /// thread the system refuses (a task limit reached) is one worker fewer, not a failure: the
+    /// loops run on the threads there are, or on `concurrentPerform`.
     init(workers: Int, spinNanoseconds: UInt64 = WorkerPool.defaultSpinNanoseconds) {
-        self.workers = max(0, workers)
         self.spinNanoseconds = spinNanoseconds
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(wake, nil)
-        for _ in 0..<self.workers { startThread() }
+        for _ in 0..<max(0, workers) where startThread() { self.workers += 1 }
     }
 
     /// Runs `body(i)` for i in 0..<count on the caller and the workers. Returns `false`, having
@@ -94,11 +96,19 @@ final class WorkerPool: @unchecked Sendable {
             let (claimed, seen) = state.compareExchange(expected: current, desired: WordPair(first: generation, second: current.second + 1),
                                                         ordering: .acquiringAndReleasing)
             guard claimed else { current = seen; continue }
-            body!(next)
+            runIteration(next)
             ran += 1
             current = state.load(ordering: .acquiring)
         }
         if ran > 0 { completed.add(ran, ordering: .releasing) }
+    }
+
+    /// One iteration, out of line so that the copy of `body` it loads is released when it
+    /// returns: before `completed` counts the iteration, and so before `run` ends its
+    /// `withoutActuallyEscaping`, which traps if the body is still referenced.
+    @inline(never)
+    private func runIteration(_ i: Int) {
+        body!(i)
     }
 
     private func workerLoop() {
@@ -134,15 +144,19 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    private func startThread() {
-        let box = Unmanaged.passRetained(self).toOpaque()
+    private func startThread() -> Bool {
+        let box = Unmanaged.passRetained(self)
         var thread = pthread_t()
         let made = pthread_create(&thread, nil, { box in
             let pool = Unmanaged<WorkerPool>.fromOpaque(box!).takeRetainedValue()
             pool.workerLoop()
             return nil
-        }, box)
-        precondition(made == 0, "fvd: could not start a kernel thread (pthread_create: \(made))")
+        }, box.toOpaque())
+        guard made == 0 else {
+            box.release()
+            return false
+        }
         pthread_detach(thread)
+        return true
     }
 }
