@@ -108,29 +108,13 @@ final class DaemonProcessTests: XCTestCase {
     func testADaemonPinnedToOneCPUCountsOneCore() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/taskset") else { throw XCTSkip("no taskset") }
         guard sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1 else { throw XCTSkip("one CPU online: nothing to pin") }
-        let sock = dir + "/fvd.sock", logPath = dir + "/fvd.log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
-        p.arguments = ["-c", "0", try fvd(), "serve", "--socket", sock, "--no-cache"]
-        p.standardError = FileHandle(forWritingAtPath: logPath)
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        defer {
-            p.terminate()
-            p.waitUntilExit()
-        }
-        var client: RPCClient?
-        let deadline = Date().addingTimeInterval(30)
-        while client == nil && Date() < deadline && p.isRunning {
-            client = try? RPCClient(path: sock)
-            if client == nil { usleep(20_000) }
-        }
-        guard let client else { throw XCTSkip("fvd did not start under taskset") }
-        client.socket.setReceiveTimeout(seconds: 60)
-        let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        XCTAssertTrue(log.contains("resident, 1 core"), log)
-        let r = try client.call("pattern", smallPattern(2, steps: 8, size: 64))
+        let d = try SpawnedDaemon(launcher: ["/usr/bin/taskset", "-c", "0"])
+        defer { d.stop() }
+        // The ready line comes just after the socket starts listening.
+        let deadline = Date().addingTimeInterval(10)
+        while !d.log.contains(" ready: ") && Date() < deadline { usleep(20_000) }
+        XCTAssertTrue(d.log.contains("resident, 1 core"), d.log)
+        let r = try d.client().call("pattern", smallPattern(2, steps: 8, size: 64))
         XCTAssertNotNil(r["png"]?.stringValue, "a job still computes")
     }
 

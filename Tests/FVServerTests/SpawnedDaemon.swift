@@ -17,14 +17,16 @@ final class SpawnedDaemon {
     /// Its log (stderr) goes to a file: a pipe nobody reads would fill and stall the daemon.
     let logPath: String
 
-    init(_ extra: [String] = [], cache: Bool = false) throws {
+    /// - Parameter launcher: a command that runs fvd, as `taskset -c 0` does (its path first), or
+    ///   none to run fvd itself.
+    init(_ extra: [String] = [], cache: Bool = false, launcher: [String] = []) throws {
         guard let fvd = builtBinary("fvd") else { throw XCTSkip("fvd is not built") }
         dir = NSTemporaryDirectory() + "fvd-spawn-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         chmod(dir, 0o755)
         socketPath = dir + "/fvd.sock"
-        process.executableURL = URL(fileURLWithPath: fvd)
-        process.arguments = ["serve", "--socket", socketPath, "--socket-mode", "666"]
+        process.executableURL = URL(fileURLWithPath: launcher.first ?? fvd)
+        process.arguments = (launcher.isEmpty ? [] : launcher.dropFirst() + [fvd]) + ["serve", "--socket", socketPath, "--socket-mode", "666"]
             + (cache ? ["--cache-dir", dir + "/cache"] : ["--no-cache"]) + extra
         logPath = dir + "/fvd.log"
         FileManager.default.createFile(atPath: logPath, contents: nil)
