@@ -97,8 +97,8 @@ public final class WinogradConvolution: @unchecked Sendable {
     /// Tiles of an input of `shape`, padded to 4 rows: the GEMMs run blocks of 6 and 4
     /// (`GEMMMicroKernel.run`).
     public func tileCount(_ shape: TensorShape) -> Int {
-        let m = tiling.outputSide
-        let t = shape.n * ((shape.h + m - 1) / m) * ((shape.w + m - 1) / m)
+        let grid = tiling.algorithm.tileGrid(shape)
+        let t = shape.n * grid.rows * grid.columns
         return (t + 3) / 4 * 4
     }
 
@@ -198,8 +198,7 @@ public final class WinogradConvolution: @unchecked Sendable {
     // MARK: phases
 
     func transformInput<F: WinogradTransform>(_: F.Type, _ x: UnsafePointer<Float>, _ s: TensorShape, _ v: UnsafeMutablePointer<Float>, _ tiles: Int) {
-        let m = F.outputSide
-        let th = (s.h + m - 1) / m, tw = (s.w + m - 1) / m, cin = s.c
+        let (th, tw) = F.tileGrid(s), cin = s.c
         let pStride = positionStrides(tiles: tiles).v / 8  // SIMD8 units between transform positions
         let vv = UnsafeMutableRawPointer(v).assumingMemoryBound(to: SIMD8<Float>.self)
         Parallel.forEach(s.n * th) { row in
@@ -246,8 +245,7 @@ public final class WinogradConvolution: @unchecked Sendable {
     func transformOutput<F: WinogradTransform>(
         _: F.Type, _ m: UnsafeMutablePointer<Float>, _ s: TensorShape, _ tiles: Int, _ out: LayerOutput
     ) {
-        let side = F.outputSide
-        let th = (s.h + side - 1) / side, tw = (s.w + side - 1) / side, cout = outChannels
+        let (th, tw) = F.tileGrid(s), cout = outChannels
         let pStride = positionStrides(tiles: tiles).m / 8
         let mm = UnsafeRawPointer(m).assumingMemoryBound(to: SIMD8<Float>.self)
         Parallel.forEach(s.n * th) { row in

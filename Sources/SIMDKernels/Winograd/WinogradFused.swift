@@ -58,8 +58,8 @@ extension WinogradConvolution {
     func runFused<F: WinogradTransform>(
         _: F.Type, _ x: UnsafePointer<Float>, _ s: TensorShape, _ out: LayerOutput, _ scratch: UnsafeMutablePointer<Float>
     ) {
-        let side = F.outputSide, positions = F.positions
-        let th = (s.h + side - 1) / side, tw = (s.w + side - 1) / side
+        let positions = F.positions
+        let (th, tw) = F.tileGrid(s)
         let tiles = s.n * th * tw
         let bt = blockTiles(tiles: tiles), cin = inChannels, cout = outChannels, coBlocks = self.coBlocks
         let blocks = (tiles + bt - 1) / bt

@@ -27,6 +27,12 @@ extension WinogradTransform {
     /// (m + 2)^2 transform positions, each one GEMM.
     @inline(__always) static var positions: Int { inputSide * inputSide }
 
+    /// Tile rows and columns covering an image of `s`: m x m output tiles, the last ones
+    /// clipped at the layer's edge.
+    @inline(__always) static func tileGrid(_ s: TensorShape) -> (rows: Int, columns: Int) {
+        ((s.h + outputSide - 1) / outputSide, (s.w + outputSide - 1) / outputSide)
+    }
+
     /// G g G^T given G's rows as a function of one 3-vector (`rowsOfG(v0, v1, v2, out)` calls
     /// `out(i, (G v)_i)` for each row i): G g for each column of g, then G of each row of that.
     @inline(__always)
