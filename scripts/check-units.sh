@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the systemd units: `systemd-analyze verify` on both (with ExecStart pointed at the
-# built binary, so this works before `make install`), and prints the service's exposure score
-# from `systemd-analyze security`.
+# built binary, so this works before `make install`), prints the service's exposure score
+# from `systemd-analyze security`, and, as root, starts fvd as the units do
+# (scripts/socket-activation-check.sh): FAIL when it does not serve.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v systemd-analyze >/dev/null || { echo "check-units: systemd-analyze not installed (apt-get install systemd)"; exit 1; }
@@ -15,3 +16,10 @@ SYSTEMD_LOG_LEVEL=notice systemd-analyze verify "$tmp/fvd.socket" "$tmp/fvd.serv
 echo "systemd-analyze verify: OK"
 if systemd-analyze security --offline=true "$tmp/fvd.service" > "$tmp/security.txt" 2>&1; then :; fi
 grep -E "Overall exposure level" "$tmp/security.txt" || tail -3 "$tmp/security.txt"
+# The units' real use: fvd started through socket activation, as the unit starts it, serving
+# members of the socket's group and refusing others.
+if [ "$(id -u)" -eq 0 ]; then
+  scripts/socket-activation-check.sh || { echo "check-units: FAIL (socket activation)"; exit 1; }
+else
+  echo "socket activation: not checked (run as root: it acts as the service's and the clients' uids)"
+fi

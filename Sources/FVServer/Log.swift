@@ -3,21 +3,73 @@ import Glibc
 #endif
 import Foundation
 
-/// One line per event on stderr, with the `<N>` priority prefix journald understands
-/// (sd-daemon(3)): under systemd each line lands in the journal with its priority; run by hand
-/// it is still readable.
+/// One line per event on stderr. Under systemd, whose journal stamps each line itself, a line
+/// starts with the `<N>` priority prefix journald understands (sd-daemon(3)); anywhere else (the
+/// per-user daemon's log file, a terminal) with the local time and the priority's name, so a log
+/// read later says when each thing happened.
 public enum Log {
     private static let lock = NSLock()
 
     public enum Priority: Int {
         case error = 3, warning = 4, notice = 5, info = 6, debug = 7
+
+        var name: String {
+            switch self {
+            case .error: return "error"
+            case .warning: return "warning"
+            case .notice: return "notice"
+            case .info: return "info"
+            case .debug: return "debug"
+            }
+        }
     }
 
+    /// Whether stderr is the journal: systemd sets `$JOURNAL_STREAM` to the device and inode of
+    /// the stream it connected (systemd.exec(5)); a child that inherited the variable but writes
+    /// elsewhere must not be taken for it.
+    static let toJournal: Bool = {
+        guard let v = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] else { return false }
+        var st = stat()
+        guard fstat(2, &st) == 0 else { return false }
+        return v == "\(st.st_dev):\(st.st_ino)"
+    }()
+
     public static func write(_ p: Priority, _ message: String) {
-        let line = "<\(p.rawValue)>\(message.replacingOccurrences(of: "\n", with: " "))\n"
+        let text = message.replacingOccurrences(of: "\n", with: " ")
+        let line = toJournal ? "<\(p.rawValue)>\(text)\n" : "\(timestamp()) \(p.name): \(text)\n"
         lock.lock()
         fputs(line, stderr)
         lock.unlock()
+    }
+
+    /// Local time to the millisecond with the zone's offset, as `2026-12-05 16:59:01.123 +0000`.
+    static func timestamp(_ date: Date = Date()) -> String {
+        var t = time_t(date.timeIntervalSince1970)
+        var parts = tm()
+        localtime_r(&t, &parts)
+        var buf = [CChar](repeating: 0, count: 40)
+        let n = strftime(&buf, buf.count, "%Y-%m-%d %H:%M:%S", &parts)
+        var zone = [CChar](repeating: 0, count: 8)
+        _ = strftime(&zone, zone.count, "%z", &parts)
+        let ms = Int((date.timeIntervalSince1970 - Double(t)) * 1000) % 1000
+        let ms3 = String(ms + 1000).dropFirst()
+        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) + ".\(ms3) " + String(cString: zone)
+    }
+
+    /// `text` as one quoted token for a log line: at most `max` characters, control characters
+    /// and quotes escaped, since clients choose much of what is logged (method names, values
+    /// echoed in error messages) and must not be able to forge or split lines.
+    public static func quoted(_ text: String, max: Int = 300) -> String {
+        var out = "\""
+        for (i, ch) in text.unicodeScalars.enumerated() {
+            if i == max { out += "..."; break }
+            switch ch {
+            case "\"", "\\": out += "\\" + String(ch)
+            case _ where ch.value < 0x20 || ch.value == 0x7f: out += "\\x" + String(ch.value, radix: 16)
+            default: out.unicodeScalars.append(ch)
+            }
+        }
+        return out + "\""
     }
 
     public static func info(_ m: String) { write(.info, m) }

@@ -24,7 +24,7 @@ extension Server {
     func process(_ entry: RPCEntry, _ conn: Connection, reply: @escaping (JSON?) -> Void) {
         switch entry {
         case .invalid(let id, let error):
-            Log.info("uid=\(conn.uid) method=- outcome=error(\(error.code)) duration=0.000s")
+            Log.info("uid=\(conn.uid) method=- outcome=error(\(error.code)) duration=0.000s message=\(Log.quoted(error.message))")
             reply(RPCMessage.error(id: id, error))
         case .request(let req):
             let start = Date()
@@ -32,10 +32,10 @@ extension Server {
                 let outcome: String
                 switch result {
                 case .success: outcome = "ok"
-                case .failure(let e): outcome = "error(\(e.code))"
+                case .failure(let e): outcome = "error(\(e.code)) message=\(Log.quoted(e.message))"
                 }
                 let duration = String(format: "%.3f", Date().timeIntervalSince(start))
-                Log.info("uid=\(conn.uid) method=\(req.method) outcome=\(outcome) duration=\(duration)s")
+                Log.info("uid=\(conn.uid) method=\(Log.quoted(req.method, max: 40)) duration=\(duration)s outcome=\(outcome)")
                 guard let id = req.id else { return reply(nil) }
                 switch result {
                 case .success(let r): reply(RPCMessage.response(id: id, result: r))

@@ -51,7 +51,7 @@ public final class Server: ConnectionHandler, @unchecked Sendable {
     /// Binds (or adopts systemd's socket), serves until stopped, then drains and returns.
     public func run() throws {
         let sock: UnixSocket
-        if let fd = SystemdNotifier.inheritedListenFD() {
+        if let fd = config.inheritedListener {
             sock = UnixSocket(adopting: fd)
             Log.info("listening on the socket systemd passed (fd \(fd))")
         } else {

@@ -4,6 +4,9 @@ import FVOptim
 public struct ServerConfig: Sendable {
     /// Where to bind when systemd did not pass a socket.
     public var socketPath: String
+    /// The listening socket systemd passed (socket activation): when set, fvd serves it and
+    /// neither binds `socketPath` nor creates any directory for it.
+    public var inheritedListener: Int32?
     public var socketMode: UInt32 = 0o660
     public var weightsPath: String
     /// nil: no cache.

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FVTransport
 import Foundation
 
 /// The systemd protocols fvd speaks, without libsystemd: sd_notify(3) (READY=1, STATUS=,
@@ -28,17 +29,42 @@ public enum SystemdNotifier {
         }
     }
 
-    /// The listening socket systemd passed us (socket activation), or nil.
-    public static func inheritedListenFD() -> Int32? {
+    /// The listening socket systemd passed us (socket activation, sd_listen_fds(3) semantics),
+    /// or nil when none was passed: `$LISTEN_PID` must be this process and `$LISTEN_FDS` count
+    /// the sockets from fd 3 on. fvd.socket passes exactly one Unix stream socket; anything else
+    /// is a unit mistake, refused with what was found rather than served on a guess. The
+    /// variables are cleared either way, so no child of fvd mistakes them for its own.
+    public static func inheritedListenFD() throws -> Int32? {
         let env = ProcessInfo.processInfo.environment
-        guard let pid = env["LISTEN_PID"].flatMap(Int32.init), pid == getpid(),
-              let n = env["LISTEN_FDS"].flatMap(Int.init), n >= 1 else { return nil }
+        guard let pidText = env["LISTEN_PID"], let fdsText = env["LISTEN_FDS"] else { return nil }
         unsetenv("LISTEN_PID")
         unsetenv("LISTEN_FDS")
         unsetenv("LISTEN_FDNAMES")
+        guard let pid = Int32(pidText), pid == getpid() else { return nil }  // meant for another process
+        guard let n = Int(fdsText), n >= 1 else { return nil }
         let fd: Int32 = 3  // SD_LISTEN_FDS_START
+        guard n == 1 else {
+            throw SocketError(message: "systemd passed \(n) sockets (LISTEN_FDS=\(n)); fvd serves exactly one: give fvd.socket a single ListenStream=")
+        }
+        if let why = whyNotAListeningUnixStream(fd) {
+            throw SocketError(message: "the socket systemd passed (fd 3) \(why); fvd.socket must have ListenStream=/run/fvd/fvd.sock and Accept=no")
+        }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         return fd
+    }
+
+    /// What is wrong with `fd` as fvd's listener, or nil when it is a listening Unix stream socket.
+    static func whyNotAListeningUnixStream(_ fd: Int32) -> String? {
+        func option(_ name: Int32) -> Int32? {
+            var value: Int32 = 0
+            var len = socklen_t(MemoryLayout<Int32>.size)
+            return getsockopt(fd, SOL_SOCKET, name, &value, &len) == 0 ? value : nil
+        }
+        guard let domain = option(SO_DOMAIN) else { return "is not a socket (\(String(cString: strerror(errno))))" }
+        if domain != AF_UNIX { return "is not a Unix socket (address family \(domain))" }
+        if option(SO_TYPE) != Int32(SOCK_STREAM.rawValue) { return "is not a stream socket" }
+        if option(SO_ACCEPTCONN) != 1 { return "is not listening (Accept=yes passes connections, not the listener)" }
+        return nil
     }
 
     /// Half the watchdog interval systemd asked for, or nil when there is no watchdog.

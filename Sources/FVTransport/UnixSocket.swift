@@ -11,7 +11,7 @@ public struct SocketError: Error, CustomStringConvertible, Equatable {
         errno = e
     }
 
-    init(message: String) {
+    public init(message: String) {
         description = message
         errno = 0
     }

@@ -20,6 +20,7 @@ struct ConnectionOptions: ParsableArguments {
     /// through to another daemon as if nothing had happened.
     func connect() throws -> RPCClient {
         let candidates = SocketLocator.candidates(explicit: socket)
+        var refusedBySystem: String?
         for path in candidates {
             do {
                 if path == SocketLocator.userSocket, FileManager.default.fileExists(atPath: SocketLocator.userDirectory) {
@@ -30,9 +31,19 @@ struct ConnectionOptions: ParsableArguments {
                 throw Failure(Exit.noDaemon, e.description)
             } catch let e as PrivateDirectory.Refusal {
                 throw Failure(Exit.noDaemon, e.description)
+            } catch let e as SocketError where e.errno == EACCES {
+                // A daemon is there but its socket's group leaves this user out: say so, never
+                // fall silently through to a private daemon (another 500 MiB and every core).
+                let why = SocketPermission.refusal(path: path)
+                if path != SocketLocator.systemSocket { throw Failure(Exit.noDaemon, why) }
+                refusedBySystem = why
             } catch {
                 continue  // nothing listens there
             }
+        }
+        if let why = refusedBySystem {
+            if noStart { throw Failure(Exit.noDaemon, why) }
+            printError("fvctl: \(why); starting a private fvd for you meanwhile")
         }
         if noStart || socket != nil || !(ProcessInfo.processInfo.environment["FVD_SOCKET"] ?? "").isEmpty {
             throw Failure(Exit.noDaemon, "no fvd answers on \(candidates.joined(separator: " or ")); start it (`fvd serve` or `systemctl start fvd.socket`)\(noStart ? "" : " or drop --socket/$FVD_SOCKET to let fvctl start one")")

@@ -39,7 +39,14 @@ struct Serve: ParsableCommand {
     func run() throws {
         try requireCPUFeatures()
         guard let mode = UInt32(socketMode, radix: 8) else { throw ValidationError("--socket-mode \(socketMode) is not an octal mode such as 660") }
-        if socket == nil && getuid() != 0 {
+        // A socket systemd passed comes first: under the unit (a system user, HOME=/,
+        // ProtectHome=) no default path may be worked out, let alone created.
+        let inherited: Int32?
+        do { inherited = try SystemdNotifier.inheritedListenFD() } catch let e as SocketError {
+            Log.error("fvd cannot listen: \(e.description)")
+            throw ExitCode(4)
+        }
+        if inherited == nil && socket == nil && getuid() != 0 {
             // The per-user socket's directory must be this user's alone (see PrivateDirectory).
             do { try PrivateDirectory.ensure(SocketLocator.userDirectory) } catch {
                 Log.error("fvd cannot listen: \(error)")
@@ -49,7 +56,8 @@ struct Serve: ParsableCommand {
         var config = ServerConfig(
             socketPath: socket ?? SocketLocator.defaultServerSocket,
             weightsPath: weights ?? WeightsLocator.defaultPath(),
-            cacheDirectory: noCache ? nil : (cacheDir ?? Serve.defaultCacheDirectory()))
+            cacheDirectory: noCache ? nil : (cacheDir ?? Serve.defaultCacheDirectory(socketActivated: inherited != nil)))
+        config.inheritedListener = inherited
         config.socketMode = mode
         config.cacheMaxBytes = cacheMaxMb << 20
         config.concurrentJobs = jobs
@@ -94,9 +102,16 @@ struct Serve: ParsableCommand {
         _ = sources
     }
 
-    static func defaultCacheDirectory() -> String {
+    /// `$CACHE_DIRECTORY` (systemd's CacheDirectory=), else the user's cache directory, except
+    /// under socket activation: a service has no home of its own to write, so without
+    /// CacheDirectory= (or --cache-dir) it caches nothing and says so.
+    static func defaultCacheDirectory(socketActivated: Bool) -> String? {
         let env = ProcessInfo.processInfo.environment
         if let d = env["CACHE_DIRECTORY"], !d.isEmpty { return String(d.split(separator: ":")[0]) }
+        if socketActivated {
+            Log.warning("no CacheDirectory= in the unit and no --cache-dir: results are not cached")
+            return nil
+        }
         if let x = env["XDG_CACHE_HOME"], !x.isEmpty { return x + "/fvd" }
         return (env["HOME"] ?? "/tmp") + "/.cache/fvd"
     }

@@ -69,7 +69,7 @@ final class DaemonProcessTests: XCTestCase {
         XCTAssertEqual(p.terminationStatus, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: sock), "the socket file is removed")
         let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        XCTAssertTrue(log.contains("<6>stopping: SIGTERM"), log)
+        XCTAssertTrue(log.contains(" info: stopping: SIGTERM"), log)
     }
 
     func testAfterSIGKILLTheStaleSocketIsReplacedOnRestart() throws {
