@@ -39,7 +39,7 @@ say "building (release)"
 swift build -c release 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' >&2 || die "swift build failed"
 FVD=.build/release/fvd
 # Man pages from the --help texts (swift-argument-parser's generate-manual); make install copies them.
-swift package --allow-writing-to-package-directory generate-manual >/dev/null 2>&1 \
+scripts/generate-man.sh >/dev/null 2>&1 \
   || say "could not generate the man pages (fvd and fvctl work without them; \`make\` tries again)"
 
 # 3. Weights.

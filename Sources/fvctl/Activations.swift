@@ -14,11 +14,12 @@ struct Activations: ParsableCommand {
     @Option(help: "A filter whose activation map to lay over the image as a heat map.") var map: Int?
     @Option(name: .shortAndLong, help: "The heat map PNG (with --map), or - for standard output.", completion: .file(extensions: ["png"]))
     var output: String?
+    @Flag(help: "Replace the default-named heat map if it exists (a file named with -o is always replaced).") var force = false
 
     func validate() throws {
-        if let o = output {
-            guard map != nil else { throw ValidationError("-o goes with --map FILTER (the heat map is the only image activations writes)") }
-            if let why = OutputFile.problem(with: o) { throw ValidationError(why) }
+        if output != nil && map == nil { throw ValidationError("-o goes with --map FILTER (the heat map is the only image activations writes)") }
+        if let f = map, let why = OutputFile.problem(with: output ?? "\(layer)_\(f)_map.png", replaceExisting: output != nil || force) {
+            throw ValidationError(why)
         }
     }
     @OptionGroup var connection: ConnectionOptions

@@ -17,10 +17,16 @@ struct Dream: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed of the random jitter (default 0).") var seed: Int?
     @Option(name: .shortAndLong, help: "Output PNG, or - for standard output (default: PHOTO_dream_LAYER.png).", completion: .file(extensions: ["png"]))
     var output: String?
+    @Flag(help: "Replace the default-named output file if it exists (a file named with -o is always replaced).") var force = false
     @OptionGroup var connection: ConnectionOptions
 
+    /// Where the picture goes: -o, else PHOTO_dream_LAYER.png.
+    var path: String {
+        output ?? "\(URL(fileURLWithPath: photo).deletingPathExtension().lastPathComponent)_dream_\(layer).png"
+    }
+
     func validate() throws {
-        if let o = output, let why = OutputFile.problem(with: o) { throw ValidationError(why) }
+        if let why = OutputFile.problem(with: path, replaceExisting: output != nil || force) { throw ValidationError(why) }
         if let s = steps, !(1...10_000).contains(s) { throw ValidationError("--steps must be 1-10000 per octave, got \(s)") }
         if let o = octaves, !(1...8).contains(o) { throw ValidationError("--octaves must be 1-8, got \(o)") }
         if let s = octaveScale, !(s.isFinite && (1...3).contains(s)) { throw ValidationError("--octave-scale must be 1-3, got \(s)") }
@@ -34,8 +40,7 @@ struct Dream: ParsableCommand {
             guard let bytes = FileManager.default.contents(atPath: photo) else {
                 throw Failure(Exit.refused, "cannot read \(photo); check the path")
             }
-            let stem = URL(fileURLWithPath: photo).deletingPathExtension().lastPathComponent
-            let path = output ?? "\(stem)_dream_\(layer).png"
+            let path = self.path
             let params = DreamParams(layer: layer, image: bytes.base64EncodedString(), filter: filter, steps: steps, octaves: octaves,
                                      octaveScale: octaveScale, stepSize: stepSize, seed: seed)
             let started = Date()

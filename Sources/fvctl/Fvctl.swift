@@ -53,6 +53,8 @@ enum Exit {
     static let stopped: Int32 = 4
     static let cannotWrite: Int32 = 5
     static let busy: Int32 = 6
+    /// A bad command line (swift-argument-parser's own code for a validation error).
+    static let usage: Int32 = 64
     static let interrupted: Int32 = 130
 
     /// The exit code for an error the daemon sent.

@@ -17,13 +17,17 @@ struct Grid: ParsableCommand {
     @Option(help: "Show each pixel as an N x N block (1-8), for small tiles.") var scale: Int = 1
     @Option(help: "Tiles per row (default: a square grid).") var columns: Int?
     @Option(help: "Black margin between tiles, pixels (default 5).") var margin: Int?
-    @Option(name: .shortAndLong, help: "Output: a .png, a .npy (the tiles' raw float32 pictures, for numpy), or - for standard output (default: LAYER_grid.png).", completion: .file(extensions: ["png"])) var output: String?
+    @Option(name: .shortAndLong, help: "Output: a .png, a .npy (the tiles' raw float32 pictures, for numpy), or - for standard output (default: LAYER_grid.png, with the preset, objective and seed when not the defaults).", completion: .file(extensions: ["png"])) var output: String?
+    @Flag(help: "Replace the default-named output file if it exists (a file named with -o is always replaced).") var force = false
     @OptionGroup var render: RenderOptionGroup
     @OptionGroup var objective: ObjectiveOptionGroup
     @OptionGroup var connection: ConnectionOptions
 
+    /// Where the sheet goes: -o, else the name that says what was rendered.
+    var path: String { output ?? DefaultOutputName.grid(layer: layer, render: render, objective: objective) }
+
     func validate() throws {
-        if let o = output, let why = OutputFile.problem(with: o, formats: ["png", "npy"]) { throw ValidationError(why) }
+        if let why = OutputFile.problem(with: path, formats: ["png", "npy"], replaceExisting: output != nil || force) { throw ValidationError(why) }
         if let f = filters, FilterList.parse(f) == nil {
             throw ValidationError("--filters takes filter numbers and ranges, comma-separated, e.g. 0-15,32,40-47; got \(f)")
         }
@@ -32,7 +36,7 @@ struct Grid: ParsableCommand {
 
     func run() throws {
         try runReportingFailures {
-            let path = output ?? "\(layer)_grid.png"
+            let path = self.path
             let list = filters.flatMap(FilterList.parse)
             var options = render.options
             options.objective = try objective.params()

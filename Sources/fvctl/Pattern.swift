@@ -22,7 +22,8 @@ struct Pattern: ParsableCommand {
 
     @Argument(help: "Layer, e.g. block3_conv1 (`fvctl layers` lists them).", completion: .list(layerNames)) var layer: String
     @Argument(help: "Filter index within the layer.") var filter: Int
-    @Option(name: .shortAndLong, help: "Output: a .png, a .npy (the raw float32 pictures, for numpy), or - for standard output (default: LAYER_FILTER.png in the current directory).", completion: .file(extensions: ["png"])) var output: String?
+    @Option(name: .shortAndLong, help: "Output: a .png, a .npy (the raw float32 pictures, for numpy), or - for standard output (default: LAYER_FILTER.png in the current directory, with the preset, objective, negative, diversity and seed when not the defaults, e.g. block4_conv3_12_lucid_diversity4.png).", completion: .file(extensions: ["png"])) var output: String?
+    @Flag(help: "Replace the default-named output file if it exists (a file named with -o is always replaced).") var force = false
     @Flag(help: "Also render the negative (the picture the filter is most against) beside it, as Lucid's negative pairs; best with --preset lucid.") var negative = false
     @Option(name: .customLong("plot-loss"), help: "Also write the objective per step as a small PNG chart to this file.", completion: .file(extensions: ["png"])) var plotLoss: String?
     @Option(parsing: .unconditional, help: "Render N different images of the filter, kept apart by Lucid's diversity penalty (2-16; best with --preset lucid).") var diversity: Int?
@@ -39,8 +40,14 @@ struct Pattern: ParsableCommand {
         return "\(base)-\(step).png"
     }
 
+    /// Where the picture goes: -o, else the name that says what was rendered.
+    var path: String {
+        output ?? DefaultOutputName.pattern(layer: layer, filter: filter, render: render, objective: objective, negative: negative, diversity: diversity)
+    }
+
     func validate() throws {
-        if let o = output, let why = OutputFile.problem(with: o, formats: ["png", "npy"]) { throw ValidationError(why) }
+        if filter < 0 { throw ValidationError("the filter is a number from 0 (`fvctl layers` lists each layer's count), got \(filter)") }
+        if let why = OutputFile.problem(with: path, formats: ["png", "npy"], replaceExisting: output != nil || force) { throw ValidationError(why) }
         if let d = diversity, !(2...16).contains(d) { throw ValidationError("--diversity must be 2-16 images, got \(d)") }
         if diversityWeight != nil && diversity == nil { throw ValidationError("--diversity-weight goes with --diversity N") }
         if diversity != nil && negative { throw ValidationError("--negative and --diversity cannot be combined; choose one") }
@@ -48,7 +55,15 @@ struct Pattern: ParsableCommand {
             guard let steps = FilterList.parse(s), steps.allSatisfy({ $0 > 0 }) else {
                 throw ValidationError("--snapshots takes step numbers, comma-separated, e.g. 64,128,256; got \(s)")
             }
-            if output == "-" || steps.count > 16 { throw ValidationError("--snapshots needs an output file (not -) and at most 16 steps") }
+            if steps.count > 16 { throw ValidationError("--snapshots takes at most 16 steps") }
+            // Snapshots go beside the output as OUT-STEP.png: only a file name has a beside.
+            if !OutputFile.namesAFile(path) {
+                throw ValidationError("--snapshots writes OUT-STEP.png beside the output, so -o must name a .png or .npy file (not -, a device or a FIFO)")
+            }
+            for step in steps {
+                let file = Self.snapshotPath(path, step: step)
+                if let why = OutputFile.problem(with: file, replaceExisting: output != nil || force) { throw ValidationError("--snapshots: \(why)") }
+            }
         }
         if let o = plotLoss {
             if o == "-" { throw ValidationError("--plot-loss needs a file name (standard output is for the image)") }
@@ -58,7 +73,7 @@ struct Pattern: ParsableCommand {
 
     func run() throws {
         try runReportingFailures {
-            let path = output ?? "\(layer)_\(filter).png"
+            let path = self.path
             var options = render.options
             options.objective = try objective.params(diversity: diversity, diversityWeight: diversityWeight)
             options.penalties = objective.penalties

@@ -219,7 +219,7 @@ final class DaemonProcessTests: XCTestCase {
         let socketUnit = try String(contentsOfFile: dest + "/usr/lib/systemd/system/fvd.socket", encoding: .utf8)
         XCTAssertTrue(socketUnit.contains("Documentation=file:///usr/share/doc/fvd/PROTOCOL.md"), socketUnit)
         XCTAssertTrue(unit.contains("EnvironmentFile=-/etc/default/fvd") && unit.contains("$FVD_OPTIONS"), "limits are set in /etc/default/fvd")
-        if FileManager.default.fileExists(atPath: repoRoot + "/.build/plugins/GenerateManual/outputs/fvctl/fvctl.1") {
+        if FileManager.default.fileExists(atPath: repoRoot + "/.build/man/fvctl.1") {
             let man = try String(contentsOfFile: dest + "/usr/share/man/man1/fvctl.1", encoding: .utf8)
             XCTAssertTrue(man.contains("Ask the fvd daemon what VGG16 filters respond to"), "the man page, from the --help text")
             XCTAssertTrue(FileManager.default.fileExists(atPath: dest + "/usr/share/man/man1/fvd.1"))
@@ -227,9 +227,14 @@ final class DaemonProcessTests: XCTestCase {
         let completion = try String(contentsOfFile: dest + "/usr/share/bash-completion/completions/fvctl", encoding: .utf8)
         XCTAssertTrue(completion.contains("block3_conv1"), "completion knows the layer names")
         for f in ["/usr/share/doc/fvd/README.md", "/usr/share/doc/fvd/WEIGHTS.md", "/usr/lib/sysusers.d/fvd.conf", "/usr/bin/fvctl",
-                  "/etc/default/fvd", "/usr/share/zsh/site-functions/_fvctl"] {
+                  "/usr/share/fvd/fvd.default", "/usr/share/zsh/site-functions/_fvctl"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dest + f), f)
         }
+        // GNU and systemd conventions: everything under DESTDIR/PREFIX, nothing left in the tree.
+        let outside = try FileManager.default.contentsOfDirectory(atPath: dest)
+        XCTAssertEqual(outside, ["usr"], "make install writes only under the prefix (no /etc, no /var)")
+        let strays = try FileManager.default.contentsOfDirectory(atPath: repoRoot).filter { $0.hasSuffix(".tmp") || $0.hasSuffix(".new") }
+        XCTAssertEqual(strays, [], "no temporary files in the source tree")
 
         // The installed binary, run from /, with no hint where the weights are.
         let sock = dir + "/installed.sock"

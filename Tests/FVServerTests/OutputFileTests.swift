@@ -89,7 +89,7 @@ final class OutputFileTests: XCTestCase {
             ("out.tiff", "not .tiff"),
             (dir + "/missing/x.png", "the directory \(dir)/missing does not exist"),
             (dir + "/missing/x.npy", "the directory \(dir)/missing does not exist"),
-            (dir, "fvctl writes PNG images"),
+            (dir, "it is a directory; give a file name"),
         ]
         for (path, message) in cases {
             // No daemon at this socket: a refusal here can only come from the check.
@@ -127,5 +127,98 @@ final class OutputFileTests: XCTestCase {
                 XCTAssertEqual(png.pixels[3 * p + c], expected, "pixel \(p) channel \(c)")
             }
         }
+    }
+
+    func render(_ args: [String], in cwd: String) throws -> (Int32, String, String) {
+        guard let d = Self.daemon, let fvctl = builtBinary("fvctl") else { throw XCTSkip("no daemon or fvctl") }
+        return try runProgram(fvctl, ["pattern", "block1_conv2", "3", "--size", "32", "--steps", "2", "--socket", d.socketPath] + args, cwd: cwd)
+    }
+
+    /// Red team round 3, item 1: root runs fvctl in a directory another user owns, where that user
+    /// put a link at the output's name (the default one, -o, --plot-loss, a snapshot's) to a file
+    /// only root may write. fvctl refuses before the render, and the file keeps its bytes.
+    func testRootDoesNotFollowAnotherUsersLinkAtAnyOutputPath() throws {
+        guard getuid() == 0 else { throw XCTSkip("needs root to own files as another user") }
+        let home = dir + "/home-65534"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        chown(home, 65534, 65534)
+        let secret = dir + "/root-only"
+        FileManager.default.createFile(atPath: secret, contents: Data("secret".utf8), attributes: [.posixPermissions: 0o600])
+        func plant(_ name: String) {
+            let link = home + "/" + name
+            unlink(link)
+            symlink(secret, link)
+            lchown(link, 65534, 65534)
+        }
+        for (args, name) in [([], "block1_conv2_3.png"), (["-o", home + "/out.png"], "out.png"),
+                             (["-o", home + "/ok.png", "--plot-loss", home + "/loss.png"], "loss.png"),
+                             (["-o", home + "/ok.png", "--snapshots", "1"], "ok-1.png")] {
+            plant(name)
+            let (s, o, e) = try render(args, in: home)
+            XCTAssertNotEqual(s, 0, "\(args): \(o)")
+            XCTAssertTrue(e.contains("symbolic link of") && e.contains("uid 65534"), "\(args): \(e)")
+            XCTAssertFalse(e.contains("objective"), "refused before the render: \(e)")
+            XCTAssertEqual(try String(contentsOfFile: secret, encoding: .utf8), "secret", "\(args)")
+        }
+        // Root's own link is followed as before.
+        let mine = dir + "/mine.png", target = dir + "/root-only.png"
+        FileManager.default.createFile(atPath: target, contents: Data("secret".utf8), attributes: [.posixPermissions: 0o600])
+        symlink(target, mine)
+        XCTAssertEqual(try render(["-o", mine]).0, 0)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: target)).prefix(4), Data([0x89, 0x50, 0x4E, 0x47]))
+    }
+
+    func testABlockDeviceIsNeverWrittenAndAFIFOOnlyWhileSomeoneReads() throws {
+        guard getuid() == 0 else { throw XCTSkip("mknod needs root") }
+        let disk = dir + "/disk"
+        XCTAssertEqual(mknod(disk, S_IFBLK | 0o600, dev_t((7 << 8) | 200)), 0)
+        let (s1, _, e1) = try render(["-o", disk])
+        XCTAssertEqual(s1, 64, e1)
+        XCTAssertTrue(e1.contains("it is a block device"), e1)
+
+        let fifo = dir + "/pipe"
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let t0 = Date()
+        let (s2, _, e2) = try render(["-o", fifo])
+        XCTAssertEqual(s2, 5, e2)
+        XCTAssertTrue(e2.contains("no process is reading"), e2)
+        XCTAssertLessThan(Date().timeIntervalSince(t0), 30, "fvctl did not hang on a FIFO nobody reads")
+
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: "/bin/sh")
+        reader.arguments = ["-c", "cat \(fifo) > \(dir)/from-fifo.png"]
+        try reader.run()
+        usleep(200_000)
+        let (s3, o3, e3) = try render(["-o", fifo])
+        reader.waitUntilExit()
+        XCTAssertEqual(s3, 0, o3 + e3)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/from-fifo.png")).prefix(4), Data([0x89, 0x50, 0x4E, 0x47]))
+    }
+
+    /// A researcher's renders of one filter with different settings no longer overwrite each other:
+    /// the default name says what was rendered, and an existing default-named file is kept unless
+    /// --force.
+    func testDefaultNamesSayWhatWasRenderedAndAreNotReplacedWithoutForce() throws {
+        let cwd = dir + "/names-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.createDirectory(atPath: cwd, withIntermediateDirectories: true)
+        XCTAssertEqual(try render([], in: cwd).0, 0)
+        XCTAssertEqual(try render(["--seed", "3"], in: cwd).0, 0)
+        XCTAssertEqual(try render(["--preset", "lucid", "--negative"], in: cwd).0, 0)
+        XCTAssertEqual(try render(["--preset", "lucid", "--diversity", "2"], in: cwd).0, 0)
+        let names = try FileManager.default.contentsOfDirectory(atPath: cwd).sorted()
+        XCTAssertEqual(names, ["block1_conv2_3.png", "block1_conv2_3_lucid_diversity2.png", "block1_conv2_3_lucid_negative.png", "block1_conv2_3_seed3.png"])
+        let before = try Data(contentsOf: URL(fileURLWithPath: cwd + "/block1_conv2_3_seed3.png"))
+        let (s, _, e) = try render(["--seed", "3", "--steps", "3"], in: cwd)
+        XCTAssertEqual(s, 64, e)
+        XCTAssertTrue(e.contains("exists already") && e.contains("--force"), e)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: cwd + "/block1_conv2_3_seed3.png")), before, "kept")
+        XCTAssertEqual(try render(["--seed", "3", "--steps", "3", "--force"], in: cwd).0, 0)
+    }
+
+    func testSnapshotsNeedAFileToGoBeside() throws {
+        let (s, _, e) = try render(["-o", "/dev/null", "--snapshots", "1"])
+        XCTAssertEqual(s, 64, e)
+        XCTAssertTrue(e.contains("--snapshots writes OUT-STEP.png beside the output"), e)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/dev/null-1.png"))
     }
 }
