@@ -1,7 +1,8 @@
-#define _GNU_SOURCE  /* sched_getaffinity and CPU_COUNT */
+#define _GNU_SOURCE  /* sched_getaffinity, CPU_COUNT, pthread_setname_np */
 #include "cpu_features.h"
 
 #if defined(__linux__)
+#include <pthread.h>
 #include <sched.h>
 #endif
 
@@ -29,4 +30,10 @@ int fvd_allowed_cpus(void) {
     if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set);
 #endif
     return 0;
+}
+
+void fvd_name_this_thread(const char *name) {
+#if defined(__linux__)
+    pthread_setname_np(pthread_self(), name);
+#endif
 }

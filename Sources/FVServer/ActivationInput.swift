@@ -57,14 +57,19 @@ public struct ActivationInput: Sendable {
 
     /// The image as model input (NHWC BGR floats), and as a person sees it (for a heat map over
     /// it): the picture itself, or a tensor shown as the notebook shows model-space values. The
-    /// PNG or JPEG is decoded now, once.
-    public func decode() throws -> (model: [Float], shown: RGBImage) {
+    /// PNG or JPEG is decoded now, once; `stopReason` is asked during a JPEG's decode, and the
+    /// decode ends with its error when it answers.
+    public func decode() throws -> (model: [Float], shown: RGBImage) { try decode(stopReason: { nil }) }
+
+    func decode(stopReason: @escaping () -> StopReason?) throws -> (model: [Float], shown: RGBImage) {
         switch source {
         case .tensor(let values):
             return (values, RGBImage(width: width, height: height, pixels: ModelImage.rgb(fromBGR: values)))
         case .png(let bytes, let subtractMean):
             let img: RGBImage
-            do { img = try ImageFile.decode(bytes, maxSide: VGG16.maximumSide) } catch {
+            do { img = try ImageFile.decode(bytes, maxSide: VGG16.maximumSide, shouldStop: { stopReason() != nil }) } catch is JPEGCodec.Stopped {
+                throw (stopReason() ?? .cancelledByRequest).error
+            } catch {
                 throw RPCError.invalidParams("\(error)")
             }
             return (ModelImage.bgr(fromRGB: img.pixels, subtractMean: subtractMean), img)

@@ -12,14 +12,24 @@ struct SteppedRun {
     let progress: (AscentProgress) -> Void
 }
 
+/// What a compute job's body gets: the turns to take for the part that needs the cores, and
+/// whether it should stop (its job was cancelled or ran past the time limit) for the part that
+/// runs outside them, such as decoding a picture.
+struct ComputeRun {
+    let turns: StepTurns
+    /// Why the job should stop now, if it should.
+    let stopReason: () -> StopReason?
+}
+
 /// One unit of queued work: a render (an ascent job, which may be merged with others of the same
 /// layer and settings) or a forward pass. Its `complete` runs exactly once, whatever happens.
 final class Job: @unchecked Sendable {
     enum Work {
         /// Gradient ascent; `finish` turns this job's share of the result into the JSON result.
         case ascent(AscentJob, finish: (AscentResult) throws -> JSON)
-        /// Anything else that needs the cores (activations).
-        case compute(() throws -> JSON)
+        /// Quick work (activations): one forward pass. It runs in the scheduler's quick lane,
+        /// beside its user's renders rather than behind them.
+        case compute((ComputeRun) throws -> JSON)
         /// A stepped optimisation that is not an ascent batch (DeepDream on a photo): run alone,
         /// with the same turns, progress, cancellation and time limit as a render.
         case stepped(steps: Int, run: (SteppedRun) throws -> JSON)
@@ -69,6 +79,11 @@ final class Job: @unchecked Sendable {
         if case .ascent(let a, _) = work { return a.steps }
         if case .stepped(let n, _) = work { return n }
         return 1
+    }
+
+    var isQuick: Bool {
+        if case .compute = work { return true }
+        return false
     }
 
     var ascent: AscentJob? {

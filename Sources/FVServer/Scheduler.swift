@@ -8,12 +8,19 @@ import Foundation
 /// waits at most one step of a long one, never its whole run. Renders waiting with the same
 /// layer and settings are merged into one batched optimisation (the engine's batches are
 /// exact: each image comes out as it would alone).
+///
+/// Quick work (`activations`: a decode and one forward pass) has a lane of its own, round-robin
+/// over users too, served by one runner beside the render runners: a user's heat map does not
+/// wait for that user's own 300-step render, and its forward pass takes a turn like any step.
 final class Scheduler: @unchecked Sendable {
     let config: ServerConfig
     let engine: GradientAscent
     private let cond = NSCondition()
     private var queues: [UInt32: [Job]] = [:]
     private var lastServed: UInt32?
+    /// The quick lane's queues, and the user it served last.
+    private var quickQueues: [UInt32: [Job]] = [:]
+    private var lastQuickServed: UInt32?
     private var running: [Job] = []
     /// A run in progress (a merged batch is one run): its owner, its pixels (what the budget
     /// counts) and the working memory it reported.
@@ -41,6 +48,10 @@ final class Scheduler: @unchecked Sendable {
             t.start()
             threads.append(t)
         }
+        let quick = Thread { [self] in quickLoop() }
+        quick.name = "fvd-quick"
+        quick.start()
+        threads.append(quick)
     }
 
     // MARK: queue
@@ -49,16 +60,26 @@ final class Scheduler: @unchecked Sendable {
         cond.lock()
         defer { cond.unlock() }
         if stopping { throw RPCError(RPCError.shuttingDown, "fvd is shutting down; send the request again when it is back") }
-        let total = queues.values.reduce(0) { $0 + $1.count }
+        let total = queuedCount
         guard total < config.maxQueued else {
             throw RPCError(RPCError.queueFull, "the queue is full (\(total) jobs waiting); try again later")
         }
-        guard queues[job.uid, default: []].count < config.maxQueuedPerUser else {
+        guard queues[job.uid, default: []].count + quickQueues[job.uid, default: []].count < config.maxQueuedPerUser else {
             throw RPCError(RPCError.queueFull, "you have \(config.maxQueuedPerUser) jobs waiting, the most one user may; wait for some to finish or cancel some (fvctl jobs, fvctl cancel)")
+        }
+        if job.isQuick {
+            quickQueues[job.uid, default: []].append(job)
+            cond.broadcast()
+            return
         }
         queues[job.uid, default: []].append(job)
         tellQueuePositions()
         cond.signal()
+    }
+
+    /// Jobs waiting in both lanes. Under the lock.
+    private var queuedCount: Int {
+        queues.values.reduce(0) { $0 + $1.count } + quickQueues.values.reduce(0) { $0 + $1.count }
     }
 
     /// Tells each waiting job that asked (`onQueued`) how many jobs must finish before it can
@@ -108,6 +129,15 @@ final class Scheduler: @unchecked Sendable {
                 return
             }
         }
+        for (owner, q) in quickQueues where uid == 0 || owner == uid {
+            if let i = q.firstIndex(where: { $0.id == id }) {
+                let job = q[i]
+                quickQueues[owner]!.remove(at: i)
+                job.stop(reason)
+                job.completeStopped(reason)
+                return
+            }
+        }
         throw RPCError(RPCError.noSuchJob, "no job \(id) among your jobs; `fvctl jobs` lists them")
     }
 
@@ -120,8 +150,9 @@ final class Scheduler: @unchecked Sendable {
     func shutdown() {
         cond.lock()
         stopping = true
-        let queued = queues.values.flatMap { $0 }
+        let queued = queues.values.flatMap { $0 } + quickQueues.values.flatMap { $0 }
         queues.removeAll()
+        quickQueues.removeAll()
         for r in running { r.stop(.shutdown) }
         cond.broadcast()
         cond.unlock()
@@ -152,7 +183,7 @@ final class Scheduler: @unchecked Sendable {
     var snapshot: Snapshot {
         cond.lock()
         defer { cond.unlock() }
-        return Snapshot(queued: queues.values.reduce(0) { $0 + $1.count }, running: running.count, mergedRuns: mergedRuns,
+        return Snapshot(queued: queuedCount, running: running.count, mergedRuns: mergedRuns,
                         inProgress: activeRuns.count, workspaceBytes: activeRuns.values.reduce(0) { $0 + $1.workspaceBytes })
     }
 
@@ -160,7 +191,7 @@ final class Scheduler: @unchecked Sendable {
     func list(uid: UInt32) -> [JobsResult.Job] {
         cond.lock()
         defer { cond.unlock() }
-        let all = running + queues.keys.sorted().flatMap { queues[$0]! }
+        let all = running + quickQueues.keys.sorted().flatMap { quickQueues[$0]! } + queues.keys.sorted().flatMap { queues[$0]! }
         return all.filter { !$0.isCompleted && (uid == 0 || $0.uid == uid) }.map { j in
             JobsResult.Job(id: j.id, uid: Int(j.uid), method: j.method, summary: j.summary, state: j.state.rawValue, step: j.step,
                            steps: j.steps, waitedSeconds: (j.started ?? Date()).timeIntervalSince(j.submitted),
@@ -241,14 +272,60 @@ final class Scheduler: @unchecked Sendable {
         }
     }
 
+    // MARK: the quick lane
+
+    private func quickLoop() {
+        while let j = takeNextQuick() {
+            runQuick(j)
+            cond.lock()
+            running.removeAll { $0 === j }
+            cond.broadcast()
+            cond.unlock()
+        }
+    }
+
+    /// Round-robin over the users with quick work waiting.
+    private func takeNextQuick() -> Job? {
+        cond.lock()
+        defer { cond.unlock() }
+        while true {
+            if stopping { return nil }
+            let users = quickQueues.keys.filter { !quickQueues[$0]!.isEmpty }.sorted()
+            let order = users.filter { lastQuickServed == nil || $0 > lastQuickServed! } + users.filter { lastQuickServed != nil && $0 <= lastQuickServed! }
+            if let uid = order.first {
+                lastQuickServed = uid
+                let j = quickQueues[uid]!.removeFirst()
+                j.state = .running
+                j.started = Date()
+                running.append(j)
+                return j
+            }
+            cond.wait()
+        }
+    }
+
+    /// A quick job: what it does outside the turns (decoding) can be stopped by a cancel or the
+    /// time limit, which counts from its start; its forward pass takes one turn.
+    private func runQuick(_ j: Job) {
+        guard case .compute(let f) = j.work else { return }
+        if j.token.isCancelled { return j.completeStopped(.cancelledByRequest) }
+        let started = Date()
+        let limit = config.jobTimeLimit
+        let context = ComputeRun(turns: FairTurnstile.Account(turnstile)) {
+            if let r = j.stopReason { return r }
+            if Date().timeIntervalSince(started) > limit {
+                j.stop(.timeLimit(seconds: limit))
+                return j.stopReason
+            }
+            return nil
+        }
+        j.complete(Result { try f(context) }.mapError { $0 as? RPCError ?? RPCError(RPCError.internalError, "\($0)") })
+    }
+
+    // MARK: render runs
+
     private func run(_ batch: [Job]) {
         let turns = FairTurnstile.Account(turnstile)
-        if case .compute(let f) = batch[0].work {
-            let j = batch[0]
-            if j.token.isCancelled { return j.completeStopped(.cancelledByRequest) }
-            j.complete(turns.turn { Result { try f() } }.mapError { $0 as? RPCError ?? RPCError(RPCError.internalError, "\($0)") })
-            return
-        }
         if case .stepped(_, let body) = batch[0].work {
             return runStepped(batch[0], body, turns)
         }

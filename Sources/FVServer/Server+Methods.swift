@@ -44,9 +44,13 @@ extension Server {
         let (h, w) = (input.height, input.width)
         let network = self.network
         let (layer, topCount, mapFilter) = (p.layer, p.top, p.map)  // not `p`: its base64 text would stay queued too
-        let j = Job(id: newJobID(), uid: conn.uid, method: Method.activations.rawValue, summary: "\(layer) \(w)x\(h)", work: .compute({
-            let image = try input.decode()
-            let (s, means, values) = network.channelMeans(of: image.model, height: h, width: w, layer: spec.index, map: mapFilter)
+        let j = Job(id: newJobID(), uid: conn.uid, method: Method.activations.rawValue, summary: "\(layer) \(w)x\(h)", work: .compute({ run in
+            // Decoded outside the turns: a slow picture costs this lane, not other users' steps,
+            // and a cancel or the time limit stops it.
+            let image = try input.decode(stopReason: run.stopReason)
+            let (s, means, values) = run.turns.turn {
+                network.channelMeans(of: image.model, height: h, width: w, layer: spec.index, map: mapFilter)
+            }
             let top = means.indices.sorted { means[$0] > means[$1] || (means[$0] == means[$1] && $0 < $1) }.prefix(topCount)
             var map: ActivationsResult.FilterMap?
             if let f = mapFilter, let values {

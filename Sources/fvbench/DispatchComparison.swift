@@ -11,8 +11,8 @@ enum DispatchComparison {
         let engine = GradientAscent(network: VGG16Network(weights: weights))
         func step(pool: Bool) -> (String, Int, Int) -> Double {
             { layer, size, batch in
-                Parallel.usesWorkerPool = pool
-                defer { Parallel.usesWorkerPool = true }
+                Parallel.dispatcher = pool ? .workerPool : .concurrentPerform
+                defer { Parallel.dispatcher = .concurrentPerform }
                 return Benchmark.stepSeconds(engine, layer: layer, size: size, batch: batch)
             }
         }

@@ -47,7 +47,6 @@ struct Pattern: ParsableCommand {
 
     func validate() throws {
         if filter < 0 { throw ValidationError("the filter is a number from 0 (`fvctl layers` lists each layer's count), got \(filter)") }
-        if let why = OutputFile.problem(with: path, formats: ["png", "npy"], replaceExisting: output != nil || force) { throw ValidationError(why) }
         if let d = diversity, !(2...16).contains(d) { throw ValidationError("--diversity must be 2-16 images, got \(d)") }
         if diversityWeight != nil && diversity == nil { throw ValidationError("--diversity-weight goes with --diversity N") }
         if diversity != nil && negative { throw ValidationError("--negative and --diversity cannot be combined; choose one") }
@@ -69,6 +68,8 @@ struct Pattern: ParsableCommand {
             if o == "-" { throw ValidationError("--plot-loss needs a file name (standard output is for the image)") }
             if let why = OutputFile.problem(with: o) { throw ValidationError("--plot-loss: \(why)") }
         }
+        // What is at the output's path last: a malformed command line is the first thing to hear of.
+        if let why = OutputFile.problem(with: path, formats: ["png", "npy"], replaceExisting: output != nil || force) { throw ValidationError(why) }
     }
 
     func run() throws {

@@ -34,7 +34,7 @@ final class ClientProgramTests: XCTestCase {
         XCTAssertTrue(err.contains("step 3/3"), "plain progress lines when not a terminal: \(err)")
         XCTAssertNotNil(err.range(of: #"fvctl: block2_conv2_5.png: objective [0-9.]+ after 3 steps, [0-9.]+ s"#, options: .regularExpression),
                         "the objective and the time, for people, on stderr: \(err)")
-        let (_, again, againErr) = try runProgram(try fvctl(), ["pattern", "block2_conv2", "5", "--size", "32", "--steps", "3", "--socket", d.socketPath], cwd: cwd)
+        let (_, again, againErr) = try runProgram(try fvctl(), ["pattern", "block2_conv2", "5", "--size", "32", "--steps", "3", "--socket", d.socketPath, "--force"], cwd: cwd)
         XCTAssertEqual(again, "block2_conv2_5.png\n", "stdout stays the path alone, for scripts")
         XCTAssertTrue(againErr.contains("(cached)"), againErr)
 
@@ -112,7 +112,7 @@ final class ClientProgramTests: XCTestCase {
         XCTAssertTrue(e2.contains("no fvd answers on \(d.dir)/nobody.sock"), e2)
         let (s3, _, e3) = try runProgram(try fvctl(), ["pattern", "block1_conv1", "1", "--size", "16", "--steps", "1", "--socket", d.socketPath, "-o", "/nonexistent-dir/x.png"])
         XCTAssertEqual(s3, 64, "caught before the render starts")
-        XCTAssertTrue(e3.contains("-o /nonexistent-dir/x.png: the directory /nonexistent-dir does not exist"), e3)
+        XCTAssertTrue(e3.contains("cannot write /nonexistent-dir/x.png: the directory /nonexistent-dir does not exist"), e3)
         let (s4, _, _) = try runProgram(try fvctl(), ["pattern", "block1_conv1"])
         XCTAssertEqual(s4, 64, "usage error")
         let (s5, out5, _) = try runProgram(try fvctl(), ["layers", "--socket", d.socketPath])

@@ -147,20 +147,46 @@ final class ResourceLimitTests: XCTestCase {
 
     /// Queued `activations` requests keep the few KiB the client sent, not 12 MiB of decoded
     /// floats each; after the load the idle daemon is back under 600 MiB.
-    /// The kernels' threads poll for the next loop for half a millisecond after each one, then
-    /// sleep (`WorkerPool`): after a job, an idle daemon on a shared machine must use no CPU.
-    /// A pool that never went to sleep would burn a core (100 ticks a second).
+    /// After a job, an idle daemon on a shared machine must use no CPU, with either dispatcher:
+    /// `concurrentPerform` (the default) and `--worker-pool`, whose threads poll for the next
+    /// loop for half a millisecond after each one, then sleep. A pool that never went to sleep
+    /// would burn a core (100 ticks a second).
     func testAnIdleDaemonUsesNoCPUAfterAJob() throws {
-        let d = try SpawnedDaemon()
-        defer { d.stop() }
-        _ = try d.client().call("pattern", smallPattern(2, steps: 20, size: 64))
-        usleep(300_000)
-        let before = d.cpuSeconds()
-        sleep(2)
-        let used = d.cpuSeconds() - before
-        print("idle daemon after a job: \(used) CPU seconds in 2 s")
-        XCTAssertGreaterThanOrEqual(before, 0, "could not read /proc/\(d.pid)/stat")
-        XCTAssertLessThan(used, 0.05, "an idle daemon kept a core busy")
+        for extra in [[], ["--worker-pool"]] {
+            let d = try SpawnedDaemon(extra)
+            defer { d.stop() }
+            _ = try d.client().call("pattern", smallPattern(2, steps: 20, size: 64))
+            usleep(300_000)
+            let before = d.cpuSeconds()
+            sleep(2)
+            let used = d.cpuSeconds() - before
+            print("idle daemon after a job (\(extra)): \(used) CPU seconds in 2 s")
+            XCTAssertGreaterThanOrEqual(before, 0, "could not read /proc/\(d.pid)/stat")
+            XCTAssertLessThan(used, 0.05, "an idle daemon kept a core busy (\(extra))")
+        }
+    }
+
+    /// The design card's dispatcher is the default: a daemon started without --worker-pool runs a
+    /// job's loops with no thread of fvd's pool anywhere in the process (the pool names its
+    /// threads "fvd-pool"); with --worker-pool the pool's threads are there and the job is the
+    /// same picture.
+    func testTheKernelsRunOnConcurrentPerformUnlessThePoolIsAskedFor() throws {
+        var pictures: [JSON] = []
+        for (extra, expectPool) in [([String](), false), (["--worker-pool"], true)] {
+            let d = try SpawnedDaemon(extra)
+            defer { d.stop() }
+            pictures.append(try XCTUnwrap(try d.client().call("pattern", smallPattern(2, steps: 5, size: 64, layer: "block3_conv1"))["png"]))
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(d.pid)/task")) ?? []
+            let names = tasks.compactMap { try? String(contentsOfFile: "/proc/\(d.pid)/task/\($0)/comm", encoding: .utf8) }
+            let pool = names.filter { $0.hasPrefix("fvd-pool") }.count
+            XCTAssertFalse(names.isEmpty, "could not read the daemon's threads")
+            if expectPool {
+                XCTAssertGreaterThan(pool, 0, "--worker-pool starts the pool (threads: \(names))")
+            } else {
+                XCTAssertEqual(pool, 0, "by default no pool thread exists (threads: \(names))")
+            }
+        }
+        XCTAssertEqual(pictures[0], pictures[1], "both dispatchers compute the same picture")
     }
 
     func testQueuedActivationsHoldTheirBytesNotTheirPixels() throws {

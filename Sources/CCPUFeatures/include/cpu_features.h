@@ -10,4 +10,8 @@ int fvd_cpu_has_fma(void);
  * cpuset, systemd's CPUAffinity=), or 0 where that cannot be asked. */
 int fvd_allowed_cpus(void);
 
+/* Names the calling thread (at most 15 bytes show), for top -H and /proc/PID/task/N/comm:
+ * glibc declares pthread_setname_np only under _GNU_SOURCE, which Swift's Glibc module lacks. */
+void fvd_name_this_thread(const char *name);
+
 #endif

@@ -1,14 +1,22 @@
 import CCPUFeatures
 import Dispatch
 
-/// How kernels spread work over the cores: the calling thread and `WorkerPool`'s threads, one
-/// per other core, which stay awake between the loops of a step; when the pool is taken (another
-/// job's step, or a loop inside a loop), `DispatchQueue.concurrentPerform`, which runs iterations
-/// on the calling thread plus the system's pool.
+/// How kernels spread work over the cores: `DispatchQueue.concurrentPerform`, which runs a loop's
+/// iterations on the calling thread and the system's pool (the design card's choice, and the
+/// default), or, opted into for a dedicated machine, `WorkerPool`'s threads, which poll for
+/// 0.5 ms after each loop instead of sleeping (about 5% of a step faster on 2 cores, paid for
+/// in cycles other users of a shared workstation could have had: docs/PERFORMANCE.md).
 public enum Parallel {
-    /// Whether `forEach` offers loops to `WorkerPool` first. Only for `fvbench --vs-dispatch`,
-    /// which times both ways in one process; set it between loops, never during one.
-    nonisolated(unsafe) public static var usesWorkerPool = true
+    public enum Dispatcher: String, Sendable, CaseIterable {
+        /// `DispatchQueue.concurrentPerform` for every loop.
+        case concurrentPerform
+        /// `WorkerPool` first; `concurrentPerform` when the pool is taken.
+        case workerPool
+    }
+
+    /// Who runs the loops. Set once at start-up (`fvd serve --worker-pool`) or, in `fvbench
+    /// --vs-dispatch`, between loops; never during one.
+    nonisolated(unsafe) public static var dispatcher = Dispatcher.concurrentPerform
 
     /// Runs `body(i)` for i in 0..<count on all cores. Falls back to a plain loop for one item
     /// so tiny layers do not pay the dispatch cost.
@@ -18,7 +26,7 @@ public enum Parallel {
             if count == 1 { body(0) }
             return
         }
-        if usesWorkerPool && WorkerPool.shared.run(count, body) { return }
+        if dispatcher == .workerPool && WorkerPool.shared.run(count, body) { return }
         DispatchQueue.concurrentPerform(iterations: count, execute: body)
     }
 

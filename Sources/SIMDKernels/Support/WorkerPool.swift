@@ -7,7 +7,9 @@ import Glibc
 #endif
 
 /// The kernels' own threads, one per core beside the caller's, kept awake for a moment after
-/// each parallel loop so the next one starts at once (`Parallel.forEach`).
+/// each parallel loop so the next one starts at once: an opt-in for dedicated machines
+/// (`fvd serve --worker-pool`, `Parallel.dispatcher`); the default is the design card's
+/// `concurrentPerform`.
 ///
 /// Why not `DispatchQueue.concurrentPerform` alone: its workers go to sleep as soon as a loop
 /// ends, and on these virtual machines a sleeping thread takes 30 to 180 µs to wake. A step of
@@ -25,12 +27,15 @@ import Glibc
 /// iteration with one double-word compare-and-swap, which also checks the generation and the
 /// count, so a worker that wakes late, after its loop has ended, can never claim an iteration
 /// of the next loop, nor run the next loop's body with the last loop's count.
-final class WorkerPool: @unchecked Sendable {
+public final class WorkerPool: @unchecked Sendable {
     /// How long an idle worker polls for the next loop before it sleeps: longer than the serial
     /// gaps inside a step (tens of µs), short enough that an idle daemon burns nothing.
     static let defaultSpinNanoseconds: UInt64 = 500_000
 
     static let shared = WorkerPool(workers: Parallel.coreCount - 1)
+
+    /// The workers' thread name.
+    public static let threadName = "fvd-pool"
 
     /// Threads started (fewer than asked for if the system refused some).
     private(set) var workers = 0
@@ -149,6 +154,8 @@ final class WorkerPool: @unchecked Sendable {
         var thread = pthread_t()
         let made = pthread_create(&thread, nil, { box in
             let pool = Unmanaged<WorkerPool>.fromOpaque(box!).takeRetainedValue()
+            // Named, so `top -H` and /proc/PID/task/*/comm show whether the pool is in use.
+            fvd_name_this_thread(WorkerPool.threadName)
             pool.workerLoop()
             return nil
         }, box.toOpaque())
