@@ -6,8 +6,13 @@
 ///                   "preReLU": true, "diversity": 4, "diversityWeight": 100}
 public struct ObjectiveParams: Equatable, Sendable {
     public struct Term: Equatable, Sendable {
-        /// "channel", "neuron", "direction" or "deepdream".
-        public var type: String
+        /// A term's kind, by its wire name. An enum so that every switch over the kinds is
+        /// checked by the compiler: a kind the protocol accepts cannot be forgotten elsewhere.
+        public enum Kind: String, CaseIterable, Sendable {
+            case channel, neuron, direction, deepdream
+        }
+
+        public var type: Kind
         public var weight: Double
         /// Neuron position in the layer (both or neither; default the centre).
         public var x: Int?
@@ -15,7 +20,7 @@ public struct ObjectiveParams: Equatable, Sendable {
         /// Direction: one number per channel of the layer.
         public var vector: [Double]?
 
-        public init(type: String, weight: Double = 1, x: Int? = nil, y: Int? = nil, vector: [Double]? = nil) {
+        public init(type: Kind, weight: Double = 1, x: Int? = nil, y: Int? = nil, vector: [Double]? = nil) {
             self.type = type
             self.weight = weight
             self.x = x
@@ -23,7 +28,12 @@ public struct ObjectiveParams: Equatable, Sendable {
             self.vector = vector
         }
 
-        public static let types = ["channel", "neuron", "direction", "deepdream"]
+        /// The wire names, for messages and command-line checks.
+        public static let types = Kind.allCases.map(\.rawValue)
+
+        /// A direction's length must be within these: it sets a direction, and its length only
+        /// scales the objective, so a length of 3e38 could only overflow it into infinity.
+        public static let directionLengths = 1e-6...1e6
     }
 
     public var terms: [Term]
@@ -49,29 +59,35 @@ public struct ObjectiveParams: Equatable, Sendable {
             throw RPCError.invalidParams("param \"objective\" needs \"terms\": a list of 1 to 16 terms, e.g. [{\"type\": \"neuron\"}]")
         }
         terms = try termReaders.map { t in
-            let type = try t.requiredString("type")
-            guard Term.types.contains(type) else {
-                throw RPCError.invalidParams("objective term type \"\(type)\" is unknown; types: \(Term.types.joined(separator: ", "))")
+            let name = try t.requiredString("type")
+            guard let type = Term.Kind(rawValue: name) else {
+                throw RPCError.invalidParams("objective term type \"\(name)\" is unknown; types: \(Term.types.joined(separator: ", "))")
             }
             let term = Term(type: type, weight: try t.double("weight") ?? 1, x: try t.int("x", in: 0...100_000), y: try t.int("y", in: 0...100_000),
                             vector: try t.doubleArray("vector", maxCount: 4096))
             if (term.x == nil) != (term.y == nil) { throw RPCError.invalidParams("a neuron term needs both \"x\" and \"y\", or neither (the centre)") }
-            if term.x != nil && type != "neuron" { throw RPCError.invalidParams("\"x\" and \"y\" belong to neuron terms, not \(type)") }
-            if (term.vector != nil) != (type == "direction") {
-                throw RPCError.invalidParams(type == "direction" ? "a direction term needs \"vector\": one number per channel of the layer"
-                                                                  : "\"vector\" belongs to direction terms, not \(type)")
+            if term.x != nil && type != .neuron { throw RPCError.invalidParams("\"x\" and \"y\" belong to neuron terms, not \(type)") }
+            if (term.vector != nil) != (type == .direction) {
+                throw RPCError.invalidParams(type == .direction ? "a direction term needs \"vector\": one number per channel of the layer"
+                                                                 : "\"vector\" belongs to direction terms, not \(name)")
+            }
+            if let v = term.vector {
+                let length = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                guard length.isFinite, Term.directionLengths.contains(length) else {
+                    throw RPCError.invalidParams("the direction vector's length is \(length); give one of length \(Term.directionLengths.lowerBound) to \(Term.directionLengths.upperBound) (its length only scales the objective: divide it by \(length.isFinite && length > 0 ? "its length" : "a large number"))")
+                }
             }
             return term
         }
         preReLU = try r.bool("preReLU")
-        diversity = try r.int("diversity", in: 1...64)
+        diversity = try r.int("diversity", in: 2...16)
         diversityWeight = try r.double("diversityWeight")
     }
 
     var json: JSON {
         var o: [String: JSON] = [
             "terms": .array(terms.map { t in
-                var e: [String: JSON] = ["type": .string(t.type), "weight": JSON(t.weight)]
+                var e: [String: JSON] = ["type": .string(t.type.rawValue), "weight": JSON(t.weight)]
                 if let x = t.x, let y = t.y { e["x"] = JSON(x); e["y"] = JSON(y) }
                 if let v = t.vector { e["vector"] = .array(v.map { JSON($0) }) }
                 return .object(e)

@@ -54,10 +54,10 @@ public enum JobResolver {
         let terms = o.terms.map { t -> WeightedTerm in
             let term: ObjectiveTerm
             switch t.type {
-            case "neuron": term = .neuron(y: t.y, x: t.x)
-            case "direction": term = .direction((t.vector ?? []).map(Float.init))
-            case "deepdream": term = .deepdream
-            default: term = .channel
+            case .channel: term = .channel
+            case .neuron: term = .neuron(y: t.y, x: t.x)
+            case .direction: term = .direction((t.vector ?? []).map(Float.init))
+            case .deepdream: term = .deepdream
             }
             return WeightedTerm(term, weight: Float(t.weight))
         }

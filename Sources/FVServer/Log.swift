@@ -72,6 +72,31 @@ public enum Log {
         return out + "\""
     }
 
+    /// Lines of one kind (`key`) per second before the rest are counted instead of written.
+    static let burst = 5
+    private static var windows: [String: (start: Double, written: Int, suppressed: Int)] = [:]
+
+    /// Writes `message` unless `key` has had `burst` lines in the last second: a client that
+    /// floods the daemon (a connect storm, thousands of bad lines) must not flood its log too.
+    /// The lines held back are counted, and the count is written with the first line of the
+    /// next second of that kind.
+    public static func throttled(_ p: Priority, key: String, _ message: String) {
+        let now = Date().timeIntervalSince1970
+        lock.lock()
+        var w = windows[key] ?? (now, 0, 0)
+        var note = ""
+        if now - w.start >= 1 {
+            if w.suppressed > 0 { note = " (and \(w.suppressed) more like it were not logged)" }
+            w = (now, 0, 0)
+        }
+        let write = w.written < burst
+        if write { w.written += 1 } else { w.suppressed += 1 }
+        windows[key] = w
+        if windows.count > 4096 { windows = windows.filter { now - $0.value.start < 1 } }  // forget old kinds
+        lock.unlock()
+        if write { self.write(p, message + note) }
+    }
+
     public static func info(_ m: String) { write(.info, m) }
     public static func warning(_ m: String) { write(.warning, m) }
     public static func error(_ m: String) { write(.error, m) }

@@ -105,6 +105,10 @@ final class RenderService: @unchecked Sendable {
         let cache = self.cache
         let j = Job(id: id, uid: conn.uid, method: method.rawValue, summary: "\(job.layer) \(job.items.map(\.filter))",
                     work: .ascent(job, finish: { r in
+                        // A number that overflowed would go out as null and be cached for everyone.
+                        guard r.losses.allSatisfy(\.isFinite), r.history.allSatisfy({ $0.allSatisfy(\.isFinite) }) else {
+                            throw RPCError.invalidParams("the objective overflowed (it is not a finite number); make the weights or the direction vector smaller")
+                        }
                         let result = try build(r, id)
                         // Stored as any later caller will get it: cached, with no job of its own.
                         if case .object(var stored) = result {

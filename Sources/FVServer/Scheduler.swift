@@ -74,7 +74,7 @@ final class Scheduler: @unchecked Sendable {
         }
         queues[job.uid, default: []].append(job)
         tellQueuePositions()
-        cond.signal()
+        cond.broadcast()  // the render runners and the quick runner wait on one condition
     }
 
     /// Jobs waiting in both lanes. Under the lock.

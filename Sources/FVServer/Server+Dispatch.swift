@@ -24,18 +24,22 @@ extension Server {
     func process(_ entry: RPCEntry, _ conn: Connection, reply: @escaping (JSON?) -> Void) {
         switch entry {
         case .invalid(let id, let error):
-            Log.info("uid=\(conn.uid) method=- outcome=error(\(error.code)) duration=0.000s message=\(Log.quoted(error.message))")
+            Log.throttled(.info, key: "bad \(conn.uid)", "uid=\(conn.uid) method=- outcome=error(\(error.code)) duration=0.000s message=\(Log.quoted(error.message))")
             reply(RPCMessage.error(id: id, error))
         case .request(let req):
             let start = Date()
             let done: (Result<JSON, RPCError>) -> Void = { result in
                 let outcome: String
+                var kind = "ok"
                 switch result {
                 case .success: outcome = "ok"
-                case .failure(let e): outcome = "error(\(e.code)) message=\(Log.quoted(e.message))"
+                case .failure(let e):
+                    outcome = "error(\(e.code)) message=\(Log.quoted(e.message))"
+                    kind = "\(e.code)"
                 }
                 let duration = String(format: "%.3f", Date().timeIntervalSince(start))
-                Log.info("uid=\(conn.uid) method=\(Log.quoted(req.method, max: 40)) duration=\(duration)s outcome=\(outcome)")
+                Log.throttled(.info, key: "request \(conn.uid) \(kind)",
+                              "uid=\(conn.uid) method=\(Log.quoted(req.method, max: 40)) duration=\(duration)s outcome=\(outcome)")
                 guard let id = req.id else { return reply(nil) }
                 switch result {
                 case .success(let r): reply(RPCMessage.response(id: id, result: r))

@@ -150,7 +150,7 @@ public final class Server: ConnectionHandler, @unchecked Sendable {
     }
 
     private func refuse(_ socket: UnixSocket, uid: UInt32?, _ error: RPCError) {
-        Log.warning("uid=\(uid.map(String.init) ?? "?") refused: \(error.message)")
+        Log.throttled(.warning, key: "refused \(uid.map(String.init) ?? "?")", "uid=\(uid.map(String.init) ?? "?") refused: \(error.message)")
         socket.setSendTimeout(seconds: 1)
         try? socket.writeAll(Array((JSONCodec.serialize(RPCMessage.error(id: .null, error)) + "\n").utf8))
         socket.close()

@@ -72,9 +72,22 @@ public final class UnixSocket: @unchecked Sendable {
         return UnixSocket(adopting: fd)
     }
 
+    /// The longest accept queue the system allows (`net.core.somaxconn`; listen(2) caps any larger
+    /// value to it): a burst of connects waits there instead of failing with EAGAIN while the
+    /// daemon is busy. systemd's sockets get the same by default (Backlog=SOMAXCONN).
+    public static let maximumBacklog: Int32 = {
+        let fd = Glibc.open("/proc/sys/net/core/somaxconn", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return 4096 }
+        defer { Glibc.close(fd) }
+        var buf = [UInt8](repeating: 0, count: 16)
+        let n = Glibc.read(fd, &buf, buf.count)
+        let text = n > 0 ? String(decoding: buf[0..<n].filter { $0 >= 0x30 && $0 <= 0x39 }, as: UTF8.self) : ""
+        return Int32(text).flatMap { $0 > 0 ? $0 : nil } ?? 4096
+    }()
+
     /// `bind(2)` + `listen(2)` at `path` with `chmod(2)` to `mode`. A socket file left by a dead
     /// process (connect is refused) is replaced; a live one, or any other kind of file, is an error.
-    public static func listen(path: String, mode: mode_t = 0o660, backlog: Int32 = 128) throws -> UnixSocket {
+    public static func listen(path: String, mode: mode_t = 0o660, backlog: Int32 = UnixSocket.maximumBacklog) throws -> UnixSocket {
         var st = stat()
         if lstat(path, &st) == 0 {
             guard (st.st_mode & S_IFMT) == S_IFSOCK else {

@@ -54,7 +54,8 @@ struct ObjectiveOptionGroup: ParsableArguments {
     func params(diversity: Int? = nil, diversityWeight: Double? = nil) throws -> ObjectiveParams? {
         let pre: Bool? = preReLU ? true : (postReLU ? false : nil)
         guard objective != nil || pre != nil || diversity != nil else { return nil }
-        var term = ObjectiveParams.Term(type: objective ?? "channel")
+        // validate() has checked the name.
+        var term = ObjectiveParams.Term(type: objective.flatMap(ObjectiveParams.Term.Kind.init(rawValue:)) ?? .channel)
         if let a = at, let p = Self.position(a) { term.x = p.x; term.y = p.y }
         if let v = vector { term.vector = try Self.readVector(v) }
         return ObjectiveParams(terms: [term], preReLU: pre, diversity: diversity, diversityWeight: diversityWeight)

@@ -264,25 +264,25 @@ final class DaemonMethodTests: XCTestCase {
             let options = RenderOptions(preset: "lucid", size: size, steps: steps, seed: 2, objective: o, snapshots: snapshots)
             return try PatternResult(try d.client().call("pattern", PatternParams(layer: layer, filter: 3, options: options, progress: false).json))
         }
-        let neuron = try render(ObjectiveParams(terms: [.init(type: "neuron", x: 2, y: 5)]), snapshots: [2, 4])
+        let neuron = try render(ObjectiveParams(terms: [.init(type: .neuron, x: 2, y: 5)]), snapshots: [2, 4])
         XCTAssertEqual(neuron.snapshots.map(\.step), [2, 4])
         XCTAssertEqual(try PNGCodec.decode(neuron.snapshots[0].png).width, 32)
         XCTAssertNotEqual(neuron.snapshots[0].png, neuron.png)
         XCTAssertGreaterThan(neuron.history.last!, neuron.history.first!)
         let v = (0..<128).map { Double($0 % 3) - 1 }
-        let direction = try render(ObjectiveParams(terms: [.init(type: "direction", vector: v)]))
+        let direction = try render(ObjectiveParams(terms: [.init(type: .direction, vector: v)]))
         XCTAssertGreaterThan(direction.history.last!, direction.history.first!)
-        let sum = try render(ObjectiveParams(terms: [.init(type: "channel", weight: 1), .init(type: "neuron", weight: 0.5)]))
+        let sum = try render(ObjectiveParams(terms: [.init(type: .channel, weight: 1), .init(type: .neuron, weight: 0.5)]))
         XCTAssertNotEqual(sum.png, neuron.png)
-        let diverse = try render(ObjectiveParams(terms: [.init(type: "channel")], diversity: 3))
+        let diverse = try render(ObjectiveParams(terms: [.init(type: .channel)], diversity: 3))
         XCTAssertEqual(try PNGCodec.decode(diverse.png).width, 3 * 32 + 2 * 5, "three pictures in a row")
         XCTAssertEqual(diverse.losses.count, 3)
 
         let c = try d.client()
         let bad: [(ObjectiveParams, String)] = [
-            (ObjectiveParams(terms: [.init(type: "direction", vector: [1, 2])]), "a direction in block2_conv1 needs 128 numbers (one per channel), got 2"),
-            (ObjectiveParams(terms: [.init(type: "neuron", x: 99, y: 0)]), "neuron position (99, 0) is outside block2_conv1, which is 16x16 for a 32 px picture; use x and y in 0...15"),
-            (ObjectiveParams(terms: [.init(type: "channel")], diversityWeight: 5), "\"diversityWeight\" needs \"diversity\": the number of images (2 or more) to keep apart"),
+            (ObjectiveParams(terms: [.init(type: .direction, vector: [1, 2])]), "a direction in block2_conv1 needs 128 numbers (one per channel), got 2"),
+            (ObjectiveParams(terms: [.init(type: .neuron, x: 99, y: 0)]), "neuron position (99, 0) is outside block2_conv1, which is 16x16 for a 32 px picture; use x and y in 0...15"),
+            (ObjectiveParams(terms: [.init(type: .channel)], diversityWeight: 5), "\"diversityWeight\" needs \"diversity\": the number of images (2 or more) to keep apart"),
         ]
         for (o, message) in bad {
             let p = PatternParams(layer: "block2_conv1", filter: 3, options: RenderOptions(preset: "lucid", size: 32, steps: 2, objective: o))
