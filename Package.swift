@@ -23,6 +23,7 @@ let package = Package(
         // C libraries from Debian, each seen by exactly one Swift file.
         .systemLibrary(name: "CJSONC", pkgConfig: "json-c", providers: [.apt(["libjson-c-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // libjpeg-turbo (Debian's libjpeg62-turbo-dev): photos are JPEG. Its errors longjmp, so a
         // small C shim catches them in C and Swift sees only return codes.
         .target(name: "CJPEGShim", linkerSettings: [.linkedLibrary("jpeg")]),
@@ -38,7 +39,7 @@ let package = Package(
         .target(name: "FVImage", dependencies: ["CPNG", "CJPEGShim"]),
         .target(name: "FVProtocol", dependencies: ["CJSONC"]),
         .target(name: "FVTransport", dependencies: ["FVProtocol"]),
-        .target(name: "FVServer", dependencies: ["CMemory", "FVProtocol", "FVTransport", "FVOptim", "FVModel", "FVImage", "SIMDKernels"]),
+        .target(name: "FVServer", dependencies: ["CCrypto", "CMemory", "FVProtocol", "FVTransport", "FVOptim", "FVModel", "FVImage", "SIMDKernels"]),
         // Every parser of client bytes, as fuzz targets; one executable each. Fuzz/run-fuzz.sh
         // builds them with --sanitize=fuzzer (libFuzzer's main); a plain build replays files.
         .target(name: "FVFuzzTargets", dependencies: ["FVProtocol", "FVServer", "FVOptim", "FVImage"]),

@@ -19,10 +19,10 @@ FVW=weights/vgg16.fvw
 say() { printf 'setup: %s\n' "$*" >&2; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
-# 1. System packages (C libraries fvd links: json-c, libpng, libjpeg-turbo; tools the set-up and
+# 1. System packages (C libraries fvd links: json-c, libpng, libjpeg-turbo, libcrypto for SHA-256; tools the set-up and
 #    the tests use: systemd-socket-activate runs fvd as the shipped units do).
 need=()
-for p in libjson-c-dev libpng-dev libjpeg62-turbo-dev pkg-config python3 socat systemd; do
+for p in libjson-c-dev libpng-dev libjpeg62-turbo-dev libssl-dev pkg-config python3 socat systemd; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

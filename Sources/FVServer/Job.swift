@@ -54,6 +54,8 @@ final class Job: @unchecked Sendable {
     private let onComplete: (Result<JSON, RPCError>) -> Void
     private let lock = NSLock()
     private var completed = false
+    private var outcome: Result<JSON, RPCError>?
+    private var observers: [(Result<JSON, RPCError>) -> Void] = []
     private var stopped: StopReason?
 
     // Guarded by the scheduler's lock.
@@ -81,8 +83,9 @@ final class Job: @unchecked Sendable {
         return 1
     }
 
-    var isQuick: Bool {
-        if case .compute = work { return true }
+    /// Quick work small enough for the quick lane (`ServerConfig.quickLanePixels`).
+    func isQuick(upTo pixels: Int) -> Bool {
+        if case .compute = work { return self.pixels <= pixels }
         return false
     }
 
@@ -96,8 +99,29 @@ final class Job: @unchecked Sendable {
         lock.lock()
         let first = !completed
         completed = true
+        var told: [(Result<JSON, RPCError>) -> Void] = []
+        if first {
+            outcome = r
+            told = observers
+            observers = []
+        }
         lock.unlock()
-        if first { onComplete(r) }
+        if first {
+            onComplete(r)
+            for f in told { f(r) }
+        }
+    }
+
+    /// Calls `f` with the job's outcome once it has one (at once if it has): how `cancel` learns
+    /// whether the job it stopped ended cancelled or had finished first.
+    func whenComplete(_ f: @escaping (Result<JSON, RPCError>) -> Void) {
+        lock.lock()
+        if let outcome {
+            lock.unlock()
+            return f(outcome)
+        }
+        observers.append(f)
+        lock.unlock()
     }
 
     var isCompleted: Bool {

@@ -167,7 +167,9 @@ extension RenderService {
         if let j = p.jitter { job.jitter = j }
         if let s = p.seed { job.seed = UInt32(s) }
         do { try job.validate(limits: config.limits) } catch { throw RPCError.invalidParams("\(error)") }
-        let key = "dream|v2|\(weightsChecksum)|\(job.cacheText)|file(\(bytes.count),\(ResultCache.fnv1a(bytes: bytes)))"
+        // The photo by its SHA-256, in its user's part of the cache: another user sending the same
+        // bytes computes their own dream, and learns nothing of this user's from a cache hit.
+        let key = "dream|v3|\(weightsChecksum)|\(job.cacheText)|uid \(conn.uid)|photo sha256 \(ContentDigest.sha256(bytes))"
         if let hit = cache.lookup(key), let answer = try? DreamResult(hit).with(cached: true).json {
             return done(.success(answer))
         }

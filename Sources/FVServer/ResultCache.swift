@@ -6,9 +6,12 @@ import Foundation
 /// recently used entries go first. A cache that cannot be written (missing, read-only, full) only
 /// logs a warning: jobs still succeed, they just are not remembered.
 ///
-/// An entry is `{"key": K, "checksum": C, "result": "<result as JSON text>"}`, C the FNV-1a-64
-/// of that text: an entry damaged on disk is found before it is served, removed and computed
-/// again. Temporary files that a crash or a full disk left behind are removed at start-up.
+/// An entry is `{"key": K, "checksum": C, "result": "<result as JSON text>"}` in a file named by
+/// the SHA-256 of K, C the SHA-256 of that text: an entry damaged on disk is found before it is
+/// served, removed and computed again. The directory is the daemon's alone (0700): keys name the
+/// pictures users dreamed. What is on disk is indexed in memory once, at start-up, so a store or
+/// a `status` costs the same with 100,000 entries as with ten. Temporary files that a crash or a
+/// full disk left behind are removed at start-up.
 final class ResultCache: @unchecked Sendable {
     let directory: String?
     let maxBytes: Int
@@ -16,18 +19,34 @@ final class ResultCache: @unchecked Sendable {
     private var hits = 0
     private var misses = 0
     private var writeFailures = 0
+    /// File name -> (size, last use). Under `lock`.
+    private var index: [String: (size: Int, used: Date)] = [:]
+    private var totalBytes = 0
+
+    /// The hash that names an entry's file: SHA-256; replaceable by tests, to force two keys into
+    /// one file and show that each still gets only its own result.
+    nonisolated(unsafe) static var fileNameHash: (String) -> String = { ContentDigest.sha256($0) }
 
     init(directory: String?, maxBytes: Int) {
         self.maxBytes = maxBytes
         if let d = directory {
             do {
-                try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                // One made earlier, by an fvd that left it open to everyone, is closed now.
+                var st = stat()
+                if stat(d, &st) == 0, st.st_uid == geteuid(), st.st_mode & 0o077 != 0 { chmod(d, 0o700) }
             } catch {
                 Log.warning("result cache directory \(d) cannot be created; results will not be cached (check the path and its permissions, or pass --cache-dir)")
             }
         }
         self.directory = directory
-        if let d = directory { removeStaleTemporaryFiles(d) }
+        if let d = directory {
+            removeStaleTemporaryFiles(d)
+            for e in scan(d) {
+                index[e.name] = (e.size, e.date)
+                totalBytes += e.size
+            }
+        }
     }
 
     /// Temporary files older than a minute (a writer that died, or a failed write); a younger one
@@ -41,19 +60,9 @@ final class ResultCache: @unchecked Sendable {
         }
     }
 
-    /// FNV-1a-64 of the key, as the file name (the key is stored inside to rule out collisions).
-    static func fileName(_ key: String) -> String { fnv1a(key) + ".json" }
-
-    /// FNV-1a-64 as 16 hex digits.
-    static func fnv1a(_ text: String) -> String { fnv1a(bytes: text.utf8) }
-
-    /// FNV-1a-64 of bytes as 16 hex digits (also names a dream's photo in its cache key).
-    static func fnv1a<Bytes: Sequence>(bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
-        let s = String(h, radix: 16)
-        return String(repeating: "0", count: 16 - s.count) + s
-    }
+    /// The entry file for `key` (the key itself is stored inside, so two keys that share a file
+    /// are told apart).
+    static func fileName(_ key: String) -> String { fileNameHash(key) + ".json" }
 
     func lookup(_ key: String) -> JSON? {
         guard let dir = directory else { return nil }
@@ -66,7 +75,7 @@ final class ResultCache: @unchecked Sendable {
                 return nil
             }
             guard entry["key"] == .string(key) else { return nil }  // another key's entry (a hash collision)
-            guard case .string(let text)? = entry["result"], entry["checksum"] == .string(ResultCache.fnv1a(text)),
+            guard case .string(let text)? = entry["result"], entry["checksum"] == .string(ContentDigest.sha256(text)),
                   let result = try? JSONCodec.parse(text) else {
                 damaged = true
                 return nil
@@ -77,8 +86,11 @@ final class ResultCache: @unchecked Sendable {
             Log.warning("result cache entry \(path) is damaged; removed, the result is computed again")
             try? FileManager.default.removeItem(atPath: path)
         }
+        let name = ResultCache.fileName(key)
         lock.lock()
         if found != nil { hits += 1 } else { misses += 1 }
+        if found != nil { index[name]?.used = Date() }
+        if damaged, let gone = index.removeValue(forKey: name) { totalBytes -= gone.size }
         lock.unlock()
         if found != nil {
             // Touch: eviction goes by modification time, so this marks it recently used.
@@ -90,8 +102,9 @@ final class ResultCache: @unchecked Sendable {
     func store(_ key: String, _ result: JSON) {
         guard let dir = directory else { return }
         let text = JSONCodec.serialize(result)
-        let entry = JSONCodec.serialize(["key": .string(key), "checksum": .string(ResultCache.fnv1a(text)), "result": .string(text)])
-        let path = dir + "/" + ResultCache.fileName(key)
+        let entry = JSONCodec.serialize(["key": .string(key), "checksum": .string(ContentDigest.sha256(text)), "result": .string(text)])
+        let name = ResultCache.fileName(key)
+        let path = dir + "/" + name
         let tmp = path + ".tmp\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let written: Bool = {
             let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
@@ -115,7 +128,12 @@ final class ResultCache: @unchecked Sendable {
             Log.warning("result cache \(dir) is not writable (or full); the result was delivered but not cached")
             return
         }
-        evict(dir)
+        lock.lock()
+        totalBytes += entry.utf8.count - (index[name]?.size ?? 0)
+        index[name] = (entry.utf8.count, Date())
+        let over = totalBytes > maxBytes
+        lock.unlock()
+        if over { evict(dir) }
     }
 
     struct Stats {
@@ -127,28 +145,32 @@ final class ResultCache: @unchecked Sendable {
     }
 
     func stats() -> Stats {
-        let files = entries()
         lock.lock()
         defer { lock.unlock() }
-        return Stats(entries: files.count, bytes: files.reduce(0) { $0 + $1.size }, hits: hits, misses: misses, writeFailures: writeFailures)
+        return Stats(entries: index.count, bytes: totalBytes, hits: hits, misses: misses, writeFailures: writeFailures)
     }
 
-    private func entries() -> [(path: String, size: Int, date: Date)] {
-        guard let dir = directory, let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
+    /// Every entry file in `dir`: one directory scan, at start-up.
+    private func scan(_ dir: String) -> [(name: String, size: Int, date: Date)] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
         return names.filter { $0.hasSuffix(".json") }.compactMap { n in
-            let p = dir + "/" + n
-            guard let a = try? FileManager.default.attributesOfItem(atPath: p) else { return nil }
-            return (p, (a[.size] as? NSNumber)?.intValue ?? 0, (a[.modificationDate] as? Date) ?? .distantPast)
+            guard let a = try? FileManager.default.attributesOfItem(atPath: dir + "/" + n) else { return nil }
+            return (n, (a[.size] as? NSNumber)?.intValue ?? 0, (a[.modificationDate] as? Date) ?? .distantPast)
         }
     }
 
+    /// Removes the least recently used entries until the cache is at 90% of its cap: the sort
+    /// this takes is paid once per tenth of the cap written, not on every store.
     private func evict(_ dir: String) {
-        var files = entries().sorted { $0.date < $1.date }
-        var total = files.reduce(0) { $0 + $1.size }
-        while total > maxBytes, !files.isEmpty {
-            let f = files.removeFirst()
-            try? FileManager.default.removeItem(atPath: f.path)
-            total -= f.size
+        lock.lock()
+        let oldest = index.sorted { $0.value.used < $1.value.used }
+        var gone: [String] = []
+        for (name, e) in oldest where totalBytes > maxBytes * 9 / 10 {
+            index[name] = nil
+            totalBytes -= e.size
+            gone.append(name)
         }
+        lock.unlock()
+        for name in gone { try? FileManager.default.removeItem(atPath: dir + "/" + name) }
     }
 }

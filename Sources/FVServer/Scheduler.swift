@@ -9,9 +9,11 @@ import Foundation
 /// layer and settings are merged into one batched optimisation (the engine's batches are
 /// exact: each image comes out as it would alone).
 ///
-/// Quick work (`activations`: a decode and one forward pass) has a lane of its own, round-robin
-/// over users too, served by one runner beside the render runners: a user's heat map does not
-/// wait for that user's own 300-step render, and its forward pass takes a turn like any step.
+/// Quick work (`activations` of pictures up to `quickLanePixels`: a decode and one forward pass)
+/// has a lane of its own, round-robin over users too, served by one runner beside the render
+/// runners: a user's heat map does not wait for that user's own 300-step render, and its
+/// forward pass takes a turn like any step. Larger pictures (a 1024 px forward pass holds about
+/// 900 MiB) queue with the renders, inside the pixel budget.
 final class Scheduler: @unchecked Sendable {
     let config: ServerConfig
     let engine: GradientAscent
@@ -23,10 +25,11 @@ final class Scheduler: @unchecked Sendable {
     private var lastQuickServed: UInt32?
     private var running: [Job] = []
     /// A run in progress (a merged batch is one run): its owner, its pixels (what the budget
-    /// counts) and the working memory it reported.
+    /// counts), whether it started in the small runs' reserve, and the working memory it reported.
     private struct ActiveRun {
         let uid: UInt32
         let pixels: Int
+        var inReserve = false
         var workspaceBytes = 0
     }
     /// Runs in progress, by the id of their first job.
@@ -67,7 +70,7 @@ final class Scheduler: @unchecked Sendable {
         guard queues[job.uid, default: []].count + quickQueues[job.uid, default: []].count < config.maxQueuedPerUser else {
             throw RPCError(RPCError.queueFull, "you have \(config.maxQueuedPerUser) jobs waiting, the most one user may; wait for some to finish or cancel some (fvctl jobs, fvctl cancel)")
         }
-        if job.isQuick {
+        if job.isQuick(upTo: config.quickLanePixels) {
             quickQueues[job.uid, default: []].append(job)
             cond.broadcast()
             return
@@ -111,14 +114,16 @@ final class Scheduler: @unchecked Sendable {
     }
 
     /// Cancels job `id` if `uid` owns it (root owns all). Queued jobs are answered at once;
-    /// running ones stop within a step.
-    func cancel(id: Int, uid: UInt32, reason: StopReason) throws {
+    /// running ones stop within a step. Returns the job, whose outcome (`whenComplete`) says
+    /// whether it ended cancelled or had finished first.
+    @discardableResult
+    func cancel(id: Int, uid: UInt32, reason: StopReason) throws -> Job {
         cond.lock()
         defer { cond.unlock() }
         // A job that has been answered is over, even if its batch is still winding down.
         if let r = running.first(where: { $0.id == id && !$0.isCompleted && (uid == 0 || $0.uid == uid) }) {
             r.stop(reason)
-            return
+            return r
         }
         for (owner, q) in queues where uid == 0 || owner == uid {
             if let i = q.firstIndex(where: { $0.id == id }) {
@@ -126,7 +131,7 @@ final class Scheduler: @unchecked Sendable {
                 queues[owner]!.remove(at: i)
                 job.stop(reason)
                 job.completeStopped(reason)
-                return
+                return job
             }
         }
         for (owner, q) in quickQueues where uid == 0 || owner == uid {
@@ -135,7 +140,7 @@ final class Scheduler: @unchecked Sendable {
                 quickQueues[owner]!.remove(at: i)
                 job.stop(reason)
                 job.completeStopped(reason)
-                return
+                return job
             }
         }
         throw RPCError(RPCError.noSuchJob, "no job \(id) among your jobs; `fvctl jobs` lists them")
@@ -215,16 +220,22 @@ final class Scheduler: @unchecked Sendable {
 
     private func nextBatch() -> [Job]? {
         let busy = Set(activeRuns.values.map(\.uid))
-        let used = activeRuns.values.reduce(0) { $0 + $1.pixels }
+        let used = activeRuns.values.filter { !$0.inReserve }.reduce(0) { $0 + $1.pixels }
+        let reserved = activeRuns.values.filter(\.inReserve).reduce(0) { $0 + $1.pixels }
         let users = queues.keys.filter { !queues[$0]!.isEmpty && !busy.contains($0) }.sorted()
         let order = users.filter { lastServed == nil || $0 > lastServed! } + users.filter { lastServed != nil && $0 <= lastServed! }
-        guard let uid = order.first(where: { activeRuns.isEmpty || used + Scheduler.pixels(queues[$0]![0]) <= config.activePixelBudget }) else {
-            return nil
+        // A job fits the budget; a small one that does not may take room in the small runs' reserve.
+        func fitsBudget(_ uid: UInt32) -> Bool { activeRuns.isEmpty || used + Scheduler.pixels(queues[uid]![0]) <= config.activePixelBudget }
+        func fitsReserve(_ uid: UInt32) -> Bool {
+            let px = Scheduler.pixels(queues[uid]![0])
+            return px <= config.smallRunPixels && reserved + px <= config.smallRunReserve
         }
+        guard let uid = order.first(where: { fitsBudget($0) || fitsReserve($0) }) else { return nil }
+        let inReserve = !fitsBudget(uid)
         lastServed = uid
         let first = queues[uid]!.removeFirst()
         var batch = [first]
-        if config.batchRequests, let a = first.ascent {
+        if config.batchRequests, !inReserve, let a = first.ascent {  // a reserve run stays small
             var items = a.items.count
             for owner in queues.keys.sorted() {
                 queues[owner]!.removeAll { j in
@@ -244,7 +255,7 @@ final class Scheduler: @unchecked Sendable {
             j.started = Date()
         }
         running.append(contentsOf: batch)
-        activeRuns[first.id] = ActiveRun(uid: uid, pixels: batch.reduce(0) { $0 + Scheduler.pixels($1) })
+        activeRuns[first.id] = ActiveRun(uid: uid, pixels: batch.reduce(0) { $0 + Scheduler.pixels($1) }, inReserve: inReserve)
         tellQueuePositions()
         if batch.count > 1 { mergedRuns += 1 }
         return batch
@@ -304,7 +315,7 @@ final class Scheduler: @unchecked Sendable {
         }
     }
 
-    /// A quick job: what it does outside the turns (decoding) can be stopped by a cancel or the
+    /// A compute job (in either lane): what it does outside the turns (decoding) can be stopped by a cancel or the
     /// time limit, which counts from its start; its forward pass takes one turn.
     private func runQuick(_ j: Job) {
         guard case .compute(let f) = j.work else { return }
@@ -326,6 +337,7 @@ final class Scheduler: @unchecked Sendable {
 
     private func run(_ batch: [Job]) {
         let turns = FairTurnstile.Account(turnstile)
+        if case .compute = batch[0].work { return runQuick(batch[0]) }  // too large for the quick lane
         if case .stepped(_, let body) = batch[0].work {
             return runStepped(batch[0], body, turns)
         }

@@ -5,6 +5,12 @@ import Foundation
 /// every request answered exactly once) and the one place errors become JSON-RPC errors.
 extension Server {
     func handle(line: [UInt8], from conn: Connection) {
+        // A large line's parsed tree lives until its request is dispatched (a tensor becomes
+        // floats there): both happen inside the gate.
+        parseGate.parse(bytes: line.count, uid: conn.uid) { handleParsed(line: line, from: conn) }
+    }
+
+    private func handleParsed(line: [UInt8], from conn: Connection) {
         switch RPCMessage.parse(line: line) {
         case .single(let entry):
             process(entry, conn) { reply in

@@ -19,9 +19,22 @@ extension Server {
             try NoParams.check(req.params, method: "jobs")
             done(.success(JobsResult(jobs: scheduler.list(uid: conn.uid)).json))
         case .cancel:
+            // Answered when the job has ended, with what happened to it: a job whose last step
+            // was done before the cancel reached it finished, and says so (one answer is true).
             let p = try CancelParams(req.params)
-            try scheduler.cancel(id: p.job, uid: conn.uid, reason: .cancelledByRequest)
-            done(.success(["job": JSON(p.job), "cancelled": true]))
+            let job = try scheduler.cancel(id: p.job, uid: conn.uid, reason: .cancelledByRequest)
+            job.whenComplete { outcome in
+                if case .failure(let e) = outcome, e.code == RPCError.jobCancelled {
+                    return done(.success(["job": JSON(p.job), "cancelled": true]))
+                }
+                let how: String
+                switch outcome {
+                case .success: how = "finished"
+                case .failure(let e): how = e.code == RPCError.timeLimit ? "stopped at its time limit" : "failed"
+                }
+                done(.success(["job": JSON(p.job), "cancelled": false, "finished": true,
+                               "note": .string("the job had \(how) before the cancel reached it; its answer went to its client")]))
+            }
         case .pattern:
             try renders.pattern(PatternParams(req.params), requestID: req.id, conn, done)
         case .grid:

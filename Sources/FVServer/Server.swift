@@ -16,6 +16,7 @@ public final class Server: ConnectionHandler, @unchecked Sendable {
     let network: VGG16Network
     let scheduler: Scheduler
     let cache: ResultCache
+    let parseGate = ParseGate()
     private(set) var renders: RenderService!
     let started = Date()
     private let lock = NSLock()

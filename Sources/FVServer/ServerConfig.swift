@@ -37,6 +37,14 @@ public struct ServerConfig: Sendable {
     /// memory their workspaces hold while they wait for their turns; a job that would pass it
     /// waits in the queue, unless nothing else is in progress.
     public var activePixelBudget = 3 * 256 * 256 * 16 / 2
+    /// A run of at most this many pixels per step (one 256 px picture) is small: small runs may
+    /// go past the budget by `smallRunReserve` pixels together, so that two users' budget-filling
+    /// jobs cannot keep a third user's 16 px render waiting for minutes.
+    public var smallRunPixels = 256 * 256
+    /// `activations` of pictures up to this many pixels run in the quick lane, beside renders;
+    /// larger ones queue with the renders, inside the budget.
+    public var quickLanePixels = 512 * 512
+    public var smallRunReserve = 2 * 256 * 256
     /// Seconds a job may run before it is stopped.
     public var jobTimeLimit: Double = 900
     /// Merge queued renders of the same layer and settings into one batched optimisation.

@@ -47,6 +47,9 @@ struct Cancel: ParsableCommand {
         try runReportingFailures {
             let r = try connection.connect().call(Method.cancel.rawValue, CancelParams(job: id).json)
             if connection.json { return printJSON(r) }
+            if r["cancelled"] == .bool(false) {
+                return print("job \(id) was not cancelled: \(r["note"]?.stringValue ?? "it had already ended")")
+            }
             print("cancelled job \(id)")
         }
     }

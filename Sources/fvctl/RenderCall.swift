@@ -22,11 +22,15 @@ enum RenderCall {
         sigint.setEventHandler {
             interrupted.value = true
             display.finish()
+            var said = "fvctl: interrupted; the job was cancelled"
             if let id = jobID.value, let c = try? RPCClient(path: client.path) {
                 c.socket.setReceiveTimeout(seconds: 5)
-                _ = try? c.call(Method.cancel.rawValue, CancelParams(job: id).json)
+                // The daemon answers once the job has ended, with whether the cancel stopped it.
+                if let r = try? c.call(Method.cancel.rawValue, CancelParams(job: id).json), r["cancelled"] == .bool(false) {
+                    said = "fvctl: interrupted; the job had already finished (Ctrl-C came on its last step), so nothing was written: run the command again for the cached result"
+                }
             }
-            printError("fvctl: interrupted; the job was cancelled")
+            printError(said)
             exit(Exit.interrupted)
         }
         sigint.resume()

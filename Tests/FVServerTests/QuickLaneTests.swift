@@ -78,3 +78,42 @@ final class QuickLaneTests: XCTestCase {
         XCTAssertNotNil(try d.client().call("status")["version"], "the daemon goes on")
     }
 }
+
+/// Red team round 3, item 8: about 4% of cancels answered `cancelled: true` while the job still
+/// returned its result. The cancel's answer and the job's must agree, every time.
+final class CancelAgreementTests: XCTestCase {
+    func testACancelsAnswerAgreesWithTheJobsOutcome() throws {
+        let d = try TestDaemon {
+            $0.progressInterval = 0
+            $0.cacheDirectory = nil
+        }
+        defer { d.stop() }
+        let other = try d.client()
+        var counts = (cancelled: 0, finished: 0)
+        for trial in 0..<40 {
+            let c = try d.client()
+            let p = PatternParams(layer: "block1_conv2", filter: trial % 64, options: RenderOptions(size: 16, steps: 2 + trial % 3, stepSize: 1, seed: trial)).json
+            try c.send(line: JSONCodec.serialize(RPCRequest(id: 1, method: "pattern", params: p).json))
+            var job: Int64?
+            var answer: JSON?
+            while job == nil && answer == nil {
+                let m = try c.readMessage()
+                if m["id"] == .int(1) { answer = m } else { job = m["params"]?["job"]?.intValue }
+            }
+            guard let id = job else { continue }  // finished before any progress was read
+            let r: JSON
+            do { r = try other.call("cancel", CancelParams(job: Int(id)).json) } catch let e as RPCError where e.code == RPCError.noSuchJob {
+                r = ["cancelled": false]  // answered and gone before the cancel arrived
+            }
+            while answer == nil {
+                let m = try c.readMessage()
+                if m["id"] == .int(1) { answer = m }
+            }
+            let jobCancelled = answer?["error"]?["code"] == .int(Int64(RPCError.jobCancelled))
+            XCTAssertEqual(r["cancelled"], .bool(jobCancelled), "trial \(trial): cancel said \(r), the job said \(answer!)")
+            if jobCancelled { counts.cancelled += 1 } else { counts.finished += 1 }
+            c.close()
+        }
+        print("cancel agreement: \(counts.cancelled) cancelled, \(counts.finished) finished first, none contradicted")
+    }
+}

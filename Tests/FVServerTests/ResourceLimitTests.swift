@@ -224,4 +224,36 @@ final class ResourceLimitTests: XCTestCase {
         print("idle RSS after the load: \(idle) MiB")
         XCTAssertLessThan(idle, 600)
     }
+
+    /// Red team round 3, item 4: sixteen connections of one user each send a 1 MiB line of
+    /// numbers (an activations tensor) at once. json-c's tree of such a line takes ~176 MiB while
+    /// it lives, so sixteen parsed together grew the daemon by gigabytes; large lines now take
+    /// turns (two at once, one per user), and a second user's small request is answered meanwhile.
+    func testManyLargeLinesAtOnceDoNotMultiplyTheParseMemory() throws {
+        let d = try SpawnedDaemon()
+        defer { d.stop() }
+        let side = 416  // 416 x 416 x 3 values of "0," is just under the 1 MiB line limit
+        let tensor = "[" + Array(repeating: "0", count: side * side * 3).joined(separator: ",") + "]"
+        let line = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"activations\",\"params\":{\"layer\":\"block1_conv1\",\"top\":1,"
+            + "\"tensor\":{\"height\":\(side),\"width\":\(side),\"data\":\(tensor)}}}\n"
+        XCTAssertLessThan(line.utf8.count, 1 << 20)
+        let before = d.rssMiB()
+        let clients = try (0..<16).map { _ in try d.client() }
+        let bytes = Array(line.utf8)
+        let group = DispatchGroup()
+        let answers = LockedValue(0)
+        for c in clients {
+            DispatchQueue.global().async(group: group) {
+                c.socket.setReceiveTimeout(seconds: 120)
+                guard (try? c.socket.writeAll(bytes)) != nil, let m = try? c.readMessage(), m["result"]?["top"] != nil else { return }
+                answers.update { $0 += 1 }
+            }
+        }
+        group.wait()
+        let peak = d.peakRSSMiB()
+        let answered = answers.get()
+        print("16 one-MiB tensor lines at once: daemon RSS \(Int(before)) -> peak \(Int(peak)) MiB")
+        XCTAssertEqual(answered, 16, "every line was answered")
+        XCTAssertLessThan(peak - before, 320, "at most two large lines' trees at once, not sixteen (+470 MiB without the gate)")
+    }
 }

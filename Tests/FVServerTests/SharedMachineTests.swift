@@ -204,4 +204,48 @@ final class SharedMachineTests: XCTestCase {
         XCTAssertEqual(waiter.terminationStatus, 0, text)
         XCTAssertTrue(text.contains("waiting: 1 job ahead"), text)
     }
+
+    /// Red team round 3, item 3: two users' big jobs fill the pixel budget; a third user's 16 px,
+    /// 1-step render used to wait until one of them ended (not started after 70 s). Small runs
+    /// have a reserve past the budget now: it starts within a few seconds.
+    func testASmallJobDoesNotWaitBehindTheBudgetOthersHold() throws {
+        guard canSwitchUsers, let fvctl = builtBinary("fvctl") else { throw XCTSkip("needs root, setpriv and fvctl") }
+        let d = try TestDaemon {
+            $0.socketMode = 0o666
+            $0.batchRequests = false
+            $0.cacheDirectory = nil
+            $0.activePixelBudget = 97_000  // a 256 px and a 176 px seed render fill it
+            $0.smallRunPixels = 1024
+            $0.smallRunReserve = 2048
+        }
+        defer { d.stop() }
+        chmod(d.dir, 0o755)
+        let root = try d.client()
+        let big = PatternParams(layer: "block1_conv2", filter: 1, options: RenderOptions(size: 256, steps: 100_000, stepSize: 1)).json
+        try root.send(line: JSONCodec.serialize(RPCRequest(id: 1, method: "pattern", params: big).json))
+        let second = Process()
+        second.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        second.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", fvctl, "pattern", "block1_conv2", "2", "--size", "176",
+                            "--steps", "100000", "--step-size", "1", "-o", "/dev/null", "--socket", d.socketPath]
+        second.standardOutput = FileHandle.nullDevice
+        second.standardError = FileHandle.nullDevice
+        try second.run()
+        defer { if second.isRunning { second.terminate() } }
+        // Both big jobs in progress: the budget is full.
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, (try d.client().call("status")["queue"]?["inProgress"]?.intValue ?? 0) < 2 { usleep(50_000) }
+        XCTAssertEqual(try d.client().call("status")["queue"]?["inProgress"]?.intValue, 2, "two budget-filling jobs in progress")
+        let t0 = Date()
+        let (s, out, err) = try runProgram("/usr/bin/timeout", ["30", "/usr/bin/setpriv", "--reuid=65533", "--regid=65533", "--clear-groups", fvctl,
+                                                                "pattern", "block1_conv1", "0", "--size", "16", "--steps", "1", "-o", "/dev/null",
+                                                                "--socket", d.socketPath])
+        let wait = Date().timeIntervalSince(t0)
+        print("a third user's 16 px render beside two budget-filling jobs: \(String(format: "%.2f", wait)) s")
+        XCTAssertEqual(s, 0, out + err)
+        XCTAssertLessThan(wait, 5, "its first step came within a few seconds")
+        for j in try XCTUnwrap(try d.client().call("jobs")["jobs"]?.arrayValue) {
+            if let id = j["id"]?.intValue { _ = try? d.client().call("cancel", CancelParams(job: Int(id)).json) }
+        }
+        second.waitUntilExit()
+    }
 }

@@ -49,9 +49,14 @@ final class SpawnedDaemon {
     var pid: Int32 { process.processIdentifier }
 
     /// The daemon's resident set, MiB (VmRSS).
-    func rssMiB() -> Double {
+    func rssMiB() -> Double { statusMiB("VmRSS:") }
+
+    /// The most the daemon's resident set has been, MiB (VmHWM): catches peaks between samples.
+    func peakRSSMiB() -> Double { statusMiB("VmHWM:") }
+
+    private func statusMiB(_ field: String) -> Double {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
               let kb = Double(line.split(separator: " ", omittingEmptySubsequences: true)[1]) else { return -1 }
         return kb / 1024
     }
