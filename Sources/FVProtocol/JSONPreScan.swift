@@ -58,6 +58,9 @@ struct JSONPreScan {
             case 0x2D, 0x30...0x39:  // - and digits start a number
                 let start = i
                 while i < b.count, JSONPreScan.isNumberByte(b[i]) { i += 1 }
+                guard JSONPreScan.isJSONNumber(b[start..<i]) else {
+                    throw ParseError(description: "\(String(decoding: b[start..<i], as: UTF8.self)) is not a JSON number (RFC 8259: no leading zeros, digits on both sides of the point, e.g. 0.5, 10, 1.0e5)")
+                }
                 numbers.append(b[start..<i])
                 continue
             default:
@@ -68,6 +71,34 @@ struct JSONPreScan {
             }
             i += 1
         }
+    }
+
+    /// RFC 8259's number: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`. json-c also
+    /// takes `00`, `1.` and `1.e5`, which no other JSON parser a client uses would write or read.
+    static func isJSONNumber(_ t: ArraySlice<UInt8>) -> Bool {
+        var k = t.startIndex
+        func digits() -> Int {
+            let from = k
+            while k < t.endIndex, (0x30...0x39).contains(t[k]) { k += 1 }
+            return k - from
+        }
+        if k < t.endIndex, t[k] == 0x2D { k += 1 }
+        guard k < t.endIndex else { return false }
+        if t[k] == 0x30 {
+            k += 1
+        } else if digits() == 0 {
+            return false
+        }
+        if k < t.endIndex, t[k] == 0x2E {
+            k += 1
+            guard digits() > 0 else { return false }
+        }
+        if k < t.endIndex, t[k] == 0x45 || t[k] == 0x65 {
+            k += 1
+            if k < t.endIndex, t[k] == 0x2B || t[k] == 0x2D { k += 1 }
+            guard digits() > 0 else { return false }
+        }
+        return k == t.endIndex
     }
 
     static func isNumberByte(_ c: UInt8) -> Bool {

@@ -13,13 +13,7 @@ public final class RPCClient {
     /// be trusted to be fvd (`SocketTrust`): fvctl acts on the daemon's answers.
     public init(path: String, verifyPeer: Bool = true) throws {
         self.path = path
-        socket = try UnixSocket.connect(path: path)
-        if verifyPeer {
-            do { try SocketTrust.verify(socket, path: path) } catch {
-                socket.close()
-                throw error
-            }
-        }
+        socket = try SocketTrust.connect(path: path, verifyPeer: verifyPeer)
     }
 
     public enum ClientError: Error, CustomStringConvertible {

@@ -23,9 +23,16 @@ final class JSONCodecTests: XCTestCase {
             "{\"a\": 01}",         // leading zero
             "/* c */ {}",          // comments
             "{\"a\": 1e999}",      // overflows to infinity
+            "[00]", "[1.]", "[1.e5]", "[-]", "[.5]", "[1e]", "[+1]", "[-01]", "[1.5e+]",  // not RFC 8259 numbers (json-c took the first three)
         ]
         for s in bad {
             XCTAssertThrowsError(try JSONCodec.parse(s), "accepted \(s)")
+        }
+    }
+
+    func testEveryRFC8259NumberFormIsAccepted() throws {
+        for n in ["0", "-0", "10", "0.5", "-1.25", "1e5", "1E+5", "2.5e-3", "123456789"] {
+            XCTAssertNoThrow(try JSONCodec.parse("[\(n)]"), n)
         }
     }
 

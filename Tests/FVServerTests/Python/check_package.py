@@ -22,12 +22,27 @@ n = c.pattern("block2_conv1", 5, preset="lucid", size=32, steps=4, objective=fvd
 out["neuron_params"] = n.params["objective"]["terms"][0]
 d = c.pattern("block2_conv1", 5, preset="lucid", size=32, steps=3, diversity=2)
 out["diversity_losses"] = len(d.result.get("losses", []))
-g = c.grid("block1_conv2", filters=[0, 1, 2], size=16, steps=2, labels=True, raw=True)
+out["diversity_repr"] = repr(d)
+neg = c.pattern("block2_conv1", 5, preset="lucid", size=32, steps=3, negative=True)
+out["negative_repr"] = repr(neg)
+g = c.grid("block1_conv2", filters="0-2", size=16, steps=2, labels=True, raw=True)
 out["grid_tiles"] = len(g.result["tiles"])
 try:
-    out["grid_array_shape"] = list(g.array().shape)
+    out["grid_array_shape"] = list(g.model_array().shape)
+    shown = r.array()
+    out["shown"] = [list(shown.shape), str(shown.dtype), float(shown.min()) >= 0, float(shown.max()) <= 1, list(r.rgb().shape), str(r.rgb().dtype)]
 except ImportError:
     out["grid_array_shape"] = "no numpy"
+photo = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "docs", "gallery", "landscape.png")
+out["activations_repr"] = repr(c.activations(photo, "block3_conv1", top=3))
+
+# A line longer than the daemon takes: its -32006 error, not a broken pipe.
+try:
+    with fvd.Client(sock, start=False) as big:
+        big.activations(b"\x89PNG\r\n\x1a\n" + bytes(2_000_000), "block1_conv1")
+    out["too_long"] = "accepted"
+except fvd.FvdError as e:
+    out["too_long"] = e.code
 
 try:
     c.pattern("block2_conv1", 9999)
@@ -38,7 +53,7 @@ except fvd.FvdError as e:
 timer = threading.Timer(1.5, lambda: os.kill(os.getpid(), signal.SIGINT))
 timer.start()
 try:
-    c.pattern("block3_conv1", 1, size=64, steps=100000, on_progress=lambda p: None)
+    c.pattern("block3_conv1", 1, size=64, steps=100000)  # no progress callback: the job id still comes
     out["interrupted"] = False
 except KeyboardInterrupt:
     out["interrupted"] = True

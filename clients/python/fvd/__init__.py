@@ -10,27 +10,18 @@ docs/PROTOCOL.md in the fvd repository for every method and parameter.
 """
 import base64
 import json
-import os
-import socket
 
-__all__ = ["Client", "FvdError", "Render", "Activations", "channel", "neuron", "direction", "deepdream", "find_socket"]
-__version__ = "0.2.0"
+from . import _connect
+from ._connect import SYSTEM_SOCKET, TrustError
+from ._png import decode_rgb
 
-SYSTEM_SOCKET = "/run/fvd/fvd.sock"
-
-
-def _user_socket():
-    run = os.environ.get("XDG_RUNTIME_DIR")
-    if run:
-        return os.path.join(run, "fvd", "fvd.sock")
-    return os.path.join(os.path.expanduser("~"), ".fvd", "fvd.sock")
+__all__ = ["Client", "FvdError", "TrustError", "Render", "Activations", "channel", "neuron", "direction", "deepdream", "find_socket"]
+__version__ = "0.3.0"
 
 
 def find_socket():
     """The sockets fvctl would try, in its order: $FVD_SOCKET, the system one, the per-user one."""
-    if os.environ.get("FVD_SOCKET"):
-        return [os.environ["FVD_SOCKET"]]
-    return [SYSTEM_SOCKET, _user_socket()]
+    return _connect.candidates()
 
 
 class FvdError(Exception):
@@ -89,11 +80,24 @@ class Render:
             f.write(self.png)
         return path
 
+    def rgb(self):
+        """The picture as shown, for ``plt.imshow``: a numpy uint8 array (height, width, 3), RGB
+        (a negative pair or a diversity set: the whole strip, as in the PNG)."""
+        import numpy
+        width, height, pixels = decode_rgb(self.png)
+        return numpy.frombuffer(pixels, dtype=numpy.uint8).reshape(height, width, 3)
+
     def array(self):
-        """The pictures as numbers (needs ``raw=True`` on the request, and numpy): float32, shape
-        (height, width, 3) for one picture, else (count, height, width, 3); BGR on the 0-255 scale."""
+        """The picture as shown, as float32 RGB in [0, 1] (height, width, 3): ``rgb() / 255``."""
+        import numpy
+        return self.rgb().astype(numpy.float32) / 255
+
+    def model_array(self):
+        """The optimised pictures in the network's own input space (needs ``raw=True`` on the
+        request, and numpy): float32, shape (height, width, 3) for one picture, else (count,
+        height, width, 3); BGR on the 0-255 scale, as VGG16 reads it (not for display)."""
         if self._raw is None:
-            raise ValueError("ask for raw=True to get the pictures as numbers")
+            raise ValueError("ask for raw=True to get the pictures in the model's input space")
         import numpy
         r = self._raw
         a = numpy.frombuffer(base64.b64decode(r["data"]), dtype="<f4")
@@ -109,8 +113,15 @@ class Render:
         what = self.result.get("layer", "?")
         if "filter" in self.result:
             what += " filter %s" % self.result["filter"]
-        return "<fvd.Render %s, objective %s, %d steps%s>" % (what, self.loss, len(self.history),
-                                                           " (cached)" if self.result.get("cached") else "")
+        if "tiles" in self.result:
+            what += ", %d tiles" % len(self.result["tiles"])
+        objective = "objective %s" % self.loss
+        if self.result.get("negativeLoss") is not None:
+            objective = "objective %s (left), negative %s (right)" % (self.loss, self.result["negativeLoss"])
+        elif len(self.result.get("losses") or []) > 1:
+            objective = "%d pictures, objectives %s" % (len(self.result["losses"]), ", ".join("%.4g" % l for l in self.result["losses"]))
+        steps = len(self.history) if self.history and not isinstance(self.history[0], list) else self.result.get("stepsRun", "?")
+        return "<fvd.Render %s, %s, %s steps%s>" % (what, objective, steps, " (cached)" if self.result.get("cached") else "")
 
 
 class Activations:
@@ -128,28 +139,65 @@ class Activations:
     def _repr_png_(self):
         return self.png
 
+    def __repr__(self):
+        top = ", ".join("%d (%.4g)" % t for t in self.top[:5])
+        shape = "%sx%sx%s" % (self.result.get("width"), self.result.get("height"), self.result.get("channels"))
+        heat = ", heat map of filter %d" % self.result["map"]["filter"] if self.result.get("map") else ""
+        return "<fvd.Activations %s %s: top %s%s>" % (self.result.get("layer"), shape, top, heat)
+
+
+def _filter_list(filters):
+    """``[0, 1, 5]``, or fvctl's text ``"0-15,32"``."""
+    if isinstance(filters, str):
+        out = []
+        for part in filters.split(","):
+            part = part.strip()
+            lo, sep, hi = part.partition("-")
+            if not lo.isdigit() or (sep and not hi.isdigit()):
+                raise ValueError("filters are numbers and ranges, comma-separated, e.g. \"0-15,32\"; got %r" % filters)
+            out.extend(range(int(lo), int(hi) + 1) if sep else [int(lo)])
+        return out
+    return [int(f) for f in filters]
+
+
+class _ProgressBar:
+    """tqdm's notebook-aware bar where tqdm is installed; nothing otherwise."""
+
+    def __init__(self, enabled):
+        self.bar = None
+        self.enabled = enabled
+
+    def __call__(self, p):
+        if not self.enabled:
+            return
+        if self.bar is None:
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:
+                self.enabled = False
+                return
+            self.bar = tqdm(total=p.get("steps"), desc="fvd", leave=False)
+        self.bar.n = p.get("step", 0)
+        if "loss" in p:
+            self.bar.set_postfix(loss="%.4g" % p["loss"], refresh=False)
+        self.bar.refresh()
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
 
 class Client:
-    """One connection to fvd. ``path``: the socket (default: as fvctl finds it)."""
+    """One connection to fvd, found and checked as fvctl does: ``path`` (default: $FVD_SOCKET, the
+    system socket, the per-user one), trusted only if the daemon runs as you or its socket could
+    only have been placed by root; with none answering, a per-user fvd is started (unless
+    ``start=False``). ``progress``: a tqdm bar in notebooks where tqdm is installed."""
 
-    def __init__(self, path=None, timeout=None):
-        candidates = [path] if path else find_socket()
-        errors = []
-        for p in candidates:
-            try:
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                s.settimeout(timeout)
-                s.connect(p)
-                self.path, self.sock = p, s
-                break
-            except OSError as e:
-                errors.append("%s (%s)" % (p, e.strerror or e))
-                s.close()
-        else:
-            raise ConnectionError("cannot connect to fvd at %s; start one with `fvctl status` (it starts a per-user daemon) "
-                                  "or pass the socket's path" % " or ".join(errors))
+    def __init__(self, path=None, timeout=None, start=True, progress=True):
+        self.path, self.sock = _connect.connect(path, timeout, start)
         self.reader = self.sock.makefile("rb")
         self.next_id = 1
+        self.progress = progress
 
     def close(self):
         self.reader.close()
@@ -170,8 +218,16 @@ class Client:
         message = {"jsonrpc": "2.0", "id": request_id, "method": method}
         if params is not None:
             message["params"] = params
-        self.sock.sendall(json.dumps(message).encode() + b"\n")
+        try:
+            self.sock.sendall(json.dumps(message).encode() + b"\n")
+        except OSError:
+            # A daemon that refuses the connection or the line (too many connections, a line
+            # too long) says why in one error line with a null id, then closes: that is the
+            # error to raise, not the broken pipe.
+            self._raise_pending_error()
+            raise
         job = None
+        bar = _ProgressBar(self.progress and on_progress is None and method in ("pattern", "grid", "dream"))
         try:
             for line in self.reader:
                 reply = json.loads(line)
@@ -179,23 +235,42 @@ class Client:
                     p = reply.get("params") or {}
                     if p.get("request") == request_id and "job" in p:
                         job = p["job"]
-                    if reply.get("method") == "progress" and on_progress:
-                        on_progress(p)
+                    if reply.get("method") == "progress":
+                        (on_progress or bar)(p)
                     continue
+                if reply["id"] is None and "error" in reply:
+                    raise FvdError(reply["error"])
                 if reply["id"] != request_id:
                     continue
                 if "error" in reply:
                     raise FvdError(reply["error"])
                 return reply["result"]
         except KeyboardInterrupt:
+            # The job's id came with its first notification (renders always ask for them).
             if job is not None:
                 try:
-                    with Client(self.path, timeout=5) as other:
+                    with Client(self.path, timeout=5, start=False) as other:
                         other.call("cancel", {"job": job})
                 except (OSError, FvdError):
                     pass
             raise
+        except ConnectionResetError:
+            self._raise_pending_error()
+            raise
+        finally:
+            bar.close()
         raise ConnectionError("fvd closed the connection")
+
+    def _raise_pending_error(self):
+        """Raises the daemon's last word on this connection (an error with a null id), if it sent one."""
+        try:
+            self.sock.settimeout(2)
+            for line in self.reader:
+                reply = json.loads(line)
+                if reply.get("id") is None and "error" in reply:
+                    raise FvdError(reply["error"])
+        except (OSError, ValueError):
+            pass
 
     @staticmethod
     def _render_options(preset, size, steps, step_size, seed, objective, pre_relu, diversity, diversity_weight, penalties, snapshots,
@@ -225,7 +300,8 @@ class Client:
                 pre_relu=None, negative=False, diversity=None, diversity_weight=None, penalties=None, snapshots=None,
                 display=None, raw=False, on_progress=None):
         """The pattern filter ``filter`` of ``layer`` responds to most (a Render)."""
-        params = {"layer": layer, "filter": int(filter), "progress": on_progress is not None}
+        # Progress always: its notifications carry the job's id, which Ctrl-C needs to cancel it.
+        params = {"layer": layer, "filter": int(filter), "progress": True}
         params.update(self._render_options(preset, size, steps, step_size, seed, objective, pre_relu, diversity, diversity_weight,
                                            penalties, snapshots, raw))
         if negative:
@@ -238,9 +314,9 @@ class Client:
              pre_relu=None, penalties=None, columns=None, labels=False, scale=None, display=None, raw=False, on_progress=None):
         """Many filters of ``layer`` in one batched optimisation, tiled (a Render; per-tile
         objectives and histories in ``result["tiles"]``)."""
-        params = {"layer": layer, "progress": on_progress is not None}
+        params = {"layer": layer, "progress": True}
         if filters is not None:
-            params["filters"] = [int(f) for f in filters]
+            params["filters"] = _filter_list(filters)
         params.update(self._render_options(preset, size, steps, step_size, seed, objective, pre_relu, None, None, penalties, None, raw))
         for key, value in (("columns", columns), ("scale", scale), ("display", display)):
             if value is not None:
@@ -259,7 +335,7 @@ class Client:
     def dream(self, photo, layer, filter=None, steps=None, octaves=None, octave_scale=None, step_size=None, seed=None,
               on_progress=None):
         """DeepDream on ``photo`` (a path, or PNG/JPEG bytes): the dreamed photo at its own size."""
-        params = {"layer": layer, "image": base64.b64encode(self._image_bytes(photo)).decode(), "progress": on_progress is not None}
+        params = {"layer": layer, "image": base64.b64encode(self._image_bytes(photo)).decode(), "progress": True}
         for key, value in (("filter", filter), ("steps", steps), ("octaves", octaves), ("octaveScale", octave_scale),
                            ("stepSize", step_size), ("seed", seed)):
             if value is not None:
