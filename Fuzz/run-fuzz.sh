@@ -34,7 +34,15 @@ for t in "${targets[@]}"; do
     echo "run-fuzz: $bin carries ${counters:-no} coverage counters (fewer than $min_counters): the code under test is not instrumented, so fuzzing would run blind. Remove .build-fuzz and run again." >&2
     exit 1
   fi
-  echo "run-fuzz: fvfuzz-$t, $counters coverage counters, $seconds s"
-  "$bin" "Fuzz/corpus-$t" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+  # Pictures get a 1 MiB cap and a 2 s limit per input: a slow input is a finding too (a
+  # progressive JPEG of thousands of scans held the engine for 40 s at 780 KB; under the old
+  # 64 KiB cap no such input could even be tried). Any input past the limit is written to
+  # Fuzz/crashes/timeout-* and reported as an ERROR.
+  case "$t" in
+    png|jpeg) max_len=1048576; per_input=2 ;;
+    *) max_len=65536; per_input=10 ;;
+  esac
+  echo "run-fuzz: fvfuzz-$t, $counters coverage counters, $seconds s, inputs up to $max_len bytes, $per_input s each"
+  "$bin" "Fuzz/corpus-$t" -max_total_time="$seconds" -max_len="$max_len" -timeout="$per_input" -rss_limit_mb=2048 \
     -artifact_prefix=Fuzz/crashes/ -print_final_stats=1 -print_pcs=0 2>&1 | tee "Fuzz/last-run-$t.log" | grep -E '^#[0-9]+[[:space:]]+(DONE|INITED)|^stat::|ERROR|Loaded' || true
 done

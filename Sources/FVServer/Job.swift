@@ -51,6 +51,8 @@ final class Job: @unchecked Sendable {
     var toldAhead: Int?
     /// For compute work, the pixels of its input (renders: their images x side^2).
     let pixels: Int
+    /// The most its answer may take, bytes: what `AnswerLedger` reserves while it is in flight.
+    let answerBytes: Int
     private let onComplete: (Result<JSON, RPCError>) -> Void
     private let lock = NSLock()
     private var completed = false
@@ -63,10 +65,11 @@ final class Job: @unchecked Sendable {
     var step = 0
     var started: Date?
 
-    init(id: Int, uid: UInt32, method: String, summary: String, work: Work, pixels: Int = 0,
+    init(id: Int, uid: UInt32, method: String, summary: String, work: Work, pixels: Int = 0, answerBytes: Int = 0,
          onProgress: ((AscentProgress) -> Void)?, onQueued: ((Int) -> Void)? = nil,
          onComplete: @escaping (Result<JSON, RPCError>) -> Void) {
         self.onQueued = onQueued
+        self.answerBytes = answerBytes
         self.pixels = pixels
         self.id = id
         self.uid = uid

@@ -74,7 +74,7 @@ public enum Log {
 
     /// Lines of one kind (`key`) per second before the rest are counted instead of written.
     static let burst = 5
-    private static var windows: [String: (start: Double, written: Int, suppressed: Int)] = [:]
+    private static var windows: [String: (start: Double, written: Int, suppressed: Int, priority: Priority)] = [:]
 
     /// Writes `message` unless `key` has had `burst` lines in the last second: a client that
     /// floods the daemon (a connect storm, thousands of bad lines) must not flood its log too.
@@ -83,11 +83,11 @@ public enum Log {
     public static func throttled(_ p: Priority, key: String, _ message: String) {
         let now = Date().timeIntervalSince1970
         lock.lock()
-        var w = windows[key] ?? (now, 0, 0)
+        var w = windows[key] ?? (now, 0, 0, p)
         var note = ""
         if now - w.start >= 1 {
             if w.suppressed > 0 { note = " (and \(w.suppressed) more like it were not logged)" }
-            w = (now, 0, 0)
+            w = (now, 0, 0, p)
         }
         let write = w.written < burst
         if write { w.written += 1 } else { w.suppressed += 1 }
@@ -95,6 +95,21 @@ public enum Log {
         if windows.count > 4096 { windows = windows.filter { now - $0.value.start < 1 } }  // forget old kinds
         lock.unlock()
         if write { self.write(p, message + note) }
+    }
+
+    /// Writes the count of lines held back in a second that has ended and was not followed by
+    /// another line of its kind (the daemon calls this a few times a second), so a burst's size
+    /// is never lost.
+    public static func flushThrottled() {
+        let now = Date().timeIntervalSince1970
+        lock.lock()
+        var notes: [(Priority, String)] = []
+        for (key, w) in windows where w.suppressed > 0 && now - w.start >= 1 {
+            notes.append((w.priority, "\(w.suppressed) more lines of kind \"\(key)\" were not logged in the second before"))
+            windows[key] = (w.start, w.written, 0, w.priority)
+        }
+        lock.unlock()
+        for (p, n) in notes { write(p, n) }
     }
 
     public static func info(_ m: String) { write(.info, m) }

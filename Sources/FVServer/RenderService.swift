@@ -36,7 +36,9 @@ final class RenderService: @unchecked Sendable {
         let checksum = weightsChecksum
         let display = ModelImage.Display(rawValue: p.display ?? "clip") ?? .clip
         let raw = p.options.raw ?? false
-        try submit(job, key: cacheKey(.pattern, job, layout: "\(display.rawValue)" + (raw ? "|raw" : "")), method: .pattern, progress: p.progress ? requestID : nil, conn, done,
+        let answer = RenderService.answerBytes(pictures: job.items.count, side: job.size, raw: raw, snapshots: job.settings.snapshots.count)
+        try submit(job, key: cacheKey(.pattern, job, layout: "\(display.rawValue)" + (raw ? "|raw" : "")), method: .pattern, answerBytes: answer,
+                   progress: p.progress ? requestID : nil, conn, done,
                    cached: { try PatternResult($0).with(cached: true).json }) { r, jobID in
             // Several pictures (a negative pair, positive on the left as Lucid shows it; or a
             // diversity set) are tiled in a row.
@@ -76,7 +78,8 @@ final class RenderService: @unchecked Sendable {
         let (labels, scale) = (p.labels, p.scale)
         let raw = p.options.raw ?? false
         let layout = "\(columns)|\(margin)|\(display.rawValue)|\(labels)|\(scale)" + (raw ? "|raw" : "")
-        try submit(job, key: cacheKey(.grid, job, layout: layout), method: .grid, progress: p.progress ? requestID : nil, conn, done,
+        let answer = RenderService.answerBytes(pictures: job.items.count, side: job.size * scale, raw: raw, snapshots: 0)
+        try submit(job, key: cacheKey(.grid, job, layout: layout), method: .grid, answerBytes: answer, progress: p.progress ? requestID : nil, conn, done,
                    cached: { try GridResult($0).with(cached: true).json }) { r, jobID in
             let tiles = filters.indices.map { i -> RGBImage in
                 var tile = RGBImage(width: job.size, height: job.size, pixels: r.rgb(i, display: display))
@@ -95,7 +98,15 @@ final class RenderService: @unchecked Sendable {
     /// Answers from the cache (`cached` re-reads the stored result as the typed result, so a
     /// stored entry that does not decode counts as a miss) or queues the job; progress goes to
     /// the caller as notifications when `progress` names its request.
-    private func submit(_ job: AscentJob, key: String, method: Method, progress requestID: JSON?, _ conn: Connection, _ done: @escaping Done,
+    /// The most an answer of `pictures` pictures of `side` px may take, bytes: each as a PNG (at
+    /// most its RGB bytes and its headers), snapshots too, with `raw` the float32 values, all in
+    /// base64; and the rest of the JSON.
+    static func answerBytes(pictures: Int, side: Int, raw: Bool, snapshots: Int) -> Int {
+        let rgb = pictures * side * side * 3
+        return ((rgb + 4096 * pictures) * (1 + snapshots) + (raw ? rgb * 4 : 0)) * 4 / 3 + (64 << 10)
+    }
+
+    private func submit(_ job: AscentJob, key: String, method: Method, answerBytes: Int, progress requestID: JSON?, _ conn: Connection, _ done: @escaping Done,
                         cached: (JSON) throws -> JSON, build: @escaping (AscentResult, Int) throws -> JSON) throws {
         if let hit = cache.lookup(key), let answer = try? cached(hit) {
             return done(.success(answer))
@@ -116,7 +127,7 @@ final class RenderService: @unchecked Sendable {
                             cache.store(key, .object(stored))
                         }
                         return result
-                    }), onProgress: onProgress, onQueued: onQueued, onComplete: done)
+                    }), answerBytes: answerBytes, onProgress: onProgress, onQueued: onQueued, onComplete: done)
         try scheduler.submitTracked(j, by: conn)
     }
 }
@@ -188,7 +199,9 @@ extension RenderService {
                                                  steps: job.steps, octaves: job.octaves, history: r.history, weights: checksum, job: id)
                         cache.store(key, result.with(cached: false).json)
                         return result.json
-                    }), pixels: size.width * size.height, onProgress: onProgress, onQueued: onQueued, onComplete: done)
+                    }), pixels: size.width * size.height,
+                    answerBytes: RenderService.answerBytes(pictures: 1, side: max(size.width, size.height), raw: false, snapshots: 0),
+                    onProgress: onProgress, onQueued: onQueued, onComplete: done)
         try scheduler.submitTracked(j, by: conn)
     }
 }

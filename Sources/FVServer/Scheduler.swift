@@ -39,6 +39,10 @@ final class Scheduler: @unchecked Sendable {
     private var threads: [Thread] = []
     private(set) var mergedRuns = 0
 
+    /// Set by the server before the first job: each job's answer is reserved against its user's
+    /// share while it is in flight.
+    var ledger: AnswerLedger?
+
     init(config: ServerConfig, engine: GradientAscent) {
         self.config = config
         self.engine = engine
@@ -107,10 +111,19 @@ final class Scheduler: @unchecked Sendable {
     /// moment then cancels it, never leaving it to run for nobody.
     func submitTracked(_ job: Job, by conn: Connection) throws {
         guard conn.track(job) else { throw StopReason.clientDisconnected.error }
-        do { try submit(job) } catch {
+        do {
+            try ledger?.reserve(uid: job.uid, bytes: job.answerBytes)
+        } catch {
             conn.untrack(job)
             throw error
         }
+        do { try submit(job) } catch {
+            ledger?.release(uid: job.uid, bytes: job.answerBytes)
+            conn.untrack(job)
+            throw error
+        }
+        // Its answer moves to the connection's outbox, where the ledger counts it from then on.
+        job.whenComplete { [ledger] _ in ledger?.release(uid: job.uid, bytes: job.answerBytes) }
     }
 
     /// Cancels job `id` if `uid` owns it (root owns all). Queued jobs are answered at once;

@@ -72,7 +72,10 @@ extension Server {
             }
             return ActivationsResult(layer: layer, height: s.h, width: s.w, channels: s.c, means: means,
                                      top: top.map { ActivationsResult.Top(filter: $0, mean: means[$0]) }, map: map).json
-        }), pixels: h * w, onProgress: nil, onComplete: done)
+        }), pixels: h * w,
+            // The heat map's values (a number per position, ~24 bytes of JSON at most) and its PNG.
+            answerBytes: h * w * 24 + RenderService.answerBytes(pictures: 1, side: max(h, w), raw: false, snapshots: 0),
+            onProgress: nil, onComplete: done)
         try scheduler.submitTracked(j, by: conn)
     }
 

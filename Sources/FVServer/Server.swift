@@ -31,7 +31,6 @@ public final class Server: ConnectionHandler, @unchecked Sendable {
     /// what to do when the weights are missing or damaged.
     public init(config: ServerConfig) throws {
         if let why = UserNamespace.whyClientsLookAlike() { throw StartError(description: "fvd cannot tell its clients apart: \(why)") }
-        self.config = config
         // One job computes at a time (FairTurnstile), so two arenas suffice; more only keep freed
         // memory apart. Large blocks (workspaces) are mapped, so a finished job gives them back.
         fvd_limit_allocator_arenas(2)
@@ -39,9 +38,22 @@ public final class Server: ConnectionHandler, @unchecked Sendable {
         SystemdNotifier.notify("STATUS=loading weights from \(config.weightsPath)")
         weights = try ResidentWeights(path: config.weightsPath)
         network = VGG16Network(weights: weights, backend: .simd)
+        // The memory limit shared out: answers in flight per user (AnswerLedger), and the pixels
+        // of the runs in progress, whose workspaces take up to ~2 KiB a pixel (a 1024 px render
+        // at block3_conv1 holds 1.76 GiB), within what the weights and two users' answers leave.
+        let memoryMax = config.memoryMax ?? AnswerLedger.defaultMemoryMax()
+        let ledger = AnswerLedger(memoryMax: memoryMax, residentBytes: network.transformedBytes, unread: { _ in 0 })
+        var config = config
+        config.memoryMax = memoryMax
+        let forWorkspaces = max(0, memoryMax - network.transformedBytes - 2 * ledger.perUser)
+        config.activePixelBudget = min(config.activePixelBudget, max(64 * 64, forWorkspaces / 2048))
+        self.config = config
         scheduler = Scheduler(config: config, engine: GradientAscent(network: network))
         cache = ResultCache(directory: config.cacheDirectory, maxBytes: config.cacheMaxBytes)
         renders = RenderService(config: config, weightsChecksum: weights.checksumHex, cache: cache, scheduler: scheduler) { [unowned self] in newJobID() }
+        scheduler.ledger = AnswerLedger(memoryMax: memoryMax, residentBytes: network.transformedBytes) { [unowned self] uid in
+            unreadBytes(of: uid)
+        }
     }
 
     /// Why the daemon cannot serve at all (other than its weights).
@@ -84,6 +96,7 @@ public final class Server: ConnectionHandler, @unchecked Sendable {
                 stop(reason: "idle for \(Int(idle)) s")
                 break
             }
+            Log.flushThrottled()
             guard sock.waitReadable(timeoutMs: 250) else { continue }
             guard let c = sock.accept() else { continue }
             admit(c)
@@ -176,6 +189,14 @@ public final class Server: ConnectionHandler, @unchecked Sendable {
         let open = Array(connections.values)
         lock.unlock()
         return open.reduce(0) { $0 + $1.outbox.pending }
+    }
+
+    /// Bytes of answers queued for `uid`'s connections but not yet written.
+    func unreadBytes(of uid: UInt32) -> Int {
+        lock.lock()
+        let mine = connections.values.filter { $0.uid == uid }
+        lock.unlock()
+        return mine.reduce(0) { $0 + $1.outbox.pendingBytes }
     }
 
     /// Bytes of answers queued for all clients but not yet written.

@@ -45,6 +45,9 @@ public struct ServerConfig: Sendable {
     /// larger ones queue with the renders, inside the budget.
     public var quickLanePixels = 512 * 512
     public var smallRunReserve = 2 * 256 * 256
+    /// The memory fvd may use, bytes (nil: its cgroup's limit, else the machine's): each user may
+    /// have a quarter of what the weights leave in answers in flight (`AnswerLedger`).
+    public var memoryMax: Int?
     /// Seconds a job may run before it is stopped.
     public var jobTimeLimit: Double = 900
     /// Merge queued renders of the same layer and settings into one batched optimisation.

@@ -36,6 +36,8 @@ struct Serve: ParsableCommand {
     @Flag(help: "Do not merge queued renders of the same layer into one batch.") var noBatching = false
     @Flag(name: .customLong("worker-pool"), help: "Run the kernels' loops on fvd's own threads, which poll 0.5 ms after each loop instead of sleeping: about 5% faster steps on a dedicated machine, at the cost of cycles other users of a shared one could have had (default: DispatchQueue.concurrentPerform; docs/PERFORMANCE.md).")
     var workerPool = false
+    @Option(name: .customLong("memory-max"), help: "MiB of memory fvd may use (default: its cgroup's limit, systemd's MemoryMax=, else the machine's). Each user may have a quarter of what the weights leave in answers in flight; a request past that is refused at once (-32001).")
+    var memoryMax: Int?
     @Option(help: "Exit after this many idle seconds (no connection, no job); used for per-user daemons fvctl starts.")
     var idleExit: Double?
 
@@ -76,6 +78,7 @@ struct Serve: ParsableCommand {
         config.lineDeadline = lineDeadline
         config.batchRequests = !noBatching
         config.idleExit = idleExit
+        config.memoryMax = memoryMax.map { $0 << 20 }
 
         let server: Server
         do {

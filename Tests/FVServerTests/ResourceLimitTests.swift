@@ -256,4 +256,85 @@ final class ResourceLimitTests: XCTestCase {
         XCTAssertEqual(answered, 16, "every line was answered")
         XCTAssertLessThan(peak - before, 320, "at most two large lines' trees at once, not sixteen (+470 MiB without the gate)")
     }
+
+    /// Red team round 3, item 9: during a connect flood, non-blocking clients got EAGAIN (the
+    /// accept queue held 128) and the log grew 25 MB in 12 s (a line per refusal). The daemon is
+    /// stopped while 300 clients connect: every connect is queued; when it goes on, it refuses the
+    /// 284 past the per-user limit in a handful of log lines that still count them.
+    func testAConnectFloodIsQueuedAndItsRefusalsDoNotFloodTheLog() throws {
+        let d = try SpawnedDaemon()
+        defer { d.stop() }
+        kill(d.pid, SIGSTOP)
+        var fds: [Int32] = []
+        var eagain = 0
+        for _ in 0..<300 {
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            var addr = sockaddr_un()
+            addr.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &addr.sun_path) { $0.copyBytes(from: Array(d.socketPath.utf8) + [0]) }
+            let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+            if rc != 0 && errno == EAGAIN { eagain += 1 }
+            fds.append(fd)
+        }
+        kill(d.pid, SIGCONT)
+        sleep(3)
+        for fd in fds { close(fd) }
+        let refusals = d.log.split(separator: "\n").filter { $0.contains("refused") }
+        print("connect flood: \(eagain) of 300 connects got EAGAIN; \(refusals.count) log lines for the refusals: \(refusals.suffix(1))")
+        XCTAssertEqual(eagain, 0, "the accept queue holds a burst")
+        XCTAssertLessThanOrEqual(refusals.count, 12, "a few lines a second, not one per refusal")
+        XCTAssertTrue(refusals.contains { $0.contains("more lines of kind") || $0.contains("more like it") }, "the lines held back are counted")
+        XCTAssertNotNil(try d.client().call("status")["version"])
+    }
+
+    /// Second pass, item 7: one uid's batches of raw renders, never read, expanded into jobs whose
+    /// answers were all held (a red-team run got the daemon OOM-killed in a cgroup). Answers in
+    /// flight now count against the uid's share of `--memory-max` (a quarter of what the weights
+    /// leave: 270 MiB of 1536 here), and what does not fit is refused at once with -32001; the
+    /// daemon stays within its limit and a second uid is served meanwhile.
+    func testOneUsersAnswersInFlightStayWithinTheirShareOfTheMemoryLimit() throws {
+        guard canSwitchUsers, let fvctl = builtBinary("fvctl") else { throw XCTSkip("needs root, setpriv and fvctl") }
+        let d = try SpawnedDaemon(["--memory-max", "1536"])
+        defer { d.stop() }
+        // Two batches of 16 raw 768 px renders: ~12 MB of answer each, 32 in all (the queue's cap).
+        func batch(_ k: Int) -> String {
+            "[" + (0..<16).map { i in
+                JSONCodec.serialize(RPCRequest(id: .int(Int64(i)), method: "pattern", params: PatternParams(layer: "block1_conv1", filter: 16 * k + i,
+                                    options: RenderOptions(size: 768, steps: 1, stepSize: 1, raw: true)).json).json)
+            }.joined(separator: ",") + "]\n"
+        }
+        let greedy = try (0..<2).map { _ in try d.client() }
+        for (k, c) in greedy.enumerated() { try c.socket.writeAll(Array(batch(k).utf8)) }
+        let (s, out, err) = try runAs(65534, fvctl, ["pattern", "block1_conv1", "2", "--size", "32", "--steps", "2", "-o", "/dev/null",
+                                                   "--socket", d.socketPath])
+        XCTAssertEqual(s, 0, "a second uid is served meanwhile: \(out) \(err)")
+        var peak = d.rssMiB()
+        var refused = 0, rendered = 0
+        for c in greedy {
+            c.socket.setReceiveTimeout(seconds: 120)
+            let reader = DispatchQueue.global()
+            var reply: JSON?
+            let done = DispatchSemaphore(value: 0)
+            reader.async {
+                do {
+                    repeat { reply = try c.readMessage() } while reply?.arrayValue == nil  // past the notifications
+                } catch { print("read: \(error)") }
+                done.signal()
+            }
+            while done.wait(timeout: .now() + .milliseconds(100)) == .timedOut { peak = max(peak, d.rssMiB()) }
+            for r in reply?.arrayValue ?? [] {
+                if r["error"]?["code"] == .int(Int64(RPCError.queueFull)), r["error"]?["message"]?.stringValue?.contains("more than your share of fvd's memory") == true {
+                    refused += 1
+                } else if r["result"] != nil {
+                    rendered += 1
+                }
+            }
+        }
+        print("one uid's 32 raw 768 px renders under --memory-max 1536: \(rendered) rendered, \(refused) refused at once (its share), peak RSS \(Int(peak)) MiB")
+        XCTAssertGreaterThan(refused, 0, "what does not fit the uid's share is refused at once")
+        XCTAssertGreaterThan(rendered, 0)
+        XCTAssertEqual(refused + rendered, 32)
+        XCTAssertLessThan(peak, 1536, "the daemon stayed within its memory limit")
+        XCTAssertNotNil(try d.client().call("status")["version"], "and alive")
+    }
 }
