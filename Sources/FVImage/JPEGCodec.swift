@@ -103,8 +103,15 @@ public enum JPEGCodec {
 
 /// A photo as clients send it: PNG or JPEG, told apart by their first bytes.
 public enum ImageFile {
+    static let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+
     public static func dimensions(_ bytes: [UInt8], maxSide: Int) throws -> (width: Int, height: Int) {
-        JPEGCodec.isJPEG(bytes) ? try JPEGCodec.dimensions(bytes, maxSide: maxSide) : try PNGCodec.dimensions(bytes, maxSide: maxSide)
+        if JPEGCodec.isJPEG(bytes) { return try JPEGCodec.dimensions(bytes, maxSide: maxSide) }
+        guard bytes.starts(with: pngSignature) else {
+            // A file's name says nothing: a text file named photo.jpg is neither.
+            throw PNGError(description: "the image is neither a PNG nor a JPEG file (its first bytes are neither's signature); send a PNG or JPEG picture")
+        }
+        return try PNGCodec.dimensions(bytes, maxSide: maxSide)
     }
 
     /// `shouldStop` (JPEG only: a PNG's cost is bounded by its size) is asked during the decode.

@@ -49,9 +49,6 @@ public enum VGG16 {
         return x.isEmpty ? y.count : row[y.count]
     }
 
-    /// Keras "caffe" preprocessing subtracts this BGR mean; fvd's seed preset (like the notebook)
-    /// feeds values in 0...255 without subtracting it.
-    public static let bgrMean: [Float] = [103.939, 116.779, 123.68]
 
     /// Smallest and largest image side fvd accepts: 16 px leaves block5 at 1x1 after four pools.
     public static let minimumSide = 16

@@ -29,9 +29,13 @@ public struct RenderOptions: Equatable, Sendable {
     public var snapshots: [Int]?
     /// Also the pictures as float32 numbers (`raw` in the result; see `RawImages`).
     public var raw: Bool?
+    /// Render anew even when the result cache has this result (the new one replaces it).
+    public var fresh: Bool?
 
     public init(preset: String? = nil, size: Int? = nil, steps: Int? = nil, stepSize: Double? = nil, seed: Int? = nil,
-                objective: ObjectiveParams? = nil, penalties: PenaltyParams? = nil, snapshots: [Int]? = nil, raw: Bool? = nil) {
+                objective: ObjectiveParams? = nil, penalties: PenaltyParams? = nil, snapshots: [Int]? = nil, raw: Bool? = nil,
+                fresh: Bool? = nil) {
+        self.fresh = fresh
         self.preset = preset
         self.size = size
         self.steps = steps
@@ -43,7 +47,7 @@ public struct RenderOptions: Equatable, Sendable {
         self.raw = raw
     }
 
-    static let keys = ["preset", "size", "steps", "stepSize", "seed", "objective", "penalties", "snapshots", "raw"]
+    static let keys = ["preset", "size", "steps", "stepSize", "seed", "objective", "penalties", "snapshots", "raw", "fresh"]
 
     init(_ r: ParamReader) throws {
         preset = try r.string("preset")
@@ -55,6 +59,7 @@ public struct RenderOptions: Equatable, Sendable {
         penalties = try r.object("penalties", what: "penalties", allowed: PenaltyParams.keys).map(PenaltyParams.init)
         snapshots = try r.intArray("snapshots", in: 1...1_000_000_000, maxCount: 16)
         raw = try r.bool("raw")
+        fresh = try r.bool("fresh")
     }
 
     func add(to o: inout [String: JSON]) {
@@ -67,6 +72,7 @@ public struct RenderOptions: Equatable, Sendable {
         if let penalties { o["penalties"] = penalties.json }
         if let snapshots { o["snapshots"] = .array(snapshots.map { JSON($0) }) }
         if let raw { o["raw"] = .bool(raw) }
+        if let fresh { o["fresh"] = .bool(fresh) }
     }
 }
 

@@ -12,10 +12,15 @@ struct RenderOptionGroup: ParsableArguments {
     @Option(name: .customLong("step-size"), parsing: .unconditional, help: "Step size (on 0-255 pixel values; with --preset lucid, Adam's learning rate; above 0).") var stepSize: Double?
     @Option(parsing: .unconditional, help: "Seed of the random start and, with --preset lucid, of the random transforms (0-4294967295, default 0).") var seed: Int?
 
+    @Flag(help: "Render anew even if the daemon's result cache has this picture (the new one replaces it).") var fresh = false
+
     @Option(help: "How the image is shown: clip (the notebook's clip(x/255), the default) or stretch (Chollet's deprocess_image: full contrast).")
     var display: String?
 
+    static let presets = ["seed", "grid", "lucid"]
+
     func validate() throws {
+        if let p = preset, !Self.presets.contains(p) { throw ValidationError("--preset must be \(Self.presets.joined(separator: ", ")), got \(p)") }
         if let d = display, !displayModes.contains(d) { throw ValidationError("--display must be \(displayModes.joined(separator: " or ")), got \(d)") }
         if let s = stepSize, !(s.isFinite && s > 0) {
             throw ValidationError("--step-size must be a finite number above 0, got \(s)")
@@ -25,5 +30,5 @@ struct RenderOptionGroup: ParsableArguments {
         if let s = seed, !(0...Int(UInt32.max)).contains(s) { throw ValidationError("--seed must be 0-\(UInt32.max), got \(s)") }
     }
 
-    var options: RenderOptions { RenderOptions(preset: preset, size: size, steps: steps, stepSize: stepSize, seed: seed) }
+    var options: RenderOptions { RenderOptions(preset: preset, size: size, steps: steps, stepSize: stepSize, seed: seed, fresh: fresh ? true : nil) }
 }

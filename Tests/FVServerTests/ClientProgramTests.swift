@@ -37,6 +37,10 @@ final class ClientProgramTests: XCTestCase {
         let (_, again, againErr) = try runProgram(try fvctl(), ["pattern", "block2_conv2", "5", "--size", "32", "--steps", "3", "--socket", d.socketPath, "--force"], cwd: cwd)
         XCTAssertEqual(again, "block2_conv2_5.png\n", "stdout stays the path alone, for scripts")
         XCTAssertTrue(againErr.contains("(cached)"), againErr)
+        let (_, _, freshErr) = try runProgram(try fvctl(), ["pattern", "block2_conv2", "5", "--size", "32", "--steps", "3", "--socket", d.socketPath,
+                                                             "--force", "--fresh"], cwd: cwd)
+        XCTAssertFalse(freshErr.contains("(cached)"), "--fresh renders anew: \(freshErr)")
+        XCTAssertTrue(freshErr.contains("step 3/3"), freshErr)
 
         let (s2, out2, _) = try runProgram(try fvctl(), ["pattern", "block2_conv2", "5", "--size", "32", "--steps", "3", "--socket", d.socketPath, "--json", "-o", "x.png"], cwd: cwd)
         XCTAssertEqual(s2, 0)
@@ -115,6 +119,16 @@ final class ClientProgramTests: XCTestCase {
         XCTAssertTrue(e3.contains("cannot write /nonexistent-dir/x.png: the directory /nonexistent-dir does not exist"), e3)
         let (s4, _, _) = try runProgram(try fvctl(), ["pattern", "block1_conv1"])
         XCTAssertEqual(s4, 64, "usage error")
+        // What a newcomer hit: a preset that does not exist is a bad command line, and a text
+        // file named .jpg is called what it is.
+        let (s6, _, e6) = try runProgram(try fvctl(), ["pattern", "block1_conv1", "1", "--preset", "foo", "--socket", d.socketPath])
+        XCTAssertEqual(s6, 64, e6)
+        XCTAssertTrue(e6.contains("--preset must be seed, grid, lucid, got foo"), e6)
+        let text = d.dir + "/notes.jpg"
+        try Data("not a picture\n".utf8).write(to: URL(fileURLWithPath: text))
+        let (s7, _, e7) = try runProgram(try fvctl(), ["activations", text, "block1_conv1", "--socket", d.socketPath])
+        XCTAssertEqual(s7, 1, e7)
+        XCTAssertTrue(e7.contains("neither a PNG nor a JPEG"), e7)
         let (s5, out5, _) = try runProgram(try fvctl(), ["layers", "--socket", d.socketPath])
         XCTAssertEqual(s5, 0)
         XCTAssertTrue(out5.contains("block3_conv1  256 filters"), out5)

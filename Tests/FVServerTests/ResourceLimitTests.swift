@@ -313,16 +313,18 @@ final class ResourceLimitTests: XCTestCase {
         for c in greedy {
             c.socket.setReceiveTimeout(seconds: 120)
             let reader = DispatchQueue.global()
-            var reply: JSON?
+            let replies = LockedValue<[JSON]>([])
             let done = DispatchSemaphore(value: 0)
             reader.async {
                 do {
-                    repeat { reply = try c.readMessage() } while reply?.arrayValue == nil  // past the notifications
+                    while true {  // past the notifications, to the batch's answer
+                        if let batch = try c.readMessage().arrayValue { replies.set(batch); break }
+                    }
                 } catch { print("read: \(error)") }
                 done.signal()
             }
             while done.wait(timeout: .now() + .milliseconds(100)) == .timedOut { peak = max(peak, d.rssMiB()) }
-            for r in reply?.arrayValue ?? [] {
+            for r in replies.get() {
                 if r["error"]?["code"] == .int(Int64(RPCError.queueFull)), r["error"]?["message"]?.stringValue?.contains("more than your share of fvd's memory") == true {
                     refused += 1
                 } else if r["result"] != nil {

@@ -1,3 +1,4 @@
+import FVModel
 import SIMDKernels
 
 /// Lucid's image parameterisation: per image and colour channel, the half spectrum of the image
@@ -123,9 +124,8 @@ public final class FourierImage: ImageParameterization {
         let out = AlignedBuffer<Float>(count: imageCount * side * side * 3)
         render(into: out.pointer)
         var bgr = [Float](repeating: 0, count: out.count)
-        for p in 0..<(out.count / 3) {
-            for c in 0..<3 { bgr[3 * p + c] = 255 * out.pointer[3 * p + 2 - c] }
-        }
+        let picture = out.pointer
+        CaffeInput.fromRGB(pixels: out.count / 3, subtractMean: false, { 255 * picture[$0] }) { bgr[$0] = $1 }
         return bgr
     }
 }

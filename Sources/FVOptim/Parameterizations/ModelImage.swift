@@ -7,12 +7,7 @@ public enum ModelImage {
     /// The notebook's display mapping: clip(x / 255, 0, 1), here rounded to 8 bits, BGR -> RGB.
     public static func rgb(fromBGR x: [Float]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: x.count)
-        for p in 0..<(x.count / 3) {
-            for c in 0..<3 {
-                let v = min(max(x[3 * p + 2 - c] / 255, 0), 1)
-                out[3 * p + c] = UInt8((v * 255).rounded())
-            }
-        }
+        CaffeInput.toRGB(pixels: x.count / 3, addMean: false, { x[$0] }) { out[$0] = UInt8((min(max($1 / 255, 0), 1) * 255).rounded()) }
         return out
     }
 
@@ -41,11 +36,8 @@ public enum ModelImage {
     /// 8-bit RGB pixels to model input (BGR floats), optionally minus the ImageNet BGR mean
     /// (Keras "caffe" preprocessing, right for real photographs).
     public static func bgr(fromRGB px: [UInt8], subtractMean: Bool) -> [Float] {
-        let mean: [Float] = subtractMean ? VGG16.bgrMean : [0, 0, 0]
         var out = [Float](repeating: 0, count: px.count)
-        for p in 0..<(px.count / 3) {
-            for c in 0..<3 { out[3 * p + c] = Float(px[3 * p + 2 - c]) - mean[c] }
-        }
+        CaffeInput.fromRGB(pixels: px.count / 3, subtractMean: subtractMean, { Float(px[$0]) }) { out[$0] = $1 }
         return out
     }
 }

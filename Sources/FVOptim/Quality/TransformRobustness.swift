@@ -37,11 +37,8 @@ public struct TransformRobustness {
     func objective(rgb: [Float], filter: Int, style: RenderStyle, ws: NetworkWorkspace) -> Double {
         let side = ws.inputShape.h
         let subtractMean = style == .lucid
-        let mean: [Float] = subtractMean ? VGG16.bgrMean : [0, 0, 0]
         var input = [Float](repeating: 0, count: side * side * 3)
-        for p in 0..<(side * side) {
-            for c in 0..<3 { input[3 * p + c] = 255 * rgb[3 * p + 2 - c] - mean[c] }
-        }
+        CaffeInput.fromRGB(pixels: side * side, subtractMean: subtractMean, { 255 * rgb[$0] }) { input[$0] = $1 }
         input.withUnsafeBufferPointer { network.forward($0.baseAddress!, ws) }
         return Double(ChannelObjective.losses(ws.output, shape: ws.outputShape, channels: [ws.outputChannel(image: 0, filter: filter)])[0])
     }

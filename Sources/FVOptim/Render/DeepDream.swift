@@ -94,12 +94,9 @@ extension GradientAscent {
             ?? TermsObjective(layer: layer, preReLU: false, terms: [.init(.deepdream)], filters: [0], pictureSide: max(job.width, job.height))
         let full = TensorShape(n: 1, h: job.height, w: job.width, c: 3)
         let ws = NetworkWorkspace(network: network, inputShape: full, target: layer, output: objective.needs)
-        let mean = VGG16.bgrMean
         // The photo in caffe space: BGR minus the ImageNet mean.
         var base = [Float](repeating: 0, count: full.count)
-        for p in 0..<(job.width * job.height) {
-            for c in 0..<3 { base[3 * p + c] = Float(job.photo[3 * p + 2 - c]) - mean[c] }
-        }
+        CaffeInput.fromRGB(pixels: job.width * job.height, subtractMean: true, { Float(job.photo[$0]) }) { base[$0] = $1 }
         var rng = MersenneTwister(seed: job.seed)
         var history: [Float] = []
         var detail: [Float]?
@@ -136,7 +133,8 @@ extension GradientAscent {
                 let scale = job.stepSize / Float(meanAbs + 1e-8)
                 for k in 0..<picture.count {
                     let c = k % 3
-                    picture[k] = min(max(picture[k] + scale * g[k], -mean[c]), 255 - mean[c])
+                    // Kept within what a photo can be: 0...255 once the mean is added back.
+                    picture[k] = min(max(picture[k] + scale * g[k], -CaffeInput.bgrMean[c]), 255 - CaffeInput.bgrMean[c])
                 }
                 history.append(value)
                 progress?(AscentProgress(step: history.count, steps: job.steps, losses: [value], workspaceBytes: ws.bytes))
@@ -145,9 +143,7 @@ extension GradientAscent {
             previous = size
         }
         var rgb = [UInt8](repeating: 0, count: full.count)
-        for p in 0..<(job.width * job.height) {
-            for c in 0..<3 { rgb[3 * p + c] = UInt8(min(max(picture[3 * p + 2 - c] + mean[2 - c], 0), 255).rounded()) }
-        }
+        CaffeInput.toRGB(pixels: job.width * job.height, addMean: true, { picture[$0] }) { rgb[$0] = UInt8(min(max($1, 0), 255).rounded()) }
         return DreamedPhoto(job: job, rgb: rgb, history: history)
     }
 }

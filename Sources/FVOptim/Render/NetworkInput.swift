@@ -64,17 +64,14 @@ struct TransformedInput: NetworkInput {
         let s = sampler!
         let shape = TensorShape(n: n, h: transforms.side, w: transforms.side, c: 3)
         s.forward(pictures, shape, into: sampled.pointer)
-        let mean = VGG16.bgrMean
-        for p in 0..<(n * s.outputHeight * s.outputWidth) {
-            for c in 0..<3 { input[3 * p + c] = 255 * sampled.pointer[3 * p + 2 - c] - mean[c] }
-        }
+        let picture = sampled.pointer
+        CaffeInput.fromRGB(pixels: n * s.outputHeight * s.outputWidth, subtractMean: true, { 255 * picture[$0] }) { input[$0] = $1 }
     }
 
     func adjoint(_ inputGradient: UnsafePointer<Float>, count n: Int, into pictureGradient: UnsafeMutablePointer<Float>) {
         let s = sampler!
-        for p in 0..<(n * s.outputHeight * s.outputWidth) {
-            for c in 0..<3 { sampled.pointer[3 * p + c] = 255 * inputGradient[3 * p + 2 - c] }
-        }
+        let picture = sampled.pointer
+        CaffeInput.toRGB(pixels: n * s.outputHeight * s.outputWidth, addMean: false, { 255 * inputGradient[$0] }) { picture[$0] = $1 }
         s.adjoint(sampled.pointer, TensorShape(n: n, h: transforms.side, w: transforms.side, c: 3), into: pictureGradient)
     }
 }
