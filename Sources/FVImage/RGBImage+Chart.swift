@@ -1,7 +1,9 @@
+import Foundation
+
 extension RGBImage {
-    /// A small line chart of `values` (the objective per step): white background, grey axes,
-    /// the curve in blue, the last value's integer part written at the top right and the step
-    /// count at the bottom right, in the grid labels' digits. For `--plot-loss`.
+    /// A small line chart of `values` (the objective per step) that explains itself: its title,
+    /// the objective's lowest and highest values on the vertical axis, the first and last step
+    /// on the horizontal one, the curve in blue on white. For `--plot-loss`.
     public static func lineChart(_ values: [Float], width: Int = 320, height: Int = 160) -> RGBImage {
         var img = RGBImage(width: width, height: height, pixels: [UInt8](repeating: 255, count: width * height * 3))
         func set(_ x: Int, _ y: Int, _ rgb: (UInt8, UInt8, UInt8)) {
@@ -11,11 +13,21 @@ extension RGBImage {
             img.pixels[o + 1] = rgb.1
             img.pixels[o + 2] = rgb.2
         }
-        let left = 8, right = width - 8, top = 12, bottom = height - 12
+        let finite = values.filter(\.isFinite)
+        let lo = finite.min() ?? 0, hi = finite.max() ?? 0
+        func text(_ v: Float) -> String { abs(v) >= 1000 ? String(Int(v.rounded())) : String(format: "%.4g", Double(v)) }
+        let (hiText, loText) = (text(hi), text(lo))
+        let left = max(RGBImage.labelWidth(hiText), RGBImage.labelWidth(loText)) + 3
+        let right = width - 8, top = 12, bottom = height - 12
+        img.label("objective per step", x: left, y: 1, ink: 60, paper: 255)
+        img.label(hiText, x: left - 2 - RGBImage.labelWidth(hiText), y: top - 3, ink: 60, paper: 255)
+        img.label(loText, x: left - 2 - RGBImage.labelWidth(loText), y: bottom - 3, ink: 60, paper: 255)
+        img.label("1", x: left - 1, y: bottom + 3, ink: 60, paper: 255)
+        img.label("step", x: (left + right - RGBImage.labelWidth("step")) / 2, y: bottom + 3, ink: 60, paper: 255)
+        img.label(String(values.count), x: right + 1 - RGBImage.labelWidth(String(values.count)), y: bottom + 3, ink: 60, paper: 255)
         for x in left...right { set(x, bottom, (160, 160, 160)) }
         for y in top...bottom { set(left, y, (160, 160, 160)) }
-        let finite = values.filter(\.isFinite)
-        guard finite.count >= 1, let lo = finite.min(), let hi = finite.max() else { return img }
+        guard !finite.isEmpty else { return img }
         let span = hi > lo ? hi - lo : 1
         func point(_ i: Int) -> (Int, Int) {
             let x = left + (values.count == 1 ? 0 : i * (right - left) / (values.count - 1))
@@ -39,11 +51,6 @@ extension RGBImage {
             }
             previous = p
         }
-        if let last = finite.last, abs(last) < 1e9 {
-            let n = Int(last.rounded())
-            if n >= 0 { img.label(n, x: right - (String(n).count * 4 + 1) * 2, y: 0, dot: 2) }
-        }
-        img.label(values.count, x: right - (String(values.count).count * 4 + 1), y: height - 7, dot: 1)
         return img
     }
 }

@@ -18,4 +18,13 @@ extension RGBImage {
         }
         return RGBImage(width: w, height: h, pixels: px)
     }
+
+    /// This image under a black band with `title` written in it, each glyph pixel `dot` x `dot`:
+    /// a labelled contact sheet says which layer it shows.
+    public func titled(_ title: String, dot: Int = 1) -> RGBImage {
+        let band = 9 * dot
+        var out = RGBImage(width: width, height: height + band, pixels: [UInt8](repeating: 0, count: width * band * 3) + pixels)
+        out.label(title, x: 0, y: dot, dot: dot)
+        return out
+    }
 }

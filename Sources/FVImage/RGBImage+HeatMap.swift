@@ -23,7 +23,26 @@ extension RGBImage {
                 }
             }
         }
-        return RGBImage(width: width, height: height, pixels: out)
+        var shown = RGBImage(width: width, height: height, pixels: out)
+        shown.drawScale(peak: peak)
+        return shown
+    }
+
+    /// The colour scale in the bottom-left corner: the jet ramp from 0 to the map's peak, with
+    /// both ends written, so a reader knows what red means (skipped on pictures too small for it).
+    mutating func drawScale(peak: Float) {
+        let peakText = peak >= 100 ? String(Int(peak.rounded())) : String(format: "%.3g", Double(peak))
+        let barW = min(width / 3, 96), barH = 5
+        guard width >= 48, height >= 24, barW >= RGBImage.labelWidth("0") + RGBImage.labelWidth(peakText) else { return }
+        let top = height - barH - 8
+        for y in (top - 1)..<(top + barH + 1) {
+            for x in 0..<(barW + 2) {
+                let colour: [Float] = x == 0 || x == barW + 1 || y < top || y >= top + barH ? [0, 0, 0] : RGBImage.jet(Float(x - 1) / Float(barW - 1))
+                for c in 0..<3 { pixels[(y * width + x) * 3 + c] = UInt8(colour[c]) }
+            }
+        }
+        label("0", x: 0, y: height - 7)
+        label(peakText, x: barW + 2 - RGBImage.labelWidth(peakText), y: height - 7)
     }
 
     /// The "jet" colour map, 0...1 to RGB in 0...255.

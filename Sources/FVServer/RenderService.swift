@@ -27,7 +27,7 @@ final class RenderService: @unchecked Sendable {
     /// Everything that determines a result: the method's own layout, the job (objective,
     /// parameterisation, optimiser, steps, each image's filter and seed) and the weights.
     func cacheKey(_ method: Method, _ job: AscentJob, layout: String = "") -> String {
-        "\(method.rawValue)|v3|\(weightsChecksum)|\(job.cacheText)|\(layout)"
+        "\(method.rawValue)|v4|\(weightsChecksum)|\(job.cacheText)|\(layout)"
     }
 
     func pattern(_ p: PatternParams, requestID: JSON?, _ conn: Connection, _ done: @escaping Done) throws {
@@ -44,7 +44,11 @@ final class RenderService: @unchecked Sendable {
             // Several pictures (a negative pair, positive on the left as Lucid shows it; or a
             // diversity set) are tiled in a row.
             func strip(snapshot: Int? = nil) throws -> [UInt8] {
-                let pictures = job.items.indices.map { RGBImage(width: job.size, height: job.size, pixels: r.rgb($0, display: display, snapshot: snapshot)) }
+                var pictures = job.items.indices.map { RGBImage(width: job.size, height: job.size, pixels: r.rgb($0, display: display, snapshot: snapshot)) }
+                if p.negative {  // which side is which, in the picture itself
+                    pictures[0].label("for", x: 0, y: 0, dot: max(1, job.size / 64))
+                    pictures[1].label("against", x: 0, y: 0, dot: max(1, job.size / 64))
+                }
                 return try PNGCodec.encode(pictures.count == 1 ? pictures[0] : RGBImage.grid(pictures, columns: pictures.count, margin: 5))
             }
             let png = try strip()
@@ -88,7 +92,8 @@ final class RenderService: @unchecked Sendable {
                 if labels { tile.label(filters[i], x: 0, y: 0, dot: max(1, job.size / 64)) }
                 return tile
             }
-            let img = RGBImage.grid(tiles, columns: columns, margin: margin).scaled(by: scale)
+            var img = RGBImage.grid(tiles, columns: columns, margin: margin).scaled(by: scale)
+            if labels { img = img.titled(job.layer, dot: scale) }  // the sheet names its layer
             return GridResult(png: try PNGCodec.encode(img), layer: job.layer, columns: columns, rows: (filters.count + columns - 1) / columns,
                               margin: margin, width: img.width, height: img.height,
                               tiles: filters.indices.map { GridResult.Tile(filter: filters[$0], loss: r.losses[$0], neverFired: r.neverFired[$0], history: r.history[$0]) },

@@ -138,25 +138,20 @@ final class Scheduler: @unchecked Sendable {
             r.stop(reason)
             return r
         }
-        for (owner, q) in queues where uid == 0 || owner == uid {
-            if let i = q.firstIndex(where: { $0.id == id }) {
-                let job = q[i]
-                queues[owner]!.remove(at: i)
-                job.stop(reason)
-                job.completeStopped(reason)
-                return job
-            }
-        }
-        for (owner, q) in quickQueues where uid == 0 || owner == uid {
-            if let i = q.firstIndex(where: { $0.id == id }) {
-                let job = q[i]
-                quickQueues[owner]!.remove(at: i)
-                job.stop(reason)
-                job.completeStopped(reason)
-                return job
-            }
+        if let job = Scheduler.take(id, of: uid, from: &queues) ?? Scheduler.take(id, of: uid, from: &quickQueues) {
+            job.stop(reason)
+            job.completeStopped(reason)
+            return job
         }
         throw RPCError(RPCError.noSuchJob, "no job \(id) among your jobs; `fvctl jobs` lists them")
+    }
+
+    /// Removes queued job `id` from `lanes` if `uid` owns it (root owns all).
+    private static func take(_ id: Int, of uid: UInt32, from lanes: inout [UInt32: [Job]]) -> Job? {
+        for (owner, q) in lanes where uid == 0 || owner == uid {
+            if let i = q.firstIndex(where: { $0.id == id }) { return lanes[owner]!.remove(at: i) }
+        }
+        return nil
     }
 
     /// Cancels a set of jobs (a closed connection's), silently skipping finished ones.

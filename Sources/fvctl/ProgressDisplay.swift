@@ -15,7 +15,11 @@ final class ProgressDisplay {
 
     func update(_ params: JSON) {
         guard let step = params["step"]?.intValue, let steps = params["steps"]?.intValue, steps > 0 else { return }
-        let loss = params["loss"]?.doubleValue.map { String(format: "%.4g", $0) } ?? params["losses"].map { _ in "(grid)" } ?? "?"
+        // A batch (a grid, a negative pair, diverse pictures) reports each picture's objective:
+        // their mean, and how many.
+        let losses = params["losses"]?.arrayValue?.compactMap(\.doubleValue) ?? []
+        let loss = params["loss"]?.doubleValue.map { String(format: "%.4g", $0) }
+            ?? (losses.isEmpty ? "?" : String(format: "%.4g (mean of %d)", losses.reduce(0, +) / Double(losses.count), losses.count))
         if start == nil { start = Date() }
         let elapsed = Date().timeIntervalSince(start!)
         let left = step > 0 ? elapsed / Double(step) * Double(steps - step) : 0

@@ -158,33 +158,17 @@ final class ImpersonationTests: XCTestCase {
         guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
             throw XCTSkip("needs root and setpriv to act as the hostile user")
         }
-        let base = NSTemporaryDirectory() + "fvd-race-\(UUID().uuidString.prefix(6))"
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: base) }
-        chmod(base, 0o1777)  // like /tmp
-        let good = NSTemporaryDirectory() + "fvd-race-good-\(UUID().uuidString.prefix(6))"
-        try FileManager.default.createDirectory(atPath: good, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: good) }
-        chmod(good, 0o755)
-        // The real daemon's socket, root's, in a root-owned directory.
-        let real = try UnixSocket.listen(path: good + "/fvd.sock", mode: 0o666)
-        defer { real.close() }
-        let accepting = Thread { while let c = real.accept() { c.close() } }
-        accepting.start()
-        let out = base + "/captured"
-        let impostor = Process()
-        impostor.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        impostor.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/env", "python3",
-                              repoRoot + "/Tests/FVServerTests/Python/impostor.py", base, good, "8", out]
-        try impostor.run()
-        defer { if impostor.isRunning { impostor.terminate() } }
-        usleep(500_000)
+        let work = NSTemporaryDirectory() + "fvd-race-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        chmod(work, 0o755)
+        let race = try SocketRace(in: work, seconds: 8)
         var tries = 0, connected = 0, refused = 0
         let deadline = Date().addingTimeInterval(6)
         while Date() < deadline {
             tries += 1
             do {
-                let c = try RPCClient(path: base + "/link/fvd.sock")
+                let c = try RPCClient(path: race.link)
                 try? c.send(line: "{\"secret\": \"a request meant for fvd\"}")
                 c.close()
                 connected += 1
@@ -192,11 +176,10 @@ final class ImpersonationTests: XCTestCase {
                 refused += 1
             } catch {}
         }
-        impostor.waitUntilExit()
-        let report = try String(contentsOfFile: out, encoding: .utf8).split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        print("socket-path race: \(tries) tries, \(connected) connected to the real socket, \(refused) impostors refused, \(report[1]) flips; the impostor captured \(report[0]) requests")
+        let report = try race.finish()
+        print("socket-path race: \(tries) tries, \(connected) connected to the real socket, \(refused) impostors refused, \(report.flips) flips; the impostor captured \(report.captured) requests")
         XCTAssertGreaterThan(refused, 0, "the race was run: the impostor was reached and refused")
         XCTAssertGreaterThan(connected, 0, "and the real socket too")
-        XCTAssertEqual(report[0], 0, "the impostor never received a request")
+        XCTAssertEqual(report.captured, 0, "the impostor never received a request")
     }
 }

@@ -32,37 +32,21 @@ final class PythonTrustTests: XCTestCase {
                               "import socket,time;s=socket.socket(socket.AF_UNIX);s.bind('\(impostorSocket)');s.listen(64);time.sleep(60)"]
         try impostor.run()
         defer { impostor.terminate() }
-        // The race: a sticky world-writable base, a root-owned good directory with a real socket.
-        let base = work + "/race"
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-        chmod(base, 0o1777)
-        let good = work + "/good"
-        try FileManager.default.createDirectory(atPath: good, withIntermediateDirectories: true)
-        let real = try UnixSocket.listen(path: good + "/fvd.sock", mode: 0o666)
-        defer { real.close() }
-        Thread { while let c = real.accept() { c.close() } }.start()
-        let captured = base + "/captured"
-        let flipper = Process()
-        flipper.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        flipper.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/env", "python3",
-                             repoRoot + "/Tests/FVServerTests/Python/impostor.py", base, good, "7", captured]
-        try flipper.run()
-        usleep(500_000)
+        let race = try SocketRace(in: work, seconds: 7)
         let runtime = work + "/runtime"
         try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let (s, out, err) = try runProgram("/usr/bin/env", ["python3", repoRoot + "/Tests/FVServerTests/Python/check_trust.py",
-                                                            impostorSocket, base, good, "5", fvd, runtime],
+                                                            impostorSocket, race.base, race.good, "5", fvd, runtime],
                                            env: ["PYTHONPATH": repoRoot + "/clients/python"])
-        flipper.waitUntilExit()
+        let report = try race.finish()
         XCTAssertEqual(s, 0, err)
         let j = try JSONCodec.parse(out.trimmingCharacters(in: .whitespacesAndNewlines))
         XCTAssertTrue(j["impostor"]?.stringValue?.contains("runs as uid 65534") ?? false, "\(j["impostor"] ?? .null)")
         XCTAssertTrue(j["impostor"]?.stringValue?.contains("belongs to uid 65534") ?? false, "\(j["impostor"] ?? .null)")
-        let race = try XCTUnwrap(j["race"]?.arrayValue?.compactMap(\.intValue))
-        let report = try String(contentsOfFile: captured, encoding: .utf8).split(separator: " ")
-        print("python socket-path race: tries, connected, refused = \(race); the impostor captured \(report[0]) requests in \(report[1].trimmingCharacters(in: .whitespacesAndNewlines)) flips")
-        XCTAssertGreaterThan(race[2], 0, "the impostor was reached and refused")
-        XCTAssertEqual(String(report[0]), "0", "the impostor never received a request")
+        let tries = try XCTUnwrap(j["race"]?.arrayValue?.compactMap(\.intValue))
+        print("python socket-path race: tries, connected, refused = \(tries); the impostor captured \(report.captured) requests in \(report.flips) flips")
+        XCTAssertGreaterThan(tries[2], 0, "the impostor was reached and refused")
+        XCTAssertEqual(report.captured, 0, "the impostor never received a request")
         XCTAssertEqual(j["started"], [.string(runtime + "/fvd/fvd.sock"), true], "a per-user daemon was started and answered")
         XCTAssertTrue(j["no_binary"]?.stringValue?.contains("no fvd binary was found") ?? false, "\(j["no_binary"] ?? .null)")
     }
