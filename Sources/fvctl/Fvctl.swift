@@ -8,11 +8,15 @@ struct Fvctl: ParsableCommand {
         commandName: "fvctl",
         abstract: "Ask the fvd daemon what VGG16 filters respond to.",
         discussion: """
-            Exit codes: 0 success; 1 the daemon refused or failed the request (the message says why);
-            3 no daemon could be reached or started (or the one found cannot be trusted); 4 the job
-            was stopped (cancelled, time limit, daemon shutdown); 5 the output file could not be
-            written; 6 the daemon is busy (connection limit or full queue: try again later);
-            64 bad command line; 130 interrupted with Ctrl-C (the job is cancelled in the daemon).
+            Exit codes:
+              0    success
+              1    the daemon refused or failed the request (its message says why)
+              3    no daemon reached or started, or the one found cannot be trusted
+              4    the job was stopped (cancelled, time limit, daemon shutdown)
+              5    the output file could not be written
+              6    the daemon is busy (connections, queue or memory share): try later
+              64   bad command line
+              130  interrupted with Ctrl-C (the job is cancelled in the daemon)
             """,
         version: fvdVersion,
         subcommands: [Pattern.self, Grid.self, Dream.self, Activations.self, Layers.self, Jobs.self, Cancel.self, Status.self]
@@ -21,12 +25,21 @@ struct Fvctl: ParsableCommand {
     /// `fvctl --socket S status` works as well as `fvctl status --socket S`: the connection
     /// options given before the subcommand are moved after it.
     static func main() {
-        main(GlobalOptions.afterSubcommand(Array(CommandLine.arguments.dropFirst())))
+        main(GlobalOptions.negativeFilterAsArgument(GlobalOptions.afterSubcommand(Array(CommandLine.arguments.dropFirst()))))
     }
 }
 
 /// The options every subcommand takes (ConnectionOptions), which people also put first.
 enum GlobalOptions {
+    /// `fvctl pattern LAYER -1`: the parser would take `-1` for an option and say "Missing
+    /// expected argument"; given to it as the filter argument instead, it gets the range error
+    /// that says what a filter is.
+    static func negativeFilterAsArgument(_ args: [String]) -> [String] {
+        guard args.count >= 3, args[0] == "pattern", !args[1].hasPrefix("-"), args[2].hasPrefix("-"), Int(args[2]) != nil else { return args }
+        guard !args.contains("--") else { return args }
+        return [args[0], args[1]] + args[3...] + ["--", args[2]]
+    }
+
     static func afterSubcommand(_ args: [String]) -> [String] {
         var moved: [String] = []
         var i = 0

@@ -121,6 +121,9 @@ final class ClientProgramTests: XCTestCase {
         XCTAssertEqual(s4, 64, "usage error")
         // What a newcomer hit: a preset that does not exist is a bad command line, and a text
         // file named .jpg is called what it is.
+        let (s5b, _, e5b) = try runProgram(try fvctl(), ["pattern", "block1_conv1", "-1", "--size", "16", "--socket", d.socketPath])
+        XCTAssertEqual(s5b, 64, e5b)
+        XCTAssertTrue(e5b.contains("the filter is a number from 0"), "not the parser's 'Missing expected argument': \(e5b)")
         let (s6, _, e6) = try runProgram(try fvctl(), ["pattern", "block1_conv1", "1", "--preset", "foo", "--socket", d.socketPath])
         XCTAssertEqual(s6, 64, e6)
         XCTAssertTrue(e6.contains("--preset must be seed, grid, lucid, got foo"), e6)
