@@ -41,7 +41,7 @@ public struct ObjectiveParams: Equatable, Sendable {
     public var preReLU: Bool?
     /// Number of images kept apart by the diversity penalty (pattern only; nil: one image).
     public var diversity: Int?
-    /// nil: 100, Lucid's.
+    /// nil: 10000 (Lucid's 100, scaled to VGG16's activations).
     public var diversityWeight: Double?
 
     public init(terms: [Term], preReLU: Bool? = nil, diversity: Int? = nil, diversityWeight: Double? = nil) {

@@ -50,7 +50,7 @@ public enum JobResolver {
         if o.diversityWeight != nil && copies < 2 {
             throw RPCError.invalidParams("\"diversityWeight\" needs \"diversity\": the number of images (2 or more) to keep apart")
         }
-        let weight = copies > 1 ? Float(o.diversityWeight ?? 100) : 0
+        let weight = copies > 1 ? o.diversityWeight.map(Float.init) ?? TermsObjective.defaultDiversityWeight : 0
         let terms = o.terms.map { t -> WeightedTerm in
             let term: ObjectiveTerm
             switch t.type {

@@ -17,6 +17,7 @@ import SIMDKernels
 ///     swift run -c release fvbench --vs-tiling f4x4 [--job seed|grid|big] [--reps N]     (the jobs, preferred against one algorithm, in turn)
 ///     swift run -c release fvbench --seed-vs-peak [--reps N]     (the seed job against the FMA peak, pair by pair)
 ///     swift run -c release fvbench --vs-dispatch [--job seed|grid|big] [--reps N]     (the jobs, worker pool against concurrentPerform, in turn)
+///     swift run -c release fvbench --diversity [--layer L] [--steps N] [--weights-list 100,10000] [--out DIR]   (how different diverse pictures are)
 ///     swift run -c release fvbench --quality [--out DIR]
 @main
 struct Fvbench {
@@ -90,6 +91,12 @@ struct Fvbench {
         }
         if args.contains("--seed-vs-peak") {
             SeedVersusPeak.run(weights, reps: value("--reps").flatMap { Int($0) } ?? 15)
+            return
+        }
+        if args.contains("--diversity") {
+            let list = (value("--weights-list") ?? "100,10000").split(separator: ",").compactMap { Float($0) }
+            try DiversityBench.run(VGG16Network(weights: weights), weights: list, steps: value("--steps").flatMap { Int($0) },
+                                   out: value("--out") ?? "diversity-out", only: value("--layer"))
             return
         }
         if args.contains("--vs-dispatch") {

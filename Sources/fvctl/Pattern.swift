@@ -27,7 +27,7 @@ struct Pattern: ParsableCommand {
     @Flag(help: "Also render the negative (the picture the filter is most against) beside it, as Lucid's negative pairs; best with --preset lucid.") var negative = false
     @Option(name: .customLong("plot-loss"), help: "Also write the objective per step as a small PNG chart to this file.", completion: .file(extensions: ["png"])) var plotLoss: String?
     @Option(parsing: .unconditional, help: "Render N different images of the filter, kept apart by Lucid's diversity penalty (2-16; best with --preset lucid).") var diversity: Int?
-    @Option(name: .customLong("diversity-weight"), parsing: .unconditional, help: "Weight of the diversity penalty (default 100, Lucid's).") var diversityWeight: Double?
+    @Option(name: .customLong("diversity-weight"), parsing: .unconditional, help: "Weight of the diversity penalty (default 10000: Lucid's 100 scaled to VGG16's larger activations; 100 barely separates the pictures).") var diversityWeight: Double?
     @Option(help: "Also write the picture after these steps, e.g. 64,128,256 (Lucid's thresholds), as OUT-STEP.png beside the output.") var snapshots: String?
     @OptionGroup var render: RenderOptionGroup
     @OptionGroup var objective: ObjectiveOptionGroup

@@ -8,6 +8,14 @@ import SIMDKernels
 /// (1/B) * sum over b' != b, times the weight; the images of such a batch interact, so they
 /// never share a batch with other jobs.
 public struct TermsObjective: Objective {
+    /// The diversity penalty's weight when a request gives none: 1e4, Lucid's 1e2 scaled to
+    /// VGG16, whose activations on 0-255 caffe input are about a hundred times InceptionV1's. At
+    /// Lucid's 1e2 the penalty was a few percent of the objective and `--diversity 4` drew one
+    /// texture four times (mean Gram cosine 0.985 at block4_conv3 12, as four independent seeds);
+    /// at 1e4 the four pictures are different facets (0.082), at a quarter of the objective
+    /// (`fvbench --diversity`, docs/QUALITY.md).
+    public static let defaultDiversityWeight: Float = 10_000
+
     public let layer: Int
     public let preReLU: Bool
     public let terms: [WeightedTerm]
