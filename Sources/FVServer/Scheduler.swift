@@ -156,7 +156,7 @@ final class Scheduler: @unchecked Sendable {
 
     /// Cancels a set of jobs (a closed connection's), silently skipping finished ones.
     func cancel(jobs: [Job], reason: StopReason) {
-        for j in jobs where !j.isCompleted { try? cancel(id: j.id, uid: 0, reason: reason) }
+        for j in jobs where !j.isCompleted { _ = try? cancel(id: j.id, uid: 0, reason: reason) }
     }
 
     /// Stops taking work, cancels everything queued and running; returns when runners are idle.
