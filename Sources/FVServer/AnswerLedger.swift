@@ -19,10 +19,13 @@ final class AnswerLedger: @unchecked Sendable {
 
     init(memoryMax: Int, residentBytes: Int, unread: @escaping (UInt32) -> Int) {
         self.memoryMax = memoryMax
-        // A quarter of what the weights leave: two users at their limits, plus workspaces, fit.
-        perUser = max(64 << 20, (memoryMax - residentBytes) / 4)
+        perUser = AnswerLedger.share(memoryMax: memoryMax, residentBytes: residentBytes)
         self.unread = unread
     }
+
+    /// One user's share: a quarter of what the weights leave, so two users at their limits, plus
+    /// the workspaces, fit.
+    static func share(memoryMax: Int, residentBytes: Int) -> Int { max(64 << 20, (memoryMax - residentBytes) / 4) }
 
     /// Reserves `bytes` for `uid`'s new job, or throws the busy error that says what to do.
     func reserve(uid: UInt32, bytes: Int) throws {

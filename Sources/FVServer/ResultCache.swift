@@ -66,7 +66,8 @@ final class ResultCache: @unchecked Sendable {
 
     func lookup(_ key: String) -> JSON? {
         guard let dir = directory else { return nil }
-        let path = dir + "/" + ResultCache.fileName(key)
+        let name = ResultCache.fileName(key)
+        let path = dir + "/" + name
         var damaged = false
         let found: JSON? = {
             guard let data = FileManager.default.contents(atPath: path) else { return nil }
@@ -86,7 +87,6 @@ final class ResultCache: @unchecked Sendable {
             Log.warning("result cache entry \(path) is damaged; removed, the result is computed again")
             try? FileManager.default.removeItem(atPath: path)
         }
-        let name = ResultCache.fileName(key)
         lock.lock()
         if found != nil { hits += 1 } else { misses += 1 }
         if found != nil { index[name]?.used = Date() }

@@ -42,10 +42,10 @@ public final class Server: ConnectionHandler, @unchecked Sendable {
         // of the runs in progress, whose workspaces take up to ~2 KiB a pixel (a 1024 px render
         // at block3_conv1 holds 1.76 GiB), within what the weights and two users' answers leave.
         let memoryMax = config.memoryMax ?? AnswerLedger.defaultMemoryMax()
-        let ledger = AnswerLedger(memoryMax: memoryMax, residentBytes: network.transformedBytes, unread: { _ in 0 })
+        let share = AnswerLedger.share(memoryMax: memoryMax, residentBytes: network.transformedBytes)
         var config = config
         config.memoryMax = memoryMax
-        let forWorkspaces = max(0, memoryMax - network.transformedBytes - 2 * ledger.perUser)
+        let forWorkspaces = max(0, memoryMax - network.transformedBytes - 2 * share)
         config.activePixelBudget = min(config.activePixelBudget, max(64 * 64, forWorkspaces / 2048))
         self.config = config
         scheduler = Scheduler(config: config, engine: GradientAscent(network: network))

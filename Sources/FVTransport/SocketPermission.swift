@@ -21,7 +21,8 @@ public enum SocketPermission {
             + "ask an administrator to add you (sudo usermod -aG \(group) \(user)), then log in again"
     }
 
-    static func userName(_ uid: uid_t) -> String? {
+    /// The password database's name for `uid`, if it has one.
+    public static func userName(_ uid: uid_t) -> String? {
         guard let pw = getpwuid(uid), let n = pw.pointee.pw_name else { return nil }
         return String(cString: n)
     }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FVTransport
 import Foundation
 
 /// Where fvctl puts an image, and whether it may. fvctl is run by root too, in directories other
@@ -127,8 +128,7 @@ enum OutputFile {
     }
 
     private static func ownerName(_ uid: uid_t) -> String {
-        guard let pw = getpwuid(uid), let n = pw.pointee.pw_name else { return "uid \(uid)" }
-        return "\(String(cString: n)) (uid \(uid))"
+        SocketPermission.userName(uid).map { "\($0) (uid \(uid))" } ?? "uid \(uid)"
     }
 
     static func realPath(_ path: String) -> String? {
