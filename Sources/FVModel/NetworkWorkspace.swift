@@ -33,12 +33,20 @@ public final class NetworkWorkspace {
     let headPacked: AlignedBuffer<Float>?
     let headBias: [Float]
     let headPositive: AlignedBuffer<UInt8>?
+    /// Layers below the target whose outputs an objective also reads (before or after their
+    /// ReLU, as `preReLU` says), each with its activations and the gradient `backward` adds in.
+    public let taps: [Int]
+    let tapValues: [Int: AlignedBuffer<Float>]
+    let tapGradients: [Int: AlignedBuffer<Float>]
 
     /// - Parameters:
     ///   - inputShape: the largest input this workspace will run (its first `inputShape`).
     ///   - output: what the reader of the target layer needs (see `TargetOutput`).
-    ///   - preReLU: read the target layer before its ReLU.
-    public init(network: VGG16Network, inputShape: TensorShape, target: Int, output: TargetOutput = .layer, preReLU: Bool = false) {
+    ///   - preReLU: read the target layer (and the taps) before its ReLU.
+    ///   - taps: layers below the target whose activations the objective also reads.
+    public init(network: VGG16Network, inputShape: TensorShape, target: Int, output: TargetOutput = .layer, preReLU: Bool = false,
+                taps: [Int] = []) {
+        precondition(taps.allSatisfy { (0..<target).contains($0) }, "taps lie below the target layer")
         var headFilters: [Int]?
         if case .channelPerImage(let channels) = output { headFilters = channels }
         precondition(inputShape.c == 3, "the network input has 3 channels")
@@ -67,6 +75,10 @@ public final class NetworkWorkspace {
         poolWinners = winners
         scratch = AlignedBuffer(count: scratchCount)
         inputGradient = AlignedBuffer(count: inputShape.count)
+        self.taps = taps.sorted()
+        let tapCounts = taps.map { ($0, shapes[$0].with(c: VGG16.layers[$0].outChannels).count) }
+        tapValues = Dictionary(uniqueKeysWithValues: tapCounts.map { ($0.0, AlignedBuffer<Float>(count: $0.1)) })
+        tapGradients = Dictionary(uniqueKeysWithValues: tapCounts.map { ($0.0, AlignedBuffer<Float>(count: $0.1)) })
         if let filters = headFilters, target > 0 {
             precondition(filters.count == inputShape.n, "one head filter per image")
             let cin = VGG16.layers[target].inChannels
@@ -112,6 +124,22 @@ public final class NetworkWorkspace {
         convInputShapes[target].with(c: headFilters == nil ? VGG16.layers[target].outChannels : 1)
     }
 
+    /// The shape of layer `l`'s output: the target's, or a tap's (its whole output, before any pool).
+    public func outputShape(layer l: Int) -> TensorShape {
+        l == target ? outputShape : convInputShapes[l].with(c: VGG16.layers[l].outChannels)
+    }
+
+    /// Layer `l`'s activations from the last `forward`: `output`, or a tap's copy.
+    public func activations(layer l: Int) -> UnsafeMutablePointer<Float> {
+        l == target ? output : tapValues[l]!.pointer
+    }
+
+    /// Where the caller writes dLoss/d(layer `l`'s activations) before `backward`: `outputGradient`,
+    /// or a tap's (added to the gradient flowing down from above as `backward` passes the layer).
+    public func gradient(layer l: Int) -> UnsafeMutablePointer<Float> {
+        l == target ? outputGradient : tapGradients[l]!.pointer
+    }
+
     /// The channel of `output` that holds image n's filter f_n: f_n itself, or 0 where a channel
     /// head computed only that filter.
     public func outputChannel(image n: Int, filter f: Int) -> Int { headFilters == nil ? f : 0 }
@@ -126,5 +154,6 @@ public final class NetworkWorkspace {
     public var bytes: Int {
         (bufferA.count + bufferB.count + scratch.count + inputGradient.count) * 4
             + masks.reduce(0) { $0 + $1.count } + poolWinners.reduce(0) { $0 + ($1?.count ?? 0) }
+            + (tapValues.values.reduce(0) { $0 + $1.count } + tapGradients.values.reduce(0) { $0 + $1.count }) * 4
     }
 }

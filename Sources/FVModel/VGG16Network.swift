@@ -58,6 +58,24 @@ public final class VGG16Network: @unchecked Sendable {
                 inA.toggle()
                 break
             }
+            if let tap = ws.tapValues[l.index] {
+                // A layer the objective reads on the way: conv, copy, ReLU and pool in passes of
+                // their own, so that its whole output exists before or after the ReLU.
+                let o = s.with(c: l.outChannels)
+                convForward(l, current, s, out, nil, ws.scratch.pointer)
+                if ws.preReLU { tap.pointer.update(from: out, count: o.count) }
+                ReLU.forward(out, count: o.count, mask: ws.masks[l.index].pointer)
+                if !ws.preReLU { tap.pointer.update(from: out, count: o.count) }
+                inA.toggle()
+                current = UnsafePointer(out)
+                if let winners = ws.poolWinners[l.index] {
+                    let pooled = inA ? ws.bufferB.pointer : ws.bufferA.pointer
+                    MaxPool.forward(input: out, shape: o, output: pooled, argmax: winners.pointer)
+                    inA.toggle()
+                    current = UnsafePointer(pooled)
+                }
+                continue
+            }
             let keepsReLU = !(l.index == ws.target && ws.preReLU)
             let mask = keepsReLU ? ws.masks[l.index].pointer : nil
             let winners = ws.poolWinners[l.index]
@@ -95,11 +113,15 @@ public final class VGG16Network: @unchecked Sendable {
             let outShape = ws.convInputShapes[l.index].with(c: l.outChannels)
             let below = l.index > 0 ? VGG16.layers[l.index - 1] : nil
             let belowPooled = below.map { ws.poolWinners[$0.index] != nil } ?? false
+            // A tap's ReLU waits for the tap's gradient: never folded into the layer above.
+            let belowFolds = fold && below.map { ws.tapValues[$0.index] == nil } ?? false
             if l.index == ws.target, let packed = ws.headPacked, let positive = ws.headPositive {
                 ChannelHead.backward(outputGradient: grad, positive: positive.pointer, inShape: ws.convInputShapes[l.index],
                                      packed: packed.pointer, inputGradient: spare)
                 reluApplied = false
             } else {
+                let tapGradient = ws.tapGradients[l.index]
+                if let tapGradient, !ws.preReLU { addInPlace(grad, tapGradient.pointer, count: outShape.count) }
                 if l.index == ws.target && ws.preReLU {
                     // The objective read the layer before its ReLU: nothing to undo.
                 } else if reluApplied {
@@ -109,6 +131,7 @@ public final class VGG16Network: @unchecked Sendable {
                 } else {
                     ReLU.backward(grad, count: outShape.count, mask: ws.masks[l.index].pointer)
                 }
+                if let tapGradient, ws.preReLU { addInPlace(grad, tapGradient.pointer, count: outShape.count) }
                 guard let below else {
                     switch backend {
                     case .simd:
@@ -119,14 +142,14 @@ public final class VGG16Network: @unchecked Sendable {
                     }
                     return
                 }
-                let applies = fold && !belowPooled
+                let applies = belowFolds && !belowPooled
                 convBackward(l, grad, outShape, spare, ws.scratch.pointer, belowReLU: applies ? ws.masks[below.index].pointer : nil)
                 reluApplied = applies
             }
             swap(&grad, &spare)
             guard let below, let winners = ws.poolWinners[below.index] else { continue }
             let belowShape = ws.convInputShapes[below.index].with(c: below.outChannels)
-            let mask = fold ? ws.masks[below.index].pointer : nil
+            let mask = belowFolds ? ws.masks[below.index].pointer : nil
             switch backend {
             case .simd:
                 MaxPool.backward(outputGradient: grad, argmax: winners.pointer, inShape: belowShape, inputGradient: spare,
@@ -135,8 +158,15 @@ public final class VGG16Network: @unchecked Sendable {
                 ReferencePooling.maxPoolBackward(outputGradient: grad, argmax: winners.pointer, inShape: belowShape, inputGradient: spare)
                 if let mask { ReLU.backward(spare, count: belowShape.count, mask: mask) }
             }
-            reluApplied = fold
+            reluApplied = belowFolds
             swap(&grad, &spare)
+        }
+    }
+
+    /// y += x, element by element.
+    func addInPlace(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
+        Parallel.forRanges(count, minChunk: 1 << 15) { r in
+            for i in r { y[i] += x[i] }
         }
     }
 

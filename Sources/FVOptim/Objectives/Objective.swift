@@ -8,8 +8,11 @@ import FVModel
 /// To add one: a type here conforming to `Objective`, a case in `ObjectiveSpec` that builds it,
 /// and the protocol words for it (docs/HACKING.md walks through this).
 public protocol Objective {
-    /// The target layer's index in `VGG16.layers`.
+    /// The target layer's index in `VGG16.layers`: the deepest the objective reads.
     var layer: Int { get }
+    /// Shallower layers the objective also reads (their activations kept by `forward`, their
+    /// gradients, in `ws.tapGradient`, added in by `backward`); none for most.
+    var taps: [Int] { get }
     var needs: TargetOutput { get }
     /// Reads the target layer before its ReLU (Lucid's choice: the pre-activation still has a
     /// gradient where the filter does not fire).
@@ -25,6 +28,8 @@ public protocol Objective {
 }
 
 extension Objective {
+    public var taps: [Int] { [] }
+
     public func valuesAndGradient(_ ws: NetworkWorkspace) -> [Float] {
         let v = values(ws)
         gradient(ws)
@@ -40,7 +45,7 @@ public enum ObjectiveSpec: Hashable, Sendable, CustomStringConvertible {
     /// image's own), after the layer's ReLU, or before it (Lucid's) with `preReLU`. Computes
     /// only that filter at the layer (a channel head).
     case channel(layer: String, preReLU: Bool = false)
-    /// A weighted sum of terms on `layer`, minus `diversityWeight` times Lucid's diversity
+    /// A weighted sum of terms on `layer` (or each on its own layer and filter), minus `diversityWeight` times Lucid's diversity
     /// penalty when that is above 0 (see `TermsObjective`).
     case terms(layer: String, preReLU: Bool, terms: [WeightedTerm], diversityWeight: Float)
 
@@ -62,7 +67,7 @@ public enum ObjectiveSpec: Hashable, Sendable, CustomStringConvertible {
     public var usesFilter: Bool {
         switch self {
         case .channel: return true
-        case .terms(_, _, let terms, _): return terms.contains { $0.term.usesFilter }
+        case .terms(_, _, let terms, _): return terms.contains(where: \.usesItemFilter)
         }
     }
 

@@ -1,3 +1,5 @@
+import FVModel
+
 /// One term of a weighted objective, read from the target layer's activations A[b, y, x, c]
 /// (../shared/LUCID.md section 4). Terms that name a filter use each image's own (the job
 /// item's); the others ignore it.
@@ -30,15 +32,30 @@ public enum ObjectiveTerm: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// A term and its weight in the sum.
+/// A term and its weight in the sum, on its own layer and filter where it names them (Lucent's
+/// `channel("mixed4a", 476) - channel("mixed4a", 460)`): `layer` nil reads the objective's
+/// layer, `filter` nil each image's own filter.
 public struct WeightedTerm: Hashable, Sendable, CustomStringConvertible {
     public var weight: Float
     public var term: ObjectiveTerm
+    /// The layer's index in `VGG16.layers`.
+    public var layer: Int?
+    public var filter: Int?
 
-    public init(_ term: ObjectiveTerm, weight: Float = 1) {
+    public init(_ term: ObjectiveTerm, weight: Float = 1, layer: Int? = nil, filter: Int? = nil) {
         self.term = term
         self.weight = weight
+        self.layer = layer
+        self.filter = filter
     }
 
-    public var description: String { "\(weight.bitPattern == Float(1).bitPattern ? "" : "\(weight)*")\(term)" }
+    /// Whether the term reads the image's own filter (it names none of its own).
+    public var usesItemFilter: Bool { term.usesFilter && filter == nil }
+
+    /// Stable text (part of cache keys): unchanged for terms that name neither layer nor filter.
+    public var description: String {
+        let weightText = weight.bitPattern == Float(1).bitPattern ? "" : "\(weight)*"
+        let on = (layer.map { "@\(VGG16.layers[$0].name)" } ?? "") + (filter.map { "#\($0)" } ?? "")
+        return weightText + "\(term)" + on
+    }
 }

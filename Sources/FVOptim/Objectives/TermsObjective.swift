@@ -1,12 +1,15 @@
 import FVModel
 import SIMDKernels
 
-/// A weighted sum of terms on one layer (every channel of it is computed), minus Lucid's
-/// diversity penalty when `diversityWeight` > 0: per image G_b = F_b^T F_b (F_b: the image's
-/// activations as positions x channels), normalised to unit Frobenius norm, and
-/// D = (1/B) * sum over ordered pairs b != b' of <G_b, G_b'>. Image b's value carries its share,
-/// (1/B) * sum over b' != b, times the weight; the images of such a batch interact, so they
-/// never share a batch with other jobs.
+/// A weighted sum of terms, each on its own layer and filter or the objective's (every channel
+/// of each layer read is computed), minus Lucid's diversity penalty when `diversityWeight` > 0:
+/// per image G_b = F_b^T F_b (F_b: the image's activations at the home layer as positions x
+/// channels), normalised to unit Frobenius norm, and D = (1/B) * sum over ordered pairs b != b'
+/// of <G_b, G_b'>. Image b's value carries its share, (1/B) * sum over b' != b, times the
+/// weight; the images of such a batch interact, so they never share a batch with other jobs.
+///
+/// The network runs to the deepest layer any term reads (`layer`); the shallower ones are taps,
+/// read on the way up and given their gradient on the way down (`NetworkWorkspace`).
 public struct TermsObjective: Objective {
     /// The diversity penalty's weight when a request gives none: 1e4, Lucid's 1e2 scaled to
     /// VGG16, whose activations on 0-255 caffe input are about a hundred times InceptionV1's. At
@@ -16,51 +19,62 @@ public struct TermsObjective: Objective {
     /// (`fvbench --diversity`, docs/QUALITY.md).
     public static let defaultDiversityWeight: Float = 10_000
 
+    /// The deepest layer read: where the network stops.
     public let layer: Int
+    /// The request's layer: terms that name none read it, and the diversity penalty does.
+    public let home: Int
+    public let taps: [Int]
     public let preReLU: Bool
     public let terms: [WeightedTerm]
     public let filters: [Int]
     public let negated: [Bool]
     public let diversityWeight: Float
-    /// The layer's height and width for the untransformed picture (neuron positions refer to it).
-    public let nominalSide: Int
+    /// Each layer read's height and width for the untransformed picture (neuron positions refer to it).
+    let nominalSides: [Int: Int]
 
+    /// - Parameter layer: the home layer (the request's).
     public init(layer: Int, preReLU: Bool, terms: [WeightedTerm], filters: [Int], negated: [Bool]? = nil,
                 diversityWeight: Float = 0, pictureSide: Int) {
-        self.layer = layer
+        home = layer
+        let read = Set(terms.map { $0.layer ?? layer } + [layer])
+        self.layer = read.max()!
+        taps = read.subtracting([self.layer]).sorted()
         self.preReLU = preReLU
         self.terms = terms
         self.filters = filters
         self.negated = negated ?? Array(repeating: false, count: filters.count)
         self.diversityWeight = diversityWeight
-        nominalSide = VGG16.outputShape(layer: layer, n: 1, h: pictureSide, w: pictureSide).h
+        nominalSides = Dictionary(uniqueKeysWithValues: read.map { ($0, VGG16.outputShape(layer: $0, n: 1, h: pictureSide, w: pictureSide).h) })
     }
 
     public var needs: TargetOutput { .layer }
     public var imagesAreIndependent: Bool { diversityWeight == 0 }
 
-    /// A neuron's position in a layer of `s` (scaled from the nominal size, clamped).
-    func position(_ y: Int?, _ x: Int?, _ s: TensorShape) -> (Int, Int) {
+    /// A neuron's position in layer `l` of shape `s` (scaled from the nominal size, clamped).
+    func position(_ y: Int?, _ x: Int?, layer l: Int, _ s: TensorShape) -> (Int, Int) {
         guard let y, let x else { return (s.h / 2, s.w / 2) }
-        func scaled(_ v: Int, _ n: Int) -> Int { min(max(0, Int((Double(v) * Double(n) / Double(nominalSide)).rounded(.down))), n - 1) }
+        let nominal = nominalSides[l]!
+        func scaled(_ v: Int, _ n: Int) -> Int { min(max(0, Int((Double(v) * Double(n) / Double(nominal)).rounded(.down))), n - 1) }
         return (scaled(y, s.h), scaled(x, s.w))
     }
 
     func termValues(_ ws: NetworkWorkspace, grams: [GramDiversity.Gram]?) -> [Float] {
-        let s = ws.outputShape, a = ws.output
-        var out = [Float](repeating: 0, count: s.n)
-        for n in 0..<s.n {
-            let img = a + n * s.pixels * s.c
+        let batch = ws.outputShape.n
+        var out = [Float](repeating: 0, count: batch)
+        for n in 0..<batch {
             var v = 0.0
             for t in terms {
+                let l = t.layer ?? home, s = ws.outputShape(layer: l)
+                let img = ws.activations(layer: l) + n * s.pixels * s.c
+                let f = t.filter ?? filters[n]
                 var tv = 0.0
                 switch t.term {
                 case .channel:
-                    for p in 0..<s.pixels { tv += Double(img[p * s.c + filters[n]]) }
+                    for p in 0..<s.pixels { tv += Double(img[p * s.c + f]) }
                     tv /= Double(s.pixels)
                 case .neuron(let y, let x):
-                    let (py, px) = position(y, x, s)
-                    tv = Double(img[(py * s.w + px) * s.c + filters[n]])
+                    let (py, px) = position(y, x, layer: l, s)
+                    tv = Double(img[(py * s.w + px) * s.c + f])
                 case .direction(let d):
                     for p in 0..<s.pixels { for c in 0..<s.c { tv += Double(img[p * s.c + c]) * Double(d[c]) } }
                     tv /= Double(s.pixels)
@@ -74,41 +88,42 @@ public struct TermsObjective: Objective {
         }
         if let grams {
             let share = GramDiversity.shares(grams)
-            for n in 0..<s.n { out[n] -= diversityWeight * share[n] }
+            for n in 0..<batch { out[n] -= diversityWeight * share[n] }
         }
         return out
     }
 
-    public func values(_ ws: NetworkWorkspace) -> [Float] {
-        termValues(ws, grams: diversityWeight > 0 ? GramDiversity.grams(ws.output, ws.outputShape) : nil)
+    func grams(_ ws: NetworkWorkspace) -> [GramDiversity.Gram]? {
+        diversityWeight > 0 ? GramDiversity.grams(ws.activations(layer: home), ws.outputShape(layer: home)) : nil
     }
 
-    public func gradient(_ ws: NetworkWorkspace) {
-        termGradient(ws, grams: diversityWeight > 0 ? GramDiversity.grams(ws.output, ws.outputShape) : nil)
-    }
+    public func values(_ ws: NetworkWorkspace) -> [Float] { termValues(ws, grams: grams(ws)) }
+
+    public func gradient(_ ws: NetworkWorkspace) { termGradient(ws, grams: grams(ws)) }
 
     /// One set of Gram matrices for both (they cost more than all the terms together).
     public func valuesAndGradient(_ ws: NetworkWorkspace) -> [Float] {
-        let grams = diversityWeight > 0 ? GramDiversity.grams(ws.output, ws.outputShape) : nil
+        let grams = grams(ws)
         let v = termValues(ws, grams: grams)
         termGradient(ws, grams: grams)
         return v
     }
 
     func termGradient(_ ws: NetworkWorkspace, grams: [GramDiversity.Gram]?) {
-        let s = ws.outputShape, a = ws.output, g = ws.outputGradient
-        g.update(repeating: 0, count: s.count)
-        for n in 0..<s.n {
-            let img = a + n * s.pixels * s.c, gi = g + n * s.pixels * s.c
+        for l in taps + [layer] { ws.gradient(layer: l).update(repeating: 0, count: ws.outputShape(layer: l).count) }
+        for n in 0..<ws.outputShape.n {
             let sign: Float = negated[n] ? -1 : 1
             for t in terms {
+                let l = t.layer ?? home, s = ws.outputShape(layer: l)
+                let img = ws.activations(layer: l) + n * s.pixels * s.c, gi = ws.gradient(layer: l) + n * s.pixels * s.c
+                let f = t.filter ?? filters[n]
                 let w = sign * t.weight
                 switch t.term {
                 case .channel:
-                    for p in 0..<s.pixels { gi[p * s.c + filters[n]] += w / Float(s.pixels) }
+                    for p in 0..<s.pixels { gi[p * s.c + f] += w / Float(s.pixels) }
                 case .neuron(let y, let x):
-                    let (py, px) = position(y, x, s)
-                    gi[(py * s.w + px) * s.c + filters[n]] += w
+                    let (py, px) = position(y, x, layer: l, s)
+                    gi[(py * s.w + px) * s.c + f] += w
                 case .direction(let d):
                     for p in 0..<s.pixels { for c in 0..<s.c { gi[p * s.c + c] += w * d[c] / Float(s.pixels) } }
                 case .deepdream:
@@ -117,7 +132,10 @@ public struct TermsObjective: Objective {
                 }
             }
         }
-        if let grams { GramDiversity.addGradient(grams, a, s, weight: -diversityWeight, into: g) }
+        if let grams {
+            GramDiversity.addGradient(grams, ws.activations(layer: home), ws.outputShape(layer: home), weight: -diversityWeight,
+                                      into: ws.gradient(layer: home))
+        }
     }
 }
 

@@ -163,9 +163,17 @@ extension AscentJob {
         if diversity > 0 && items.count < 2 {
             throw AscentError.invalid("diversity compares the images of one render; ask for 2 or more")
         }
-        let side = VGG16.outputShape(layer: spec.index, n: 1, h: size, w: size).h
         for t in terms {
             guard t.weight.isFinite, abs(t.weight) <= 1e6 else { throw AscentError.invalid("term weight \(t.weight) is out of range; use a finite number up to 1000000 in size") }
+            guard t.layer.map({ VGG16.layers.indices.contains($0) }) ?? true else { throw AscentError.invalid("a term names layer \(t.layer!), which does not exist") }
+            let spec = t.layer.map { VGG16.layers[$0] } ?? spec
+            let side = VGG16.outputShape(layer: spec.index, n: 1, h: size, w: size).h
+            if let f = t.filter {
+                guard t.term.usesFilter else { throw AscentError.invalid("a \(t.term) term reads no single filter, so it takes none; drop its filter \(f)") }
+                guard (0..<spec.outChannels).contains(f) else {
+                    throw AscentError.invalid("a term names filter \(f) of \(spec.name), which has filters 0...\(spec.outChannels - 1)")
+                }
+            }
             switch t.term {
             case .direction(let v):
                 guard v.count == spec.outChannels else {

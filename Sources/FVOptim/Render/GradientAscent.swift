@@ -93,7 +93,7 @@ public final class GradientAscent: @unchecked Sendable {
         let n = image.imageCount
         let largest = TensorShape(n: n, h: input.largestSide, w: input.largestSide, c: 3)
         let ws = NetworkWorkspace(network: network, inputShape: largest, target: objective.layer, output: objective.needs,
-                                  preReLU: objective.preReLU)
+                                  preReLU: objective.preReLU, taps: objective.taps)
         let pictures = AlignedBuffer<Float>(count: n * job.size * job.size * 3)
         let pictureGradient = AlignedBuffer<Float>(count: pictures.count)
         let networkInput = AlignedBuffer<Float>(count: largest.count)
