@@ -1,8 +1,9 @@
 /// A render's objective as the protocol states it (docs/PROTOCOL.md, "Objectives"): a weighted
-/// sum of terms on the request's layer, read before or after the layer's ReLU, optionally N
+/// sum of terms, each on the request's layer and filter or on its own ("layer", "filter"), read before or after the layer's ReLU, optionally N
 /// images kept apart by Lucid's diversity penalty. Absent: the preset's channel objective.
 ///
-///     "objective": {"terms": [{"type": "neuron", "x": 3, "y": 4, "weight": 1}],
+///     "objective": {"terms": [{"type": "neuron", "x": 3, "y": 4, "weight": 1},
+///                             {"type": "channel", "layer": "block3_conv1", "filter": 40, "weight": -0.5}],
 ///                   "preReLU": true, "diversity": 4, "diversityWeight": 100}
 public struct ObjectiveParams: Equatable, Sendable {
     public struct Term: Equatable, Sendable {
@@ -19,13 +20,19 @@ public struct ObjectiveParams: Equatable, Sendable {
         public var y: Int?
         /// Direction: one number per channel of the layer.
         public var vector: [Double]?
+        /// The layer the term reads (nil: the request's).
+        public var layer: String?
+        /// The filter a channel or neuron term reads (nil: the request's).
+        public var filter: Int?
 
-        public init(type: Kind, weight: Double = 1, x: Int? = nil, y: Int? = nil, vector: [Double]? = nil) {
+        public init(type: Kind, weight: Double = 1, x: Int? = nil, y: Int? = nil, vector: [Double]? = nil, layer: String? = nil, filter: Int? = nil) {
             self.type = type
             self.weight = weight
             self.x = x
             self.y = y
             self.vector = vector
+            self.layer = layer
+            self.filter = filter
         }
 
         /// The wire names, for messages and command-line checks.
@@ -52,7 +59,7 @@ public struct ObjectiveParams: Equatable, Sendable {
     }
 
     static let keys = ["terms", "preReLU", "diversity", "diversityWeight"]
-    static let termKeys = ["type", "weight", "x", "y", "vector"]
+    static let termKeys = ["type", "weight", "x", "y", "vector", "layer", "filter"]
 
     init(_ r: ParamReader) throws {
         guard let termReaders = try r.objects("terms", what: "an objective term", allowed: Self.termKeys, maxCount: 16), !termReaders.isEmpty else {
@@ -64,7 +71,10 @@ public struct ObjectiveParams: Equatable, Sendable {
                 throw RPCError.invalidParams("objective term type \"\(name)\" is unknown; types: \(Term.types.joined(separator: ", "))")
             }
             let term = Term(type: type, weight: try t.double("weight") ?? 1, x: try t.int("x", in: 0...100_000), y: try t.int("y", in: 0...100_000),
-                            vector: try t.doubleArray("vector", maxCount: 4096))
+                            vector: try t.doubleArray("vector", maxCount: 4096), layer: try t.string("layer"), filter: try t.int("filter", in: 0...4095))
+            if term.filter != nil && !(type == .channel || type == .neuron) {
+                throw RPCError.invalidParams("\"filter\" belongs to channel and neuron terms; a \(name) term reads the whole layer")
+            }
             if (term.x == nil) != (term.y == nil) { throw RPCError.invalidParams("a neuron term needs both \"x\" and \"y\", or neither (the centre)") }
             if term.x != nil && type != .neuron { throw RPCError.invalidParams("\"x\" and \"y\" belong to neuron terms, not \(type)") }
             if (term.vector != nil) != (type == .direction) {
@@ -90,6 +100,8 @@ public struct ObjectiveParams: Equatable, Sendable {
                 var e: [String: JSON] = ["type": .string(t.type.rawValue), "weight": JSON(t.weight)]
                 if let x = t.x, let y = t.y { e["x"] = JSON(x); e["y"] = JSON(y) }
                 if let v = t.vector { e["vector"] = .array(v.map { JSON($0) }) }
+                if let l = t.layer { e["layer"] = .string(l) }
+                if let f = t.filter { e["filter"] = JSON(f) }
                 return .object(e)
             }),
         ]

@@ -51,7 +51,7 @@ public enum JobResolver {
             throw RPCError.invalidParams("\"diversityWeight\" needs \"diversity\": the number of images (2 or more) to keep apart")
         }
         let weight = copies > 1 ? o.diversityWeight.map(Float.init) ?? TermsObjective.defaultDiversityWeight : 0
-        let terms = o.terms.map { t -> WeightedTerm in
+        let terms = try o.terms.map { t -> WeightedTerm in
             let term: ObjectiveTerm
             switch t.type {
             case .channel: term = .channel
@@ -59,7 +59,12 @@ public enum JobResolver {
             case .direction: term = .direction((t.vector ?? []).map(Float.init))
             case .deepdream: term = .deepdream
             }
-            return WeightedTerm(term, weight: Float(t.weight))
+            var layerIndex: Int?
+            if let name = t.layer {
+                guard let spec = VGG16.layer(named: name) else { throw RPCError.invalidParams("objective term: " + VGG16.unknownLayerMessage(name)) }
+                layerIndex = spec.index
+            }
+            return WeightedTerm(term, weight: Float(t.weight), layer: layerIndex, filter: t.filter)
         }
         if weight == 0, terms == [WeightedTerm(.channel)] { return .channel(layer: layer, preReLU: preReLU) }
         return .terms(layer: layer, preReLU: preReLU, terms: terms, diversityWeight: weight)

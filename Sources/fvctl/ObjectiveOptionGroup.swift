@@ -5,7 +5,10 @@ import Foundation
 /// What a render maximises beyond the preset's channel objective, and the lucid picture's
 /// penalties (docs/PROTOCOL.md, "Objectives").
 struct ObjectiveOptionGroup: ParsableArguments {
-    @Option(help: "Objective: channel (the filter's mean, the default), neuron (the filter at one position; --at), direction (a vector over the layer's channels; --vector) or deepdream (mean square of the whole layer).",
+    @Option(help: ArgumentHelp(
+        "Objective: channel (the filter's mean, the default), neuron (the filter at one position; --at), direction (a vector over the layer's channels; --vector), deepdream (mean square of the whole layer), or a sum of terms on any layers and filters.",
+        discussion: "e.g. \"block4_conv3:12 - block4_conv3:40\", \"block4_conv3:12 - 0.5 * block3_conv1:7\", \"neuron(block4_conv3:12, 3, 4)\", \"channel + 0.1 * deepdream(block3_conv3)\" (a term without a layer reads the command's layer and filter; with one, LAYER and FILTER may be left out).",
+        valueName: "objective"),
             completion: .list(ObjectiveParams.Term.types))
     var objective: String?
     @Option(help: "With --objective neuron: the position X,Y in the layer (default: the centre).") var at: String?
@@ -18,13 +21,18 @@ struct ObjectiveOptionGroup: ParsableArguments {
     @Option(parsing: .unconditional, help: "Weight of the L1 penalty |picture - grey| (lucid preset).") var l1: Double?
     @Option(parsing: .unconditional, help: "Weight of Lucid's blur penalty (lucid preset; e.g. 2).") var blur: Double?
 
+    /// The objective's terms as written (nil: none given).
+    var expression: ObjectiveExpression? { get throws { try objective.map(ObjectiveExpression.init) } }
+
     func validate() throws {
-        if let o = objective, !ObjectiveParams.Term.types.contains(o) {
-            throw ValidationError("--objective must be \(ObjectiveParams.Term.types.joined(separator: ", ")); got \(o)")
+        let terms = try expression?.terms ?? []
+        if at != nil && !terms.contains(where: { $0.type == .neuron && $0.x == nil }) {
+            throw ValidationError("--at goes with a neuron term that gives no position of its own (--objective neuron)")
         }
-        if at != nil && objective != "neuron" { throw ValidationError("--at goes with --objective neuron") }
         if let a = at, Self.position(a) == nil { throw ValidationError("--at takes X,Y (two numbers, 0 or more), got \(a)") }
-        if (vector != nil) != (objective == "direction") { throw ValidationError("--objective direction and --vector FILE go together") }
+        if (vector != nil) != terms.contains(where: { $0.type == .direction }) {
+            throw ValidationError("--objective direction and --vector FILE go together")
+        }
         if preReLU && postReLU { throw ValidationError("--pre-relu and --post-relu contradict each other; give one") }
         for (name, w) in [("--tv", totalVariation), ("--l1", l1), ("--blur", blur)] {
             if let w, !(w.isFinite && w >= 0) { throw ValidationError("\(name) must be a weight of 0 or more, got \(w)") }
@@ -54,11 +62,12 @@ struct ObjectiveOptionGroup: ParsableArguments {
     func params(diversity: Int? = nil, diversityWeight: Double? = nil) throws -> ObjectiveParams? {
         let pre: Bool? = preReLU ? true : (postReLU ? false : nil)
         guard objective != nil || pre != nil || diversity != nil else { return nil }
-        // validate() has checked the name.
-        var term = ObjectiveParams.Term(type: objective.flatMap(ObjectiveParams.Term.Kind.init(rawValue:)) ?? .channel)
-        if let a = at, let p = Self.position(a) { term.x = p.x; term.y = p.y }
-        if let v = vector { term.vector = try Self.readVector(v) }
-        return ObjectiveParams(terms: [term], preReLU: pre, diversity: diversity, diversityWeight: diversityWeight)
+        var terms = try expression?.terms ?? [ObjectiveParams.Term(type: .channel)]
+        for k in terms.indices {
+            if terms[k].type == .neuron, terms[k].x == nil, let a = at, let p = Self.position(a) { terms[k].x = p.x; terms[k].y = p.y }
+            if terms[k].type == .direction, let v = vector { terms[k].vector = try Self.readVector(v) }
+        }
+        return ObjectiveParams(terms: terms, preReLU: pre, diversity: diversity, diversityWeight: diversityWeight)
     }
 
     var penalties: PenaltyParams? {

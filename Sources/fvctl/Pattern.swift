@@ -13,6 +13,7 @@ struct Pattern: ParsableCommand {
               fvctl pattern block4_conv3 12 --preset lucid --negative
               fvctl pattern block4_conv3 12 --preset lucid --diversity 4
               fvctl pattern block4_conv3 12 --preset lucid --objective neuron --at 8,8
+              fvctl pattern --preset lucid --objective "block4_conv3:12 - block4_conv3:40"
               fvctl pattern block4_conv3 0 --preset lucid --objective direction \\
                   --vector v.txt
               fvctl pattern block4_conv3 12 --preset lucid --blur 2 \\
@@ -20,8 +21,9 @@ struct Pattern: ParsableCommand {
               fvctl pattern block3_conv1 27 --plot-loss loss.png -o out.npy
             """)
 
-    @Argument(help: "Layer, e.g. block3_conv1 (`fvctl layers` lists them).", completion: .list(layerNames)) var layer: String
-    @Argument(help: "Filter index within the layer.") var filter: Int
+    @Argument(help: "Layer, e.g. block3_conv1 (`fvctl layers` lists them); may be left out when --objective names its own.",
+              completion: .list(layerNames)) var layer: String?
+    @Argument(help: "Filter index within the layer; may be left out when --objective names its own.") var filter: Int?
     @Option(name: .shortAndLong, help: "Output: a .png, a .npy (the raw float32 pictures, for numpy), or - for standard output (default: LAYER_FILTER.png in the current directory, with the preset, objective, negative, diversity and seed when not the defaults, e.g. block4_conv3_12_lucid_diversity4.png).", completion: .file(extensions: ["png"])) var output: String?
     @Flag(help: "Replace the default-named output file if it exists (a file named with -o is always replaced).") var force = false
     @Flag(help: "Also render the negative (the picture the filter is most against) beside it, as Lucid's negative pairs; best with --preset lucid.") var negative = false
@@ -40,13 +42,35 @@ struct Pattern: ParsableCommand {
         return "\(base)-\(step).png"
     }
 
+    /// The layer and filter rendered: the arguments, else the first ones the objective names.
+    var target: (layer: String, filter: Int) {
+        get throws {
+            let named = try objective.expression?.firstNamed
+            guard let layer = layer ?? named?.layer else {
+                throw ValidationError("give the layer and filter, e.g. `fvctl pattern block3_conv1 27` (`fvctl layers` lists them), or an --objective that names them")
+            }
+            let expression = try objective.expression
+            // Without the argument, the filter is the objective's own when no term reads the command's.
+            let readsCommandFilter = expression?.terms.contains { ($0.type == .channel || $0.type == .neuron) && $0.filter == nil } ?? true
+            guard let filter = filter ?? (readsCommandFilter ? nil : (named?.layer == layer ? named?.filter : nil) ?? 0) else {
+                throw ValidationError("give the filter after the layer, e.g. `fvctl pattern \(layer) 27` (`fvctl layers` lists how many \(layer) has)")
+            }
+            return (layer, filter)
+        }
+    }
+
     /// Where the picture goes: -o, else the name that says what was rendered.
     var path: String {
-        output ?? DefaultOutputName.pattern(layer: layer, filter: filter, render: render, objective: objective, negative: negative, diversity: diversity)
+        get throws {
+            if let output { return output }
+            let (layer, filter) = try target
+            return DefaultOutputName.pattern(layer: layer, filter: filter, render: render, objective: objective, negative: negative, diversity: diversity)
+        }
     }
 
     func validate() throws {
-        if filter < 0 { throw ValidationError("the filter is a number from 0 (`fvctl layers` lists each layer's count), got \(filter)") }
+        let path = try self.path
+        if let filter, filter < 0 { throw ValidationError("the filter is a number from 0 (`fvctl layers` lists each layer's count), got \(filter)") }
         if let d = diversity, !(2...16).contains(d) { throw ValidationError("--diversity must be 2-16 images, got \(d)") }
         if diversityWeight != nil && diversity == nil { throw ValidationError("--diversity-weight goes with --diversity N") }
         if diversity != nil && negative { throw ValidationError("--negative and --diversity cannot be combined; choose one") }
@@ -74,7 +98,8 @@ struct Pattern: ParsableCommand {
 
     func run() throws {
         try runReportingFailures {
-            let path = self.path
+            let path = try self.path
+            let (layer, filter) = try target
             var options = render.options
             options.objective = try objective.params(diversity: diversity, diversityWeight: diversityWeight)
             options.penalties = objective.penalties

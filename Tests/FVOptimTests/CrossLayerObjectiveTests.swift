@@ -15,10 +15,9 @@ final class CrossLayerObjectiveTests: XCTestCase {
         return x
     }
 
-    /// block1_conv2:5 - 0.5 * block2_conv2:17 + neuron(block2_conv1:3): the tap block1_conv2 sits
-    /// below a max-pool and block2_conv1 is read from the middle of the stack, so the tap's copy,
-    /// its unfused ReLU and pool, and the gradients added on the way down are all exercised;
-    /// before and after the ReLU.
+    /// block1_conv2:5 - 0.5 * block3_conv1:17 + 2 * neuron(block2_conv2:3): both taps sit below a
+    /// max-pool, so the tap's copy, its unfused ReLU and pool, and the gradients added on the way
+    /// down are all exercised; before and after the ReLU.
     func objective(preReLU: Bool) -> TermsObjective {
         let terms: [WeightedTerm] = [.init(.channel, layer: 1, filter: 5), .init(.channel, weight: -0.5, layer: 4, filter: 17),
                                      .init(.neuron(y: 2, x: 3), weight: 2, layer: 3, filter: 3)]

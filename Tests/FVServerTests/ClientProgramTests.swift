@@ -70,8 +70,8 @@ final class ClientProgramTests: XCTestCase {
         XCTAssertEqual(s3, 0, e3)
         XCTAssertEqual(try PNGCodec.decode([UInt8](try XCTUnwrap(FileManager.default.contents(atPath: cwd + "/div.png")))).width, 2 * 32 + 5)
         for (args, message) in [
-            (["--objective", "neurone"], "--objective must be channel, neuron, direction, deepdream; got neurone"),
-            (["--at", "1,2"], "--at goes with --objective neuron"),
+            (["--objective", "neurone"], "\"neurone\" is neither a layer (`fvctl layers` lists them) nor a term (channel, neuron, direction, deepdream)"),
+            (["--at", "1,2"], "--at goes with a neuron term"),
             (["--objective", "neuron", "--at", "x"], "--at takes X,Y"),
             (["--diversity", "1"], "--diversity must be 2-16 images, got 1"),
             (["--negative", "--diversity", "2"], "--negative and --diversity cannot be combined"),
@@ -83,6 +83,47 @@ final class ClientProgramTests: XCTestCase {
             XCTAssertEqual(s, 64, "\(args): \(e)")
             XCTAssertTrue(e.contains(message), "\(args): \(e)")
         }
+    }
+
+    /// Issue 24 item 4: `--objective` as a sum of terms on their own layers and filters, as
+    /// Lucent users write them; the layer and filter arguments may be left out; the default file
+    /// name says what was rendered; every mistake in the sum is named, exit 64, before a render.
+    func testObjectiveSumsAcrossLayersOnTheCommandLine() throws {
+        let d = try XCTUnwrap(Self.daemon)
+        let cwd = d.dir + "/sums"
+        try FileManager.default.createDirectory(atPath: cwd, withIntermediateDirectories: true)
+        let common = ["--preset", "lucid", "--size", "32", "--steps", "4", "--socket", d.socketPath]
+        let (s1, o1, e1) = try runProgram(try fvctl(), ["pattern", "--objective", "block2_conv1:3 - 0.5 * block1_conv2:5", "--json"] + common, cwd: cwd)
+        XCTAssertEqual(s1, 0, e1)
+        let j = try JSONCodec.parse(o1.trimmingCharacters(in: .whitespacesAndNewlines))
+        XCTAssertEqual(j["path"], "block2_conv1-3_minus_0.5x_block1_conv2-5_lucid.png")
+        XCTAssertEqual(j["layer"], "block2_conv1", "the first layer named is the request's")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: cwd + "/block2_conv1-3_minus_0.5x_block1_conv2-5_lucid.png"))
+        // Against the same objective written term by term over the socket: the same picture.
+        let raw: JSON = ["layer": "block2_conv1", "filter": 3, "preset": "lucid", "size": 32, "steps": 4, "objective": ["terms": .array([
+            ["type": "channel", "layer": "block2_conv1", "filter": 3], ["type": "channel", "layer": "block1_conv2", "filter": 5, "weight": -0.5]])]]
+        let direct = try d.client().call("pattern", raw)
+        XCTAssertEqual(direct["cached"], true, "fvctl sent exactly these terms")
+        // A term without a layer reads the command's layer and filter; a neuron with its position.
+        let (s2, o2, e2) = try runProgram(try fvctl(), ["pattern", "block2_conv1", "7", "--objective", "channel - neuron(block2_conv2:9, 1, 2) + 0.1 * deepdream(block1_conv1)"] + common, cwd: cwd)
+        XCTAssertEqual(s2, 0, e2)
+        XCTAssertEqual(o2, "block2_conv1_7_lucid_channel_minus_neuron_block2_conv2-9_1_2_plus_0.1x_deepdream_block1_conv1.png\n")
+        for (args, message) in [
+            (["--objective", "block2_conv1:3 -"], "a term is missing at the end"),
+            (["--objective", "block9_conv1:3"], "\"block9_conv1\" is neither a layer"),
+            (["--objective", "block2_conv1"], "block2_conv1 needs a filter: block2_conv1:FILTER"),
+            (["--objective", "deepdream(block2_conv1:4)"], "a deepdream term reads the whole layer, so it takes no :FILTER"),
+            (["--objective", "channel(block2_conv1:4, 1, 1)"], "only neuron terms take a position"),
+            (["--objective", "block2_conv1:3 / 2"], "\"/\" has no meaning here"),
+            (["--objective", "channel"], "give the layer and filter"),
+        ] {
+            let (s, _, e) = try runProgram(try fvctl(), ["pattern"] + args + common, cwd: cwd)
+            XCTAssertEqual(s, 64, "\(args): \(e)")
+            XCTAssertTrue(e.contains(message), "\(args): \(e)")
+        }
+        let (s3, _, e3) = try runProgram(try fvctl(), ["pattern", "--objective", "block2_conv1:3 + block1_conv1:64"] + common, cwd: cwd)
+        XCTAssertEqual(s3, 1, e3)
+        XCTAssertTrue(e3.contains("a term names filter 64 of block1_conv1, which has filters 0...63"), e3)
     }
 
     /// `--plot-loss` writes the objective per step as a chart; the history has one value per

@@ -36,4 +36,30 @@ final class JobResolverTests: XCTestCase {
             }
         }
     }
+
+    /// Issue 24 item 4: a term names its own layer and filter (`block4_conv3:12 - block4_conv3:40`,
+    /// or across layers), over the wire as the engine gets it, and every mistake is named.
+    func testTermsNameTheirOwnLayerAndFilter() throws {
+        let raw: JSON = ["terms": .array([["type": "channel", "layer": "block4_conv3", "filter": 12],
+                                          ["type": "channel", "layer": "block3_conv1", "filter": 40, "weight": -0.5]])]
+        let p = try PatternParams(["layer": "block4_conv3", "filter": 12, "objective": raw, "preset": "lucid", "size": 64, "steps": 2])
+        XCTAssertEqual(try PatternParams(p.json).options.objective, p.options.objective, "the terms' layer and filter survive the wire")
+        let job = try JobResolver.ascentJob(layer: p.layer, filters: [p.filter], options: p.options, defaultPreset: .seed)
+        guard case .terms(_, _, let terms, _) = job.settings.objective else { return XCTFail("\(job.settings.objective)") }
+        XCTAssertEqual(terms, [WeightedTerm(.channel, layer: 9, filter: 12), WeightedTerm(.channel, weight: -0.5, layer: 4, filter: 40)])
+        XCTAssertFalse(job.settings.objective.usesFilter, "no term reads the request's filter")
+
+        func refusal(_ term: JSON) -> String {
+            do {
+                let p = try PatternParams(["layer": "block4_conv3", "filter": 12, "objective": ["terms": .array([term])]])
+                _ = try JobResolver.ascentJob(layer: p.layer, filters: [p.filter], options: p.options, defaultPreset: .seed)
+                return "accepted"
+            } catch { return "\(error)" }
+        }
+        XCTAssertTrue(refusal(["type": "channel", "layer": "block4_conv9", "filter": 1]).contains("block4_conv3"), "a near name is suggested")
+        XCTAssertTrue(refusal(["type": "channel", "layer": "block1_conv1", "filter": 64]).contains("filters 0...63"))
+        XCTAssertTrue(refusal(["type": "deepdream", "filter": 3]).contains("reads the whole layer"))
+        XCTAssertTrue(refusal(["type": "channel", "filter": -1]).contains("filter"))
+        XCTAssertEqual(refusal(["type": "neuron", "layer": "block5_conv3", "filter": 511, "x": 0, "y": 0]), "accepted")
+    }
 }

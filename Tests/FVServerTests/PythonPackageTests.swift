@@ -32,6 +32,12 @@ final class PythonPackageTests: XCTestCase {
         XCTAssertEqual(j["rises"], true)
         XCTAssertEqual(j["progress_last"], 6)
         XCTAssertEqual(j["neuron_params"]?["x"], 3)
+        XCTAssertEqual(j["sum_repr"], "channel('block2_conv1', 3) - 0.5 * channel('block1_conv2', 5)")
+        XCTAssertEqual(j["sum_request"], .array(["block2_conv1", 3, .array([
+            ["type": "channel", "weight": 1.0, "layer": "block2_conv1", "filter": 3],
+            ["type": "channel", "weight": -0.5, "layer": "block1_conv2", "filter": 5]])]))
+        XCTAssertEqual(j["sum_result_layer"], "block2_conv1")
+        XCTAssertEqual(j["sum_no_layer"], "give the layer and filter, e.g. pattern('block3_conv1', 27), or an objective that names them")
         XCTAssertEqual(j["diversity_losses"], 2)
         XCTAssertEqual(j["grid_tiles"], 3)
         // numpy is optional (the venv sees the system's packages: numpy where installed).

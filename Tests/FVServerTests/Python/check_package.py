@@ -20,6 +20,16 @@ out["progress_last"] = steps[-1] if steps else None
 out["repr"] = repr(r)
 n = c.pattern("block2_conv1", 5, preset="lucid", size=32, steps=4, objective=fvd.neuron(x=3, y=4))
 out["neuron_params"] = n.params["objective"]["terms"][0]
+# Lucent's objective algebra, across two layers; layer and filter come from the objective.
+o = fvd.channel("block2_conv1", 3) - 0.5 * fvd.channel("block1_conv2", 5)
+s = c.pattern(objective=o, preset="lucid", size=32, steps=4)
+out["sum_repr"] = repr(o)
+out["sum_request"] = [s.params["layer"], s.params["filter"], s.params["objective"]["terms"]]
+out["sum_result_layer"] = s.result.get("layer")
+try:
+    c.pattern(objective=fvd.channel())
+except ValueError as e:
+    out["sum_no_layer"] = str(e)
 d = c.pattern("block2_conv1", 5, preset="lucid", size=32, steps=3, diversity=2)
 out["diversity_losses"] = len(d.result.get("losses", []))
 out["diversity_repr"] = repr(d)

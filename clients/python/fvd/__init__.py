@@ -15,7 +15,7 @@ from . import _connect
 from ._connect import SYSTEM_SOCKET, TrustError
 from ._png import decode_rgb
 
-__all__ = ["Client", "FvdError", "TrustError", "Render", "Activations", "channel", "neuron", "direction", "deepdream", "find_socket"]
+__all__ = ["Client", "FvdError", "TrustError", "Render", "Activations", "Objective", "channel", "neuron", "direction", "deepdream", "find_socket"]
 __version__ = "0.3.0"
 
 
@@ -33,30 +33,131 @@ class FvdError(Exception):
         self.data = error.get("data")
 
 
-# Objective terms (docs/PROTOCOL.md, "Objectives").
-def channel(weight=1.0):
-    """The filter's mean activation over all positions."""
-    return {"type": "channel", "weight": weight}
+# Objectives (docs/PROTOCOL.md, "Objectives"), combined as Lucent's are:
+#     fvd.channel("block4_conv3", 12) - 0.5 * fvd.channel("block3_conv1", 40)
+class Objective:
+    """A weighted sum of objective terms; ``+``, ``-``, ``*`` and ``/`` by a number combine them.
+
+    Iterating gives the terms as the protocol states them (dicts), so an Objective goes wherever
+    a list of terms does (``objective=`` of ``pattern`` and ``grid``)."""
+
+    def __init__(self, terms):
+        self.terms = [dict(t) for t in terms]
+        if not 1 <= len(self.terms) <= 16:
+            raise ValueError("an objective has 1 to 16 terms, got %d" % len(self.terms))
+
+    def __iter__(self):
+        return iter([dict(t) for t in self.terms])
+
+    def __len__(self):
+        return len(self.terms)
+
+    @staticmethod
+    def _of(other):
+        if isinstance(other, Objective):
+            return other
+        if isinstance(other, dict):
+            return Objective([other])
+        return NotImplemented
+
+    def __add__(self, other):
+        other = self._of(other)
+        return NotImplemented if other is NotImplemented else Objective(self.terms + other.terms)
+
+    def __radd__(self, other):
+        if other == 0:  # sum([...]) starts from 0
+            return self
+        other = self._of(other)
+        return NotImplemented if other is NotImplemented else other + self
+
+    def __neg__(self):
+        return self * -1
+
+    def __sub__(self, other):
+        other = self._of(other)
+        return NotImplemented if other is NotImplemented else self + (-other)
+
+    def __rsub__(self, other):
+        other = self._of(other)
+        return NotImplemented if other is NotImplemented else other + (-self)
+
+    def __mul__(self, k):
+        if isinstance(k, bool) or not isinstance(k, (int, float)):
+            return NotImplemented
+        return Objective([dict(t, weight=t.get("weight", 1.0) * float(k)) for t in self.terms])
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, k):
+        if isinstance(k, bool) or not isinstance(k, (int, float)):
+            return NotImplemented
+        return self * (1.0 / k)
+
+    def __eq__(self, other):
+        other = self._of(other)
+        return other is not NotImplemented and self.terms == other.terms
+
+    def __repr__(self):
+        def term(t):
+            w = t.get("weight", 1.0)
+            where = ", ".join(repr(t[k]) for k in ("layer", "filter") if k in t)
+            if "x" in t:
+                where += (", " if where else "") + "x=%d, y=%d" % (t["x"], t["y"])
+            text = "%s(%s)" % (t["type"], where)
+            return (text if w == 1 else "%g * %s" % (abs(w), text)), w < 0
+        parts = [term(t) for t in self.terms]
+        out = ("-" if parts[0][1] else "") + parts[0][0]
+        for text, negative in parts[1:]:
+            out += (" - " if negative else " + ") + text
+        return out
 
 
-def neuron(x=None, y=None, weight=1.0):
-    """The filter at one position of the layer (default: the centre)."""
-    t = {"type": "neuron", "weight": weight}
+def _term(kind, layer, filter, weight):
+    t = {"type": kind, "weight": float(weight)}
+    if layer is not None:
+        if not isinstance(layer, str):
+            raise TypeError("layer must be a layer name such as 'block4_conv3', got %r" % (layer,))
+        t["layer"] = layer
+    if filter is not None:
+        if isinstance(filter, bool) or not isinstance(filter, int) or filter < 0:
+            raise ValueError("filter must be a whole number from 0, got %r" % (filter,))
+        t["filter"] = filter
+    return t
+
+
+def channel(layer=None, filter=None, weight=1.0):
+    """The mean activation of filter ``filter`` of ``layer`` (default: the request's layer and filter).
+
+    ``fvd.channel("block4_conv3", 12) - fvd.channel("block4_conv3", 40)`` as in Lucent."""
+    if isinstance(layer, (int, float)) and not isinstance(layer, bool) and filter is None:
+        layer, weight = None, layer  # channel(0.5): the weight, as before objectives could name a layer
+    return Objective([_term("channel", layer, filter, weight)])
+
+
+def neuron(layer=None, filter=None, x=None, y=None, weight=1.0):
+    """Filter ``filter`` of ``layer`` at one position x, y of the layer (default: the centre)."""
+    if isinstance(layer, int) and not isinstance(layer, bool):
+        layer, filter, x, y = None, None, layer, filter  # neuron(3, 4): a position, as before
+    t = _term("neuron", layer, filter, weight)
     if x is not None or y is not None:
         if x is None or y is None:
             raise ValueError("neuron needs both x and y, or neither (the centre)")
         t["x"], t["y"] = int(x), int(y)
-    return t
+    return Objective([t])
 
 
-def direction(vector, weight=1.0):
-    """A direction over the layer's channels (one number per channel)."""
-    return {"type": "direction", "vector": [float(v) for v in vector], "weight": weight}
+def direction(vector, weight=1.0, layer=None):
+    """A direction over the channels of ``layer`` (one number per channel; default: the request's layer)."""
+    t = _term("direction", layer, None, weight)
+    t["vector"] = [float(v) for v in vector]
+    return Objective([t])
 
 
-def deepdream(weight=1.0):
-    """DeepDream's mean square of the whole layer."""
-    return {"type": "deepdream", "weight": weight}
+def deepdream(layer=None, weight=1.0):
+    """DeepDream's mean square of the whole of ``layer`` (default: the request's layer)."""
+    if isinstance(layer, (int, float)) and not isinstance(layer, bool):
+        layer, weight = None, layer  # deepdream(0.5): the weight, as before
+    return Objective([_term("deepdream", layer, None, weight)])
 
 
 class Render:
@@ -158,6 +259,22 @@ def _filter_list(filters):
             out.extend(range(int(lo), int(hi) + 1) if sep else [int(lo)])
         return out
     return [int(f) for f in filters]
+
+
+def _target(layer, filter, objective):
+    """The request's layer and filter: the arguments, else the first ones the objective names."""
+    terms = [] if objective is None else ([objective] if isinstance(objective, dict) else list(objective))
+    named = next((t for t in terms if isinstance(t, dict) and "layer" in t), None)
+    if layer is None:
+        if named is None:
+            raise ValueError("give the layer and filter, e.g. pattern('block3_conv1', 27), or an objective that names them")
+        layer = named["layer"]
+    if filter is None:
+        reads_own = any(isinstance(t, dict) and t.get("type") in ("channel", "neuron") and "filter" not in t for t in terms)
+        if not terms or reads_own:
+            raise ValueError("give the filter of %s, e.g. pattern(%r, 27)" % (layer, layer))
+        filter = named.get("filter", 0) if named is not None and named["layer"] == layer else 0
+    return layer, filter
 
 
 class _ProgressBar:
@@ -281,9 +398,11 @@ class Client:
             if value is not None:
                 o[key] = value
         if objective is not None or pre_relu is not None or diversity is not None:
-            terms = objective if objective is not None else [channel()]
+            terms = objective if objective is not None else channel()
             if isinstance(terms, dict):
                 terms = [terms]
+            elif isinstance(terms, (list, tuple)):
+                terms = [t for item in terms for t in (item if isinstance(item, Objective) else [item])]
             obj = {"terms": list(terms)}
             if pre_relu is not None:
                 obj["preReLU"] = bool(pre_relu)
@@ -296,10 +415,14 @@ class Client:
             o["penalties"] = dict(penalties)
         return o
 
-    def pattern(self, layer, filter, preset=None, size=None, steps=None, step_size=None, seed=None, objective=None,
+    def pattern(self, layer=None, filter=None, preset=None, size=None, steps=None, step_size=None, seed=None, objective=None,
                 pre_relu=None, negative=False, diversity=None, diversity_weight=None, penalties=None, snapshots=None,
                 display=None, raw=False, on_progress=None):
-        """The pattern filter ``filter`` of ``layer`` responds to most (a Render)."""
+        """The pattern filter ``filter`` of ``layer`` responds to most (a Render).
+
+        With an ``objective`` that names its own layers and filters, ``layer`` and ``filter`` may be
+        left out: ``c.pattern(objective=fvd.channel("block4_conv3", 12) - fvd.channel("block4_conv3", 40))``."""
+        layer, filter = _target(layer, filter, objective)
         # Progress always: its notifications carry the job's id, which Ctrl-C needs to cancel it.
         params = {"layer": layer, "filter": int(filter), "progress": True}
         params.update(self._render_options(preset, size, steps, step_size, seed, objective, pre_relu, diversity, diversity_weight,
