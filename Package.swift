@@ -48,14 +48,16 @@ let package = Package(
         .executableTarget(name: "fvfuzz-png", dependencies: ["FVFuzzTargets"]),
         .executableTarget(name: "fvfuzz-jpeg", dependencies: ["FVFuzzTargets"]),
         .target(name: "FVOptim", dependencies: ["FVModel", "SIMDKernels"], swiftSettings: kernelFlags),
+        // The atlas: its manifest, its files and its web site; no engine (fvctl links it).
+        .target(name: "FVAtlas", dependencies: ["FVProtocol", "FVImage"]),
 
         .executableTarget(name: "fvbench", dependencies: ["FVOptim", "FVModel", "SIMDKernels", "FVImage"], swiftSettings: kernelFlags),
         .executableTarget(
             name: "fvctl",
-            dependencies: ["FVProtocol", "FVTransport", "FVImage", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["FVProtocol", "FVTransport", "FVImage", "FVAtlas", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "fvd",
-            dependencies: ["FVServer", "FVTransport", "FVModel", "FVOptim", "FVImage", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["FVServer", "FVTransport", "FVModel", "FVOptim", "FVImage", "FVAtlas", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Shared by the test targets: finds the real weights that scripts/setup.sh made.
         .target(name: "FVTestSupport", dependencies: ["FVModel"], path: "Tests/FVTestSupport"),
@@ -64,7 +66,8 @@ let package = Package(
         .testTarget(name: "FVOptimTests", dependencies: ["FVOptim", "FVModel", "SIMDKernels", "FVImage", "FVTestSupport"], exclude: ["Golden"]),
         .testTarget(name: "FVImageTests", dependencies: ["FVImage"]),
         .testTarget(name: "FVProtocolTests", dependencies: ["FVProtocol"]),
-        .testTarget(name: "FVServerTests", dependencies: ["FVServer", "FVProtocol", "FVTransport", "FVImage", "FVTestSupport"],
+        .testTarget(name: "FVAtlasTests", dependencies: ["FVAtlas", "FVProtocol", "FVImage"]),
+        .testTarget(name: "FVServerTests", dependencies: ["FVServer", "FVProtocol", "FVTransport", "FVImage", "FVAtlas", "FVTestSupport"],
                     exclude: ["Python"]),
     ]
 )

@@ -31,6 +31,13 @@ public struct RenderOptions: Equatable, Sendable {
     public var raw: Bool?
     /// Render anew even when the result cache has this result (the new one replaces it).
     public var fresh: Bool?
+    /// `batch`: work nobody waits on (an atlas), run beside the user's interactive requests and
+    /// after everyone's (docs/PROTOCOL.md, "Priority").
+    public var priority: Priority?
+
+    public enum Priority: String, Sendable, CaseIterable {
+        case interactive, batch
+    }
 
     public init(preset: String? = nil, size: Int? = nil, steps: Int? = nil, stepSize: Double? = nil, seed: Int? = nil,
                 objective: ObjectiveParams? = nil, penalties: PenaltyParams? = nil, snapshots: [Int]? = nil, raw: Bool? = nil,
@@ -47,7 +54,7 @@ public struct RenderOptions: Equatable, Sendable {
         self.raw = raw
     }
 
-    static let keys = ["preset", "size", "steps", "stepSize", "seed", "objective", "penalties", "snapshots", "raw", "fresh"]
+    static let keys = ["preset", "size", "steps", "stepSize", "seed", "objective", "penalties", "snapshots", "raw", "fresh", "priority"]
 
     init(_ r: ParamReader) throws {
         preset = try r.string("preset")
@@ -60,6 +67,12 @@ public struct RenderOptions: Equatable, Sendable {
         snapshots = try r.intArray("snapshots", in: 1...1_000_000_000, maxCount: 16)
         raw = try r.bool("raw")
         fresh = try r.bool("fresh")
+        if let name = try r.string("priority") {
+            guard let p = Priority(rawValue: name) else {
+                throw RPCError.invalidParams("param \"priority\" must be \"interactive\" or \"batch\", got \"\(name)\"")
+            }
+            priority = p
+        }
     }
 
     func add(to o: inout [String: JSON]) {
@@ -73,6 +86,7 @@ public struct RenderOptions: Equatable, Sendable {
         if let snapshots { o["snapshots"] = .array(snapshots.map { JSON($0) }) }
         if let raw { o["raw"] = .bool(raw) }
         if let fresh { o["fresh"] = .bool(fresh) }
+        if let priority { o["priority"] = .string(priority.rawValue) }
     }
 }
 

@@ -49,6 +49,9 @@ final class Job: @unchecked Sendable {
     let onQueued: ((Int) -> Void)?
     /// What `onQueued` was last told; guarded by the scheduler's lock.
     var toldAhead: Int?
+    /// Batch work (`"priority": "batch"`, an atlas): it runs beside its user's interactive job
+    /// rather than before it, and only when no interactive job of anyone's waits for a slot.
+    var isBatchWork = false
     /// For compute work, the pixels of its input (renders: their images x side^2).
     let pixels: Int
     /// The most its answer may take, bytes: what `AnswerLedger` reserves while it is in flight.

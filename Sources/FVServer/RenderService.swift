@@ -38,7 +38,7 @@ final class RenderService: @unchecked Sendable {
         let raw = p.options.raw ?? false
         let answer = RenderService.answerBytes(pictures: job.items.count, side: job.size, raw: raw, snapshots: job.settings.snapshots.count)
         try submit(job, key: cacheKey(.pattern, job, layout: "\(display.rawValue)" + (raw ? "|raw" : "")), method: .pattern, answerBytes: answer,
-                   fresh: p.options.fresh ?? false,
+                   fresh: p.options.fresh ?? false, priority: p.options.priority,
                    progress: p.progress ? requestID : nil, conn, done,
                    cached: { try PatternResult($0).with(cached: true).json }) { r, jobID in
             // Several pictures (a negative pair, positive on the left as Lucid shows it; or a
@@ -84,7 +84,7 @@ final class RenderService: @unchecked Sendable {
         let raw = p.options.raw ?? false
         let layout = "\(columns)|\(margin)|\(display.rawValue)|\(labels)|\(scale)" + (raw ? "|raw" : "")
         let answer = RenderService.answerBytes(pictures: job.items.count, side: job.size * scale, raw: raw, snapshots: 0)
-        try submit(job, key: cacheKey(.grid, job, layout: layout), method: .grid, answerBytes: answer, fresh: p.options.fresh ?? false,
+        try submit(job, key: cacheKey(.grid, job, layout: layout), method: .grid, answerBytes: answer, fresh: p.options.fresh ?? false, priority: p.options.priority,
                    progress: p.progress ? requestID : nil, conn, done,
                    cached: { try GridResult($0).with(cached: true).json }) { r, jobID in
             let tiles = filters.indices.map { i -> RGBImage in
@@ -113,7 +113,8 @@ final class RenderService: @unchecked Sendable {
         return ((rgb + 4096 * pictures) * (1 + snapshots) + (raw ? rgb * 4 : 0)) * 4 / 3 + (64 << 10)
     }
 
-    private func submit(_ job: AscentJob, key: String, method: Method, answerBytes: Int, fresh: Bool, progress requestID: JSON?, _ conn: Connection,
+    private func submit(_ job: AscentJob, key: String, method: Method, answerBytes: Int, fresh: Bool, priority: RenderOptions.Priority?,
+                        progress requestID: JSON?, _ conn: Connection,
                         _ done: @escaping Done, cached: (JSON) throws -> JSON, build: @escaping (AscentResult, Int) throws -> JSON) throws {
         if !fresh, let hit = cache.lookup(key), let answer = try? cached(hit) {
             return done(.success(answer))
@@ -135,6 +136,7 @@ final class RenderService: @unchecked Sendable {
                         }
                         return result
                     }), answerBytes: answerBytes, onProgress: onProgress, onQueued: onQueued, onComplete: done)
+        j.isBatchWork = priority == .batch
         try scheduler.submitTracked(j, by: conn)
     }
 }

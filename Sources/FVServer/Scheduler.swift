@@ -3,7 +3,8 @@ import FVProtocol
 import Foundation
 
 /// The job queue: bounded in all and per user, served round-robin over the users (uids) that
-/// have work waiting. Up to `concurrentJobs` jobs are in progress at once, at most one per user,
+/// have work waiting. Up to `concurrentJobs` jobs are in progress at once, at most one per user
+/// (and one more of the user's batch work, below everyone's interactive work),
 /// and they share the engine a step at a time (`FairTurnstile`): another user's small job
 /// waits at most one step of a long one, never its whole run. Renders waiting with the same
 /// layer and settings are merged into one batched optimisation (the engine's batches are
@@ -31,6 +32,8 @@ final class Scheduler: @unchecked Sendable {
         let pixels: Int
         var inReserve = false
         var workspaceBytes = 0
+        /// Batch work: the user's lane for it is apart from their interactive lane.
+        var batch = false
     }
     /// Runs in progress, by the id of their first job.
     private var activeRuns: [Int: ActiveRun] = [:]
@@ -227,21 +230,36 @@ final class Scheduler: @unchecked Sendable {
     }
 
     private func nextBatch() -> [Job]? {
-        let busy = Set(activeRuns.values.map(\.uid))
+        // Each user has two lanes, one run in progress in each: interactive requests, and batch
+        // work (an atlas), which starts only when no interactive job that could start waits. A
+        // user's `pattern` sent during their atlas then starts at once, beside it, and takes
+        // every other step of the cores with it (`FairTurnstile`).
+        let busy = Set(activeRuns.values.map { "\($0.uid)/\($0.batch)" })
         let used = activeRuns.values.filter { !$0.inReserve }.reduce(0) { $0 + $1.pixels }
         let reserved = activeRuns.values.filter(\.inReserve).reduce(0) { $0 + $1.pixels }
-        let users = queues.keys.filter { !queues[$0]!.isEmpty && !busy.contains($0) }.sorted()
-        let order = users.filter { lastServed == nil || $0 > lastServed! } + users.filter { lastServed != nil && $0 <= lastServed! }
+        // The position of the user's first job of that class whose lane is free.
+        func next(_ uid: UInt32, batch: Bool) -> Int? {
+            guard !busy.contains("\(uid)/\(batch)") else { return nil }
+            return queues[uid]?.firstIndex { $0.isBatchWork == batch }
+        }
         // A job fits the budget; a small one that does not may take room in the small runs' reserve.
-        func fitsBudget(_ uid: UInt32) -> Bool { activeRuns.isEmpty || used + Scheduler.pixels(queues[uid]![0]) <= config.activePixelBudget }
-        func fitsReserve(_ uid: UInt32) -> Bool {
-            let px = Scheduler.pixels(queues[uid]![0])
+        func fitsBudget(_ j: Job) -> Bool { activeRuns.isEmpty || used + Scheduler.pixels(j) <= config.activePixelBudget }
+        func fitsReserve(_ j: Job) -> Bool {
+            let px = Scheduler.pixels(j)
             return px <= config.smallRunPixels && reserved + px <= config.smallRunReserve
         }
-        guard let uid = order.first(where: { fitsBudget($0) || fitsReserve($0) }) else { return nil }
-        let inReserve = !fitsBudget(uid)
+        var pick: (uid: UInt32, index: Int)?
+        for batch in [false, true] where pick == nil {
+            let users = queues.keys.filter { next($0, batch: batch) != nil }.sorted()
+            let order = users.filter { lastServed == nil || $0 > lastServed! } + users.filter { lastServed != nil && $0 <= lastServed! }
+            if let uid = order.first(where: { let j = queues[$0]![next($0, batch: batch)!]; return fitsBudget(j) || fitsReserve(j) }) {
+                pick = (uid, next(uid, batch: batch)!)
+            }
+        }
+        guard let (uid, index) = pick else { return nil }
+        let inReserve = !fitsBudget(queues[uid]![index])
         lastServed = uid
-        let first = queues[uid]!.removeFirst()
+        let first = queues[uid]!.remove(at: index)
         var batch = [first]
         if config.batchRequests, !inReserve, let a = first.ascent {  // a reserve run stays small
             var items = a.items.count
@@ -249,7 +267,7 @@ final class Scheduler: @unchecked Sendable {
                 queues[owner]!.removeAll { j in
                     // Same settings, and an objective whose images do not interact (a diversity
                     // objective's images must never meet another user's).
-                    guard let b = j.ascent, a.canShareBatch(with: b),
+                    guard let b = j.ascent, a.canShareBatch(with: b), j.isBatchWork == first.isBatchWork,
                           (items + b.items.count) * a.networkSide * a.networkSide <= config.limits.maxPixels,
                           items + b.items.count <= config.limits.maxBatch else { return false }
                     items += b.items.count
@@ -263,7 +281,8 @@ final class Scheduler: @unchecked Sendable {
             j.started = Date()
         }
         running.append(contentsOf: batch)
-        activeRuns[first.id] = ActiveRun(uid: uid, pixels: batch.reduce(0) { $0 + Scheduler.pixels($1) }, inReserve: inReserve)
+        activeRuns[first.id] = ActiveRun(uid: uid, pixels: batch.reduce(0) { $0 + Scheduler.pixels($1) }, inReserve: inReserve,
+                                         batch: first.isBatchWork)
         tellQueuePositions()
         if batch.count > 1 { mergedRuns += 1 }
         return batch

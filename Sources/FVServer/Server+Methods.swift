@@ -79,13 +79,17 @@ extension Server {
         try scheduler.submitTracked(j, by: conn)
     }
 
-    func info() -> InfoResult {
+    func info() -> InfoResult { Self.info(weights: weights, limits: config.limits, jobTimeLimit: config.jobTimeLimit, maxLineBytes: config.maxLineBytes) }
+
+    /// What `info` answers; also `fvd info`'s, without a daemon.
+    public static func info(weights: ResidentWeights, limits: AscentJob.Limits = .init(), jobTimeLimit: Double = 900,
+                            maxLineBytes: Int = 1 << 20) -> InfoResult {
         InfoResult(
             layers: VGG16.layers.map { .init(name: $0.name, index: $0.index, filters: $0.outChannels, inputChannels: $0.inChannels, poolAfter: $0.poolAfter) },
             weights: .init(path: weights.path, checksum: weights.checksumHex, sourceSHA256: weights.sourceSHA256, credit: Provenance.credit),
             presets: Dictionary(uniqueKeysWithValues: Preset.allCases.map { ($0.rawValue, InfoResult.Preset(size: $0.size, steps: $0.steps, stepSize: $0.stepSize)) }),
-            limits: .init(minSize: VGG16.minimumSide, maxSize: VGG16.maximumSide, maxSteps: config.limits.maxSteps, maxBatch: config.limits.maxBatch,
-                          maxPixels: config.limits.maxPixels, jobTimeLimitSeconds: config.jobTimeLimit, maxLineBytes: config.maxLineBytes))
+            limits: .init(minSize: VGG16.minimumSide, maxSize: VGG16.maximumSide, maxSteps: limits.maxSteps, maxBatch: limits.maxBatch,
+                          maxPixels: limits.maxPixels, jobTimeLimitSeconds: jobTimeLimit, maxLineBytes: maxLineBytes))
     }
 
     func status() -> StatusResult {

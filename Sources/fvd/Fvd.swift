@@ -9,7 +9,7 @@ struct Fvd: ParsableCommand {
         commandName: "fvd",
         abstract: "Feature-visualisation daemon for VGG16: shows what pattern a filter responds to.",
         version: Server.version,
-        subcommands: [Serve.self, ImportWeights.self, VerifyWeights.self, Render.self],
+        subcommands: [Serve.self, ImportWeights.self, VerifyWeights.self, Render.self, Info.self, AtlasTask.self, AtlasSiteCommand.self],
         defaultSubcommand: Serve.self
     )
 }

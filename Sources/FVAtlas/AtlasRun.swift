@@ -1,0 +1,125 @@
+import FVImage
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One unit as a renderer hands it over: its PNGs and its record.
+public struct RenderedUnit: Sendable {
+    public var unit: AtlasUnit
+    public var picture: [UInt8]
+    public var negative: [UInt8]?
+    public var record: AtlasRecord
+
+    public init(unit: AtlasUnit, picture: [UInt8], negative: [UInt8]?, record: AtlasRecord) {
+        self.unit = unit
+        self.picture = picture
+        self.negative = negative
+        self.record = record
+    }
+}
+
+/// Where the pictures come from: the daemon (fvctl) or the engine in this process (`fvd
+/// atlas-task` on a cluster node). Both batch a chunk's missing units as one job, and the
+/// engine's batches are exact, so both give the same bytes.
+public protocol AtlasRenderer {
+    func render(_ units: [AtlasUnit], _ manifest: AtlasManifest) throws -> [RenderedUnit]
+}
+
+/// How far a run is.
+public struct AtlasProgress: Sendable {
+    public var done: Int
+    public var total: Int
+    /// Units rendered by this run so far, and the seconds it has taken.
+    public var rendered: Int
+    public var seconds: Double
+    /// The units being rendered now (empty when finished).
+    public var current: [AtlasUnit]
+
+    /// Units per hour of this run, and the seconds left at that rate.
+    public var perHour: Double? { rendered > 0 && seconds > 0 ? Double(rendered) / seconds * 3600 : nil }
+    public var secondsLeft: Double? { perHour.map { Double(total - done) / $0 * 3600 } }
+}
+
+/// Renders the units of `chunks` that are not done, a chunk at a time: pictures first, the
+/// record last (what marks a unit done), each through a temporary name and a rename.
+public struct AtlasRun {
+    public let directory: AtlasDirectory
+    public let manifest: AtlasManifest
+
+    public init(directory: AtlasDirectory, manifest: AtlasManifest) {
+        self.directory = directory
+        self.manifest = manifest
+    }
+
+    /// Makes the directory an atlas of `manifest`, or checks it already is one: a directory
+    /// holding another atlas is refused with the differences named.
+    public static func prepare(_ directory: AtlasDirectory, _ manifest: AtlasManifest) throws {
+        if let there = try directory.manifest() {
+            let differences = manifest.differences(from: there)
+            guard differences.isEmpty else {
+                throw AtlasError("\(directory.path) holds another atlas (\(differences.joined(separator: "; "))); run with its parameters to finish it, or choose another --out directory")
+            }
+            return
+        }
+        try directory.writeJSON(manifest.json, to: AtlasManifest.fileName)
+    }
+
+    /// The units of `chunks` not done, chunk by chunk (empty chunks left out).
+    public func missing(in chunks: [[AtlasUnit]]) -> [[AtlasUnit]] {
+        chunks.map { $0.filter { directory.done($0, manifest) == nil } }.filter { !$0.isEmpty }
+    }
+
+    public func run(_ chunks: [[AtlasUnit]], with renderer: AtlasRenderer, progress: (AtlasProgress) -> Void) throws {
+        let total = chunks.reduce(0) { $0 + $1.count }
+        let todo = missing(in: chunks)
+        var done = total - todo.reduce(0) { $0 + $1.count }
+        let started = Date()
+        var rendered = 0
+        for units in todo {
+            progress(AtlasProgress(done: done, total: total, rendered: rendered, seconds: Date().timeIntervalSince(started), current: units))
+            let results = try renderer.render(units, manifest)
+            for r in results {
+                try directory.write(r.picture, to: r.unit.picture)
+                if let n = r.negative { try directory.write(n, to: r.unit.negativePicture) }
+                try directory.writeJSON(r.record.json(r.unit, manifest), to: r.unit.record)
+            }
+            done += results.count
+            rendered += results.count
+        }
+        progress(AtlasProgress(done: done, total: total, rendered: rendered, seconds: Date().timeIntervalSince(started), current: []))
+    }
+}
+
+/// One writer at a time per directory on one machine: a second `fvctl atlas` into the same DIR
+/// is refused while the first runs (the lock goes with the process, also on `kill -9`).
+public final class AtlasLock {
+    private let fd: Int32
+
+    public init(_ directory: AtlasDirectory) throws {
+        let path = directory.url(".atlas.lock")
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw AtlasError("cannot open \(path): \(String(cString: strerror(errno))); check the --out directory is writable") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw AtlasError("another fvctl atlas is writing \(directory.path) now; wait for it to finish (or stop it), then run this again: it renders only what is missing")
+        }
+    }
+
+    deinit { close(fd) }
+}
+
+extension RGBImage {
+    /// Tile `index` of a row of `side`-pixel tiles with no margin (a grid of one row).
+    public func tile(_ index: Int, side: Int) -> RGBImage {
+        precondition(height == side && width >= (index + 1) * side, "no tile \(index) of \(side) px in a \(width)x\(height) picture")
+        var px = [UInt8]()
+        px.reserveCapacity(side * side * 3)
+        for y in 0..<side {
+            let start = (y * width + index * side) * 3
+            px += pixels[start..<(start + side * 3)]
+        }
+        return RGBImage(width: side, height: side, pixels: px)
+    }
+}

@@ -1,0 +1,148 @@
+import FVImage
+import FVProtocol
+import Foundation
+
+/// One filter of one layer: its picture, its negative, and its record, each a file of its own
+/// under `DIR/LAYER/`. The record is written last: a unit is done when its record and every
+/// picture it names exist and decode, so a unit cut short by Ctrl-C, `kill -9`, a full disk or a
+/// reboot is simply not done, and is rendered again.
+public struct AtlasUnit: Hashable, Sendable, CustomStringConvertible {
+    public let layer: String
+    public let filter: Int
+
+    public init(layer: String, filter: Int) {
+        self.layer = layer
+        self.filter = filter
+    }
+
+    public var description: String { "\(layer) \(filter)" }
+
+    public var picture: String { "\(layer)/\(filter).png" }
+    public var negativePicture: String { "\(layer)/\(filter)-negative.png" }
+    public var record: String { "\(layer)/\(filter).json" }
+    public var page: String { "\(layer)/\(filter).html" }
+
+    /// The command that renders this unit's picture alone, byte for byte (the negative's with
+    /// `negative`).
+    public func command(_ m: AtlasManifest, negative: Bool = false) -> String {
+        "fvctl pattern \(layer) \(filter) --preset \(m.preset) --size \(m.size) --steps \(m.steps) --seed \(m.seed)"
+            + (negative ? " --objective=-channel -o \(filter)-negative.png" : " -o \(filter).png")
+    }
+}
+
+/// What a render gave for one unit: its final objective and the objective per step, for the
+/// picture and (with negatives) its negative.
+public struct AtlasRecord: Equatable, Sendable {
+    public var loss: Float
+    public var history: [Float]
+    public var negativeLoss: Float?
+    public var negativeHistory: [Float]?
+
+    public init(loss: Float, history: [Float], negativeLoss: Float? = nil, negativeHistory: [Float]? = nil) {
+        self.loss = loss
+        self.history = history
+        self.negativeLoss = negativeLoss
+        self.negativeHistory = negativeHistory
+    }
+
+    /// The record as written: floats as their exact doubles, so that one written from the
+    /// daemon's answer and one written in-process are the same bytes.
+    public func json(_ unit: AtlasUnit, _ m: AtlasManifest) -> JSON {
+        var o: [String: JSON] = [
+            "layer": .string(unit.layer), "filter": JSON(unit.filter), "loss": .double(Double(loss)),
+            "history": .array(history.map { .double(Double($0)) }), "command": .string(unit.command(m)),
+        ]
+        if let negativeLoss, let negativeHistory {
+            o["negativeLoss"] = .double(Double(negativeLoss))
+            o["negativeHistory"] = .array(negativeHistory.map { .double(Double($0)) })
+            o["negativeCommand"] = .string(unit.command(m, negative: true))
+        }
+        return .object(o)
+    }
+
+    init?(json j: JSON, unit: AtlasUnit, negative: Bool) {
+        guard j["layer"]?.stringValue == unit.layer, j["filter"]?.intValue == Int64(unit.filter),
+              let loss = j["loss"]?.doubleValue, let h = j["history"]?.arrayValue else { return nil }
+        let history = h.compactMap { $0.doubleValue.map(Float.init) }
+        guard history.count == h.count else { return nil }
+        self.loss = Float(loss)
+        self.history = history
+        if negative {
+            guard let nl = j["negativeLoss"]?.doubleValue, let nh = j["negativeHistory"]?.arrayValue else { return nil }
+            negativeLoss = Float(nl)
+            negativeHistory = nh.compactMap { $0.doubleValue.map(Float.init) }
+        }
+    }
+}
+
+/// The files of an atlas directory: atomic writes, and what is done.
+public struct AtlasDirectory: Sendable {
+    public let path: String
+
+    public init(_ path: String) { self.path = path }
+
+    public func url(_ relative: String) -> String { path + "/" + relative }
+
+    /// Writes `bytes` to `relative` through a temporary name in the same directory and a rename,
+    /// so a reader (or a later run) sees the whole file or none of it.
+    public func write(_ bytes: [UInt8], to relative: String) throws {
+        let target = url(relative)
+        let dir = (target as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        } catch {
+            throw AtlasError("cannot create \(dir): \(Self.reason(error)); check the --out directory is yours and writable")
+        }
+        let temporary = dir + "/.\((target as NSString).lastPathComponent).\(getpid()).tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
+            unlink(temporary)
+            throw AtlasError("cannot write \(target): \(String(cString: strerror(errno))) (a full disk, or a directory that is not writable); free space or fix it, then run the same command again: nothing done is lost")
+        }
+        guard rename(temporary, target) == 0 else {
+            let why = String(cString: strerror(errno))
+            unlink(temporary)
+            throw AtlasError("cannot write \(target): \(why)")
+        }
+    }
+
+    public func writeJSON(_ j: JSON, to relative: String) throws {
+        try write(Array((JSONCodec.serialize(j) + "\n").utf8), to: relative)
+    }
+
+    public func readJSON(_ relative: String) -> JSON? {
+        guard let data = FileManager.default.contents(atPath: url(relative)), data.count < 16 << 20,
+              let text = String(data: data, encoding: .utf8) else { return nil }
+        return try? JSONCodec.parse(text)
+    }
+
+    /// The unit's record, when the unit is done: its record reads back and names it, and each
+    /// of its pictures decodes at the atlas's size.
+    public func done(_ unit: AtlasUnit, _ m: AtlasManifest) -> AtlasRecord? {
+        guard let j = readJSON(unit.record), let record = AtlasRecord(json: j, unit: unit, negative: m.negative) else { return nil }
+        for picture in [unit.picture] + (m.negative ? [unit.negativePicture] : []) {
+            guard let data = FileManager.default.contents(atPath: url(picture)),
+                  let image = try? PNGCodec.decode([UInt8](data)), image.width == m.size, image.height == m.size else { return nil }
+        }
+        return record
+    }
+
+    /// The manifest there, if any.
+    public func manifest() throws -> AtlasManifest? {
+        let file = url(AtlasManifest.fileName)
+        guard FileManager.default.fileExists(atPath: file) else { return nil }
+        guard let j = readJSON(AtlasManifest.fileName) else {
+            throw AtlasError("\(file) is not readable JSON; move it away, or use another --out directory")
+        }
+        return try AtlasManifest(json: j, path: file)
+    }
+
+    static func reason(_ error: Error) -> String {
+        (error as NSError).userInfo[NSUnderlyingErrorKey].map { ($0 as! NSError).localizedDescription } ?? error.localizedDescription
+    }
+}
+
+/// A unit's negative: its channel objective, minimised (what `--objective=-channel` sends), so
+/// that the page's command renders it alone, byte for byte.
+public enum AtlasNegative {
+    public static let objective = ObjectiveParams(terms: [.init(type: .channel, weight: -1)])
+}

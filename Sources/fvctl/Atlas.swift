@@ -1,0 +1,205 @@
+import ArgumentParser
+import Dispatch
+import FVAtlas
+import FVImage
+import FVProtocol
+import FVTransport
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Atlas: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Render every filter of some layers (all 13 by default) into a web site; resumable, and over Slurm with --slurm.",
+        discussion: """
+            Each filter's picture and its negative go to DIR/LAYER/, with DIR/index.html, a page per layer and a page per
+            filter (open DIR/index.html in a browser; no network needed). Killed or interrupted, the same command renders
+            only what is missing; a different command into the same DIR is refused, naming the difference.
+            Examples:
+              fvctl atlas block5_conv3 --filters 0-15 --out atlas
+              fvctl atlas --out vgg16-atlas                        # every filter of every layer
+              fvctl atlas block1_conv1 block2_conv1 --out small --size 64 --steps 128
+              fvctl atlas --out /shared/atlas --slurm --tasks 32 --cpus-per-task 8 --time 4:00:00
+              fvctl atlas --status /shared/atlas
+            """)
+
+    @Argument(help: "Layers (default: all 13; `fvctl layers` lists them).", completion: .list(layerNames)) var layers: [String] = []
+    @Option(help: "The atlas directory (made if missing).", completion: .directory) var out: String?
+    @Option(help: "Filters of each layer named: numbers and ranges, e.g. 0-63,100 (default: all).") var filters: String?
+    @Option(help: "Preset: lucid (the default), seed or grid.") var preset: String = "lucid"
+    @Option(parsing: .unconditional, help: "Picture side in pixels (default: the preset's).") var size: Int?
+    @Option(parsing: .unconditional, help: "Steps (default: the preset's).") var steps: Int?
+    @Option(parsing: .unconditional, help: "Seed, the same for every filter (so filters share a batch and each page's command gives the same bytes alone).") var seed: Int = 0
+    @Flag(name: .customLong("no-negative"), help: "Leave out each filter's negative (halves the work).") var noNegative = false
+    @Option(parsing: .unconditional, help: "Filters rendered together in one batched optimisation (default 16).") var batch: Int = 16
+    @Flag(help: "Show how far the atlas in --out (or the directory given) is, and its Slurm jobs; render nothing.") var status = false
+    @Flag(help: "Only rebuild the web site from what is done.") var site = false
+    @OptionGroup var slurm: SlurmOptions
+    @OptionGroup var connection: ConnectionOptions
+
+    var directory: String {
+        get throws {
+            if let out { return out }
+            // `fvctl atlas --status DIR`: the directory as the one argument.
+            if status || site, layers.count == 1 { return layers[0] }
+            throw ValidationError("give the atlas directory with --out DIR")
+        }
+    }
+
+    func validate() throws {
+        _ = try directory
+        if let f = filters, FilterList.parse(f) == nil {
+            throw ValidationError("--filters takes filter numbers and ranges, comma-separated, e.g. 0-63,100; got \(f)")
+        }
+        if filters != nil && layers.isEmpty { throw ValidationError("--filters needs the layers named, e.g. fvctl atlas block5_conv3 --filters 0-15 --out DIR") }
+        if !(1...256).contains(batch) { throw ValidationError("--batch must be 1-256, got \(batch)") }
+        if seed < 0 || seed > Int(UInt32.max) { throw ValidationError("--seed must be 0-\(UInt32.max), got \(seed)") }
+        if status && site { throw ValidationError("--status and --site are separate things; give one") }
+        try slurm.validate(using: slurm.enabled)
+    }
+
+    func run() throws {
+        try runReportingFailures {
+            do {
+                let dir = AtlasDirectory(try directory)
+                if status { return try AtlasStatus.show(dir, json: connection.json) }
+                if site {
+                    guard let m = try dir.manifest() else { throw AtlasError("\(dir.path) holds no atlas.json; make one with fvctl atlas ... --out \(dir.path)") }
+                    let (done, total) = try AtlasSite(directory: dir, manifest: m).build()
+                    printError("fvctl: \(dir.path)/index.html: \(done) of \(total) units")
+                    return print(dir.path + "/index.html")
+                }
+                if slurm.enabled { return try AtlasSlurm(options: slurm, directory: dir).submit { info in try manifest(info) } }
+                try runLocally(dir)
+            } catch let e as AtlasError {
+                throw Failure(Exit.refused, e.description)
+            }
+        }
+    }
+
+    func manifest(_ info: InfoResult) throws -> AtlasManifest {
+        try AtlasManifest.plan(info: info, layers: layers, filters: filters.flatMap(FilterList.parse), preset: preset, size: size, steps: steps,
+                               seed: seed, negative: !noNegative, batch: batch)
+    }
+
+    /// Through the daemon, as batch work below everyone's interactive requests.
+    func runLocally(_ dir: AtlasDirectory) throws {
+        let client = try connection.connect()
+        let info = try InfoResult(try client.call(Method.info.rawValue))
+        let m = try manifest(info)
+        try FileManager.default.createDirectory(atPath: dir.path, withIntermediateDirectories: true)
+        let lock = try AtlasLock(dir)
+        defer { withExtendedLifetime(lock) {} }
+        try AtlasRun.prepare(dir, m)
+        let run = AtlasRun(directory: dir, manifest: m)
+        let display = AtlasProgressDisplay(json: connection.json)
+        let todo = run.missing(in: m.chunks).reduce(0) { $0 + $1.count }
+        display.say("\(m.units.count - todo) of \(m.units.count) done, rendering \(todo)")
+        signal(SIGINT, SIG_IGN)
+        let sigint = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        sigint.setEventHandler {
+            display.finish()
+            // Closing the connection cancels the job in the daemon; the units written stay done.
+            printError("fvctl: interrupted; the units done so far are kept: run the same command again to finish")
+            Glibc.exit(Exit.interrupted)
+        }
+        sigint.resume()
+        defer { sigint.cancel() }
+        let renderer = DaemonAtlasRenderer(client: client, display: display)
+        try run.run(m.chunks, with: renderer) { display.progress($0) }
+        display.finish()
+        let (done, total) = try AtlasSite(directory: dir, manifest: m).build()
+        display.say("\(dir.path)/index.html: \(done) of \(total) units")
+        if !connection.json { print(dir.path + "/index.html") }
+    }
+}
+
+/// The daemon renders a chunk as two `grid` requests (the pictures, then the negatives), one
+/// row of tiles with no margin, cut into one PNG per unit.
+struct DaemonAtlasRenderer: AtlasRenderer {
+    let client: RPCClient
+    let display: AtlasProgressDisplay
+
+    func render(_ units: [AtlasUnit], _ m: AtlasManifest) throws -> [RenderedUnit] {
+        func grid(_ objective: ObjectiveParams?) throws -> GridResult {
+            var options = RenderOptions(preset: m.preset, size: m.size, steps: m.steps, seed: m.seed, objective: objective)
+            options.priority = .batch
+            let params = GridParams(layer: units[0].layer, filters: units.map(\.filter), columns: units.count, margin: 0, options: options,
+                                    display: "clip", labels: false, scale: 1)
+            let answer = try client.call(Method.grid.rawValue, params.json) { name, p in
+                if name == ServerNotification.progress { display.step(p) }
+            }
+            let r = try GridResult(answer)
+            guard r.tiles.count == units.count, r.width == m.size * units.count, r.height == m.size else {
+                throw AtlasError("the daemon answered a \(r.width)x\(r.height) grid of \(r.tiles.count) tiles for \(units.count) units of \(m.size) px")
+            }
+            return r
+        }
+        let positive = try grid(nil)
+        let negative = m.negative ? try grid(AtlasNegative.objective) : nil
+        let sheets = try ([positive] + (negative.map { [$0] } ?? [])).map { try PNGCodec.decode($0.png, maxSide: 1 << 16) }
+        return try units.indices.map { i in
+            RenderedUnit(unit: units[i], picture: try PNGCodec.encode(sheets[0].tile(i, side: m.size)),
+                         negative: negative == nil ? nil : try PNGCodec.encode(sheets[1].tile(i, side: m.size)),
+                         record: AtlasRecord(loss: positive.tiles[i].loss, history: positive.tiles[i].history,
+                                             negativeLoss: negative?.tiles[i].loss, negativeHistory: negative?.tiles[i].history))
+        }
+    }
+}
+
+/// Units done / total, the current units and step, the rate and what is left: one line
+/// rewritten on a terminal, a line per batch when piped, JSON lines with --json.
+final class AtlasProgressDisplay: @unchecked Sendable {
+    let json: Bool
+    let isTerminal = isatty(2) != 0
+    private var last: AtlasProgress?
+    private var shown = false
+
+    init(json: Bool) { self.json = json }
+
+    func say(_ text: String) {
+        finish()
+        if json { printJSON(["message": .string(text)]) } else { printError("fvctl: " + text) }
+    }
+
+    func progress(_ p: AtlasProgress) {
+        last = p
+        if json {
+            var o: [String: JSON] = ["done": JSON(p.done), "total": JSON(p.total), "current": .array(p.current.map { .string($0.description) })]
+            if let r = p.perHour { o["unitsPerHour"] = JSON(r) }
+            if let s = p.secondsLeft { o["secondsLeft"] = JSON(s) }
+            return printJSON(.object(o))
+        }
+        if !isTerminal, !p.current.isEmpty { printError("fvctl: " + line(p, step: nil)) }
+    }
+
+    func step(_ params: JSON) {
+        guard !json, isTerminal, let p = last, let step = params["step"]?.intValue, let steps = params["steps"]?.intValue else { return }
+        FileHandle.standardError.write(Data(("\r" + line(p, step: "step \(step)/\(steps)") + "  ").utf8))
+        shown = true
+    }
+
+    func line(_ p: AtlasProgress, step: String?) -> String {
+        var s = "\(p.done)/\(p.total) done"
+        if let first = p.current.first {
+            let filters = p.current.map(\.filter)
+            s += " · \(first.layer) \(filters.count == 1 ? "\(filters[0])" : "\(filters.first!)…\(filters.last!)")"
+        }
+        if let step { s += " \(step)" }
+        if let r = p.perHour { s += String(format: " · %.0f units/h", r) }
+        if let left = p.secondsLeft { s += " · " + Self.duration(left) + " left" }
+        return s
+    }
+
+    static func duration(_ s: Double) -> String {
+        let m = Int(s / 60)
+        return m >= 60 ? "\(m / 60)h\(String(format: "%02d", m % 60))m" : m > 0 ? "\(m)m" : "\(Int(s))s"
+    }
+
+    func finish() {
+        if shown { FileHandle.standardError.write(Data("\n".utf8)) }
+        shown = false
+    }
+}
