@@ -83,6 +83,15 @@ public struct AtlasDirectory: Sendable {
 
     public func url(_ relative: String) -> String { path + "/" + relative }
 
+    /// Makes the directory (and its parents) if missing.
+    public func create() throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw AtlasError("cannot create \(path): \(Self.reason(error)); choose an --out directory you can write")
+        }
+    }
+
     /// Writes `bytes` to `relative` through a temporary name in the same directory and a rename,
     /// so a reader (or a later run) sees the whole file or none of it.
     public func write(_ bytes: [UInt8], to relative: String) throws {
@@ -136,9 +145,7 @@ public struct AtlasDirectory: Sendable {
         return try AtlasManifest(json: j, path: file)
     }
 
-    static func reason(_ error: Error) -> String {
-        (error as NSError).userInfo[NSUnderlyingErrorKey].map { ($0 as! NSError).localizedDescription } ?? error.localizedDescription
-    }
+    static func reason(_ error: Error) -> String { error.localizedDescription }
 }
 
 /// A unit's negative: its channel objective, minimised (what `--objective=-channel` sends), so

@@ -89,7 +89,7 @@ struct Atlas: ParsableCommand {
         let client = try connection.connect()
         let info = try InfoResult(try client.call(Method.info.rawValue))
         let m = try manifest(info)
-        try FileManager.default.createDirectory(atPath: dir.path, withIntermediateDirectories: true)
+        try dir.create()
         let lock = try AtlasLock(dir)
         defer { withExtendedLifetime(lock) {} }
         try AtlasRun.prepare(dir, m)

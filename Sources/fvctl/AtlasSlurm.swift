@@ -63,8 +63,8 @@ struct AtlasSlurm {
         let weights = Self.absolute(info.weights.path)
         let m = try plan(info)
         let dir = Self.absolute(directory.path)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let atlas = AtlasDirectory(dir)
+        try atlas.create()
         try AtlasRun.prepare(atlas, m)
         let missing = AtlasRun(directory: atlas, manifest: m).missing(in: m.chunks)
         if missing.isEmpty {
@@ -93,7 +93,7 @@ struct AtlasSlurm {
         var lines = [
             "#!/bin/bash",
             "# An fvd atlas, one shard per array task (written by fvctl atlas --slurm; docs/ATLAS.md).",
-            "# Each task renders the units of every \(tasks)th batch from its own number that are not done yet,",
+            "# Task k renders the batches k, k+\(tasks), k+\(2 * tasks), ... of the manifest's units, those not done yet,",
             "# with fvd in-process (no daemon), into the atlas directory on the shared filesystem. Tasks share",
             "# no file. Killed, preempted or timed out, a task loses only its units in flight: submit the same",
             "# fvctl atlas command again (or this script) and only what is missing is rendered.",
