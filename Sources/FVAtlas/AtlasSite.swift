@@ -28,6 +28,8 @@ public struct AtlasSite {
         for l in manifest.layers {
             try directory.write(Array(layerPage(l, records).utf8), to: "\(l.name)/index.html")
         }
+        // A unit no longer done (its record lost) has no page: nothing unfinished is served as done.
+        for u in units where records[u] == nil { unlink(directory.url(u.page)) }
         for (k, u) in done.enumerated() {
             let previous = k > 0 ? done[k - 1] : nil, next = k + 1 < done.count ? done[k + 1] : nil
             try directory.write(Array(unitPage(u, records[u]!, previous: previous, next: next).utf8), to: u.page)
@@ -47,6 +49,7 @@ public struct AtlasSite {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>\(escape(title))</title>
+        <link rel="icon" href="data:,">
         <link rel="stylesheet" href="\(root)atlas.css">
         </head>
         <body>
@@ -102,19 +105,20 @@ public struct AtlasSite {
             + "<span class=\"neighbours\">\(link(previous, "prev", "&larr; previous")) \(link(next, "next", "next &rarr;"))</span></nav>\n"
         body += "<header><h1>\(u.layer) filter \(u.filter)</h1><p>\(escape(settings)). Left and right arrow keys: previous and next filter.</p></header>\n<main class=\"unit\">"
         body += "<figure><img src=\"\(u.filter).png\" alt=\"what \(u.layer) filter \(u.filter) responds to most\" width=\"384\" height=\"384\">"
-            + "<figcaption>for: objective \(format(r.loss))</figcaption></figure>"
+            + "<figcaption>for: the filter's mean \(format(r.loss))</figcaption></figure>"
         if let nl = r.negativeLoss {
             body += "<figure><img src=\"\(u.filter)-negative.png\" alt=\"what \(u.layer) filter \(u.filter) is most against\" width=\"384\" height=\"384\">"
-                + "<figcaption>against: objective \(format(nl))</figcaption></figure>"
+                + "<figcaption>against: the filter's mean \(format(-nl))</figcaption></figure>"
         }
-        body += "<section class=\"curve\"><h2>Objective per step</h2>\(curve(r))</section>"
+        body += "<section class=\"curve\"><h2>The filter's mean activation per step</h2>\(curve(r))</section>"
         body += "<section class=\"command\"><h2>Render it alone</h2><pre><code>\(escape(u.command(manifest)))</code></pre>"
         if r.negativeLoss != nil { body += "<pre><code>\(escape(u.command(manifest, negative: true)))</code></pre>" }
         body += "<p>The same bytes as this page's picture.</p></section></main>"
         return page(title: "\(u.layer) filter \(u.filter) — VGG16 atlas", root: "../", body: body)
     }
 
-    /// The objective per step as an inline SVG: the picture's curve, and the negative's.
+    /// The filter's mean per step as an inline SVG: the picture's (the objective), and the
+    /// negative's (minus its objective): one rising, one falling.
     func curve(_ r: AtlasRecord) -> String {
         let series = [("for", r.history)] + (r.negativeHistory.map { [("against", $0.map { -$0 })] } ?? [])
         let all = series.flatMap(\.1).filter(\.isFinite)
@@ -124,14 +128,14 @@ public struct AtlasSite {
         func point(_ i: Int, _ v: Float) -> String {
             String(format: "%.1f,%.1f", pad + Double(i) / Double(steps - 1) * (w - 2 * pad), h - pad / 2 - (Double(v - lo) / span) * (h - pad))
         }
-        var svg = "<svg viewBox=\"0 0 \(Int(w)) \(Int(h))\" width=\"\(Int(w))\" height=\"\(Int(h))\" role=\"img\" aria-label=\"objective per step\">"
+        var svg = "<svg viewBox=\"0 0 \(Int(w)) \(Int(h))\" width=\"\(Int(w))\" height=\"\(Int(h))\" role=\"img\" aria-label=\"the filter's mean per step\">"
         svg += "<line x1=\"\(pad)\" y1=\"\(h - pad / 2)\" x2=\"\(w - pad)\" y2=\"\(h - pad / 2)\" class=\"axis\"/>"
         svg += "<text x=\"\(pad)\" y=\"12\" class=\"label\">\(format(hi))</text><text x=\"\(pad)\" y=\"\(h - 2)\" class=\"label\">\(format(lo)); step 1 to \(steps)</text>"
         for (k, (name, values)) in series.enumerated() {
             let points = values.enumerated().filter { $0.element.isFinite }.map { point($0.offset, $0.element) }.joined(separator: " ")
             svg += "<polyline points=\"\(points)\" class=\"series\(k)\"><title>\(name)</title></polyline>"
         }
-        if series.count > 1 { svg += "<text x=\"\(w - pad)\" y=\"12\" text-anchor=\"end\" class=\"label\">for (blue), against negated (orange)</text>" }
+        if series.count > 1 { svg += "<text x=\"\(w - pad)\" y=\"12\" text-anchor=\"end\" class=\"label\">for (blue), against (orange)</text>" }
         return svg + "</svg>"
     }
 
