@@ -29,8 +29,9 @@ public struct AtlasManifest: Equatable, Sendable {
     public var seed: Int
     /// Each unit's negative too (the picture the filter is most against).
     public var negative: Bool
-    /// Units rendered together, in chunks of this many consecutive filters of a layer; fixed, so
-    /// a local run and a sharded one batch alike.
+    /// Units rendered together, in chunks of this many consecutive filters of a layer (and so
+    /// the shards of a Slurm run). It changes no byte (the engine's batches are exact), so a run
+    /// may change it: the latest run's is kept.
     public var batch: Int
     public var layers: [Layer]
 
@@ -101,7 +102,7 @@ public struct AtlasManifest: Equatable, Sendable {
         compare("steps", steps, other.steps)
         compare("seed", seed, other.seed)
         compare("negative", negative, other.negative)
-        compare("batch", batch, other.batch)
+        // Not the batch size: the engine's batches are exact, so it changes no byte.
         if layers != other.layers {
             let describe = { (ls: [Layer]) in ls.map { "\($0.name) (\($0.filters.count) filters)" }.joined(separator: ", ") }
             out.append("units: \(describe(other.layers)) there, \(describe(layers)) asked")

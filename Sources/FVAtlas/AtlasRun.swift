@@ -61,7 +61,7 @@ public struct AtlasRun {
             guard differences.isEmpty else {
                 throw AtlasError("\(directory.path) holds another atlas (\(differences.joined(separator: "; "))); run with its parameters to finish it, or choose another --out directory")
             }
-            return
+            if there.batch == manifest.batch { return }
         }
         try directory.writeJSON(manifest.json, to: AtlasManifest.fileName)
     }

@@ -19,6 +19,8 @@ import SIMDKernels
 ///     swift run -c release fvbench --vs-dispatch [--job seed|grid|big] [--reps N]     (the jobs, worker pool against concurrentPerform, in turn)
 ///     swift run -c release fvbench --diversity [--layer L] [--steps N] [--weights-list 100,10000] [--out DIR]   (how different diverse pictures are)
 ///     swift run -c release fvbench --quality [--out DIR]
+///     swift run -c release fvbench --atlas [--steps N] [--batches 8,16] [--reps N]   (the atlas's batches against lone renders)
+///     swift run -c release fvbench --atlas-estimate [--steps N]   (the whole network's atlas in core-hours)
 @main
 struct Fvbench {
     /// A failure (no weights file, say) is one line that says what to do, and exit status 1.
@@ -91,6 +93,15 @@ struct Fvbench {
         }
         if args.contains("--seed-vs-peak") {
             SeedVersusPeak.run(weights, reps: value("--reps").flatMap { Int($0) } ?? 15)
+            return
+        }
+        if args.contains("--atlas") {
+            try AtlasBench.throughput(VGG16Network(weights: weights), steps: value("--steps").flatMap { Int($0) } ?? 512,
+                                      batches: list("--batches") ?? [16], reps: value("--reps").flatMap { Int($0) } ?? 2)
+            return
+        }
+        if args.contains("--atlas-estimate") {
+            try AtlasBench.estimate(VGG16Network(weights: weights), steps: value("--steps").flatMap { Int($0) } ?? 32)
             return
         }
         if args.contains("--diversity") {

@@ -128,8 +128,13 @@ struct DaemonAtlasRenderer: AtlasRenderer {
             options.priority = .batch
             let params = GridParams(layer: units[0].layer, filters: units.map(\.filter), columns: units.count, margin: 0, options: options,
                                     display: "clip", labels: false, scale: 1)
-            let answer = try client.call(Method.grid.rawValue, params.json) { name, p in
-                if name == ServerNotification.progress { display.step(p) }
+            let answer: JSON
+            do {
+                answer = try client.call(Method.grid.rawValue, params.json) { name, p in
+                    if name == ServerNotification.progress { display.step(p) }
+                }
+            } catch let e as RPCError where e.message.contains("too much for one job") {
+                throw AtlasError("\(e.message): this atlas sends --batch \(m.batch) filters at once; run the same command with a smaller --batch (it changes no picture)")
             }
             let r = try GridResult(answer)
             guard r.tiles.count == units.count, r.width == m.size * units.count, r.height == m.size else {
