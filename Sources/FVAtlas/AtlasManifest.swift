@@ -92,7 +92,8 @@ public struct AtlasManifest: Equatable, Sendable {
         guard Set(layers.map(\.name)).count == layers.count else { throw bad("a layer is listed twice") }
     }
 
-    /// What differs from `other`, in words a user can act on (empty: the same atlas).
+    /// What differs from `other` in how the pictures are drawn, in words a user can act on (empty:
+    /// the same atlas; its units may differ: see `merged`).
     public func differences(from other: AtlasManifest) -> [String] {
         var out: [String] = []
         func compare<T: Equatable>(_ name: String, _ a: T, _ b: T) { if a != b { out.append("\(name): \(b) there, \(a) asked") } }
@@ -103,11 +104,22 @@ public struct AtlasManifest: Equatable, Sendable {
         compare("seed", seed, other.seed)
         compare("negative", negative, other.negative)
         // Not the batch size: the engine's batches are exact, so it changes no byte.
-        if layers != other.layers {
-            let describe = { (ls: [Layer]) in ls.map { "\($0.name) (\($0.filters.count) filters)" }.joined(separator: ", ") }
-            out.append("units: \(describe(other.layers)) there, \(describe(layers)) asked")
-        }
         return out
+    }
+
+    /// This atlas with `other`'s units added: its layers, with filters of both, then `other`'s new
+    /// layers (how an atlas grows by a layer or some filters without redrawing what it has).
+    public func merged(with other: AtlasManifest) -> AtlasManifest {
+        var m = self
+        for l in other.layers {
+            if let k = m.layers.firstIndex(where: { $0.name == l.name }) {
+                m.layers[k].filters += l.filters.filter { !m.layers[k].filters.contains($0) }
+            } else {
+                m.layers.append(l)
+            }
+        }
+        m.batch = other.batch
+        return m
     }
 
     /// Every unit, layer by layer, in the manifest's order.

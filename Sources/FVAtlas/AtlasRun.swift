@@ -53,17 +53,22 @@ public struct AtlasRun {
         self.manifest = manifest
     }
 
-    /// Makes the directory an atlas of `manifest`, or checks it already is one: a directory
-    /// holding another atlas is refused with the differences named.
-    public static func prepare(_ directory: AtlasDirectory, _ manifest: AtlasManifest) throws {
+    /// Makes the directory an atlas of `manifest`, or checks it already is one drawn the same way:
+    /// a directory drawn another way is refused with the differences named. New units (another
+    /// layer, more filters) are added to the manifest there. Returns the manifest now in DIR.
+    @discardableResult
+    public static func prepare(_ directory: AtlasDirectory, _ manifest: AtlasManifest) throws -> AtlasManifest {
         if let there = try directory.manifest() {
             let differences = manifest.differences(from: there)
             guard differences.isEmpty else {
                 throw AtlasError("\(directory.path) holds another atlas (\(differences.joined(separator: "; "))); run with its parameters to finish it, or choose another --out directory")
             }
-            if there.batch == manifest.batch { return }
+            let merged = there.merged(with: manifest)
+            if merged != there { try directory.writeJSON(merged.json, to: AtlasManifest.fileName) }
+            return merged
         }
         try directory.writeJSON(manifest.json, to: AtlasManifest.fileName)
+        return manifest
     }
 
     /// The units of `chunks` not done, chunk by chunk (empty chunks left out).

@@ -110,11 +110,31 @@ public struct AtlasSite {
             body += "<figure><img src=\"\(u.filter)-negative.png\" alt=\"what \(u.layer) filter \(u.filter) is most against\" width=\"384\" height=\"384\">"
                 + "<figcaption>against: the filter's mean \(format(-nl))</figcaption></figure>"
         }
+        body += examples(u)
         body += "<section class=\"curve\"><h2>The filter's mean activation per step</h2>\(curve(r))</section>"
         body += "<section class=\"command\"><h2>Render it alone</h2><pre><code>\(escape(u.command(manifest)))</code></pre>"
         if r.negativeLoss != nil { body += "<pre><code>\(escape(u.command(manifest, negative: true)))</code></pre>" }
         body += "<p>The same bytes as this page's picture.</p></section></main>"
         return page(title: "\(u.layer) filter \(u.filter) — VGG16 atlas", root: "../", body: body)
+    }
+
+    /// The unit's dataset examples, when they were chosen from the atlas's current picture set.
+    func examples(_ u: AtlasUnit) -> String {
+        guard let set = directory.readJSON("examples/set.json"), let digest = set["digest"]?.stringValue,
+              let j = directory.readJSON(u.examples), j["set"]?.stringValue == digest, let list = j["examples"]?.arrayValue else { return "" }
+        let folder = escape(set["folder"]?.stringValue ?? "the folder")
+        guard !list.isEmpty else {
+            return "<section class=\"examples\"><h2>Dataset examples</h2><p>No picture of \(folder) makes this filter fire.</p></section>"
+        }
+        var html = "<section class=\"examples\"><h2>Dataset examples</h2><p>The \(list.count) pictures of \(folder) that drive this filter hardest "
+            + "(its largest activation over positions): the part its strongest unit sees, and where in the picture it fires.</p><div class=\"strip\">"
+        for (k, e) in list.enumerated() {
+            let name = escape(e["name"]?.stringValue ?? "?"), top = e["max"]?.doubleValue.map { format(Float($0)) } ?? "?"
+            let crop = (u.example(k) as NSString).lastPathComponent, heat = (u.example(k, heat: true) as NSString).lastPathComponent
+            html += "<figure class=\"example\"><img src=\"examples/\(crop)\" alt=\"\(name), around the peak\" width=\"96\" height=\"96\">"
+                + "<img src=\"examples/\(heat)\" alt=\"\(name), where the filter fires\" height=\"96\"><figcaption>\(name): \(top)</figcaption></figure>"
+        }
+        return html + "</div></section>"
     }
 
     /// The filter's mean per step as an inline SVG: the picture's (the objective), and the
@@ -158,7 +178,7 @@ public struct AtlasSite {
         .thumb.missing { background: #ddd; } .missing span { position: static; background: none; color: #666; line-height: 1.3; padding: 4px; display: block; }
         .more { padding: 0 8px; } .count { color: #666; font-weight: normal; font-size: .85em; }
         .unit figure { display: inline-block; margin: 8px 16px 8px 0; } .unit img { image-rendering: auto; background: #000; }
-        figcaption { color: #444; }
+        figcaption { color: #444; } .example { margin: 4px 12px 4px 0; } .example img { margin-right: 2px; image-rendering: auto; }
         pre { background: #eee; padding: 8px; overflow-x: auto; }
         svg .axis { stroke: #999; } svg .label { font-size: 11px; fill: #555; }
         svg polyline { fill: none; stroke-width: 1.5; } svg .series0 { stroke: #1a5fb4; } svg .series1 { stroke: #e66100; }

@@ -21,6 +21,9 @@ public struct AtlasUnit: Hashable, Sendable, CustomStringConvertible {
     public var negativePicture: String { "\(layer)/\(filter)-negative.png" }
     public var record: String { "\(layer)/\(filter).json" }
     public var page: String { "\(layer)/\(filter).html" }
+    /// Its dataset examples (`--images`): the record, and each example's crop and heat map.
+    public var examples: String { "\(layer)/\(filter)-examples.json" }
+    public func example(_ k: Int, heat: Bool = false) -> String { "\(layer)/examples/\(filter)-\(k)\(heat ? "-heat" : "").png" }
 
     /// The command that renders this unit's picture alone, byte for byte (the negative's with
     /// `negative`).

@@ -208,8 +208,12 @@ public struct ActivationsParams: Equatable, Sendable {
     public var preprocess: String
     /// Also return where this filter fires: its activation map, and a heat map over the image.
     public var map: Int?
+    /// Also return every filter's largest activation and its position (the atlas's dataset examples).
+    public var maxima: Bool
 
-    public init(layer: String, png: String? = nil, tensor: JSON? = nil, top: Int = 10, preprocess: String = "caffe", map: Int? = nil) {
+    public init(layer: String, png: String? = nil, tensor: JSON? = nil, top: Int = 10, preprocess: String = "caffe", map: Int? = nil,
+                maxima: Bool = false) {
+        self.maxima = maxima
         self.layer = layer
         self.png = png
         self.tensor = tensor
@@ -219,7 +223,8 @@ public struct ActivationsParams: Equatable, Sendable {
     }
 
     public init(_ params: JSON?) throws {
-        let r = try ParamReader(params, method: "activations", allowed: ["layer", "image", "png", "tensor", "top", "preprocess", "map"])
+        let r = try ParamReader(params, method: "activations", allowed: ["layer", "image", "png", "tensor", "top", "preprocess", "map", "maxima"])
+        maxima = try r.bool("maxima") ?? false
         if r.raw("image") != nil && r.raw("png") != nil {
             throw RPCError.invalidParams("give the image once: \"image\" (\"png\" is its older name)")
         }
@@ -240,6 +245,7 @@ public struct ActivationsParams: Equatable, Sendable {
     public var json: JSON {
         var o: [String: JSON] = ["layer": .string(layer), "top": JSON(top), "preprocess": .string(preprocess)]
         if let map { o["map"] = JSON(map) }
+        if maxima { o["maxima"] = .bool(true) }
         if let png { o["image"] = .string(png) }
         if let tensor { o["tensor"] = tensor }
         return .object(o)

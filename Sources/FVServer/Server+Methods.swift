@@ -56,12 +56,12 @@ extension Server {
         let input = try ActivationInput.check(p)
         let (h, w) = (input.height, input.width)
         let network = self.network
-        let (layer, topCount, mapFilter) = (p.layer, p.top, p.map)  // not `p`: its base64 text would stay queued too
+        let (layer, topCount, mapFilter, wantsMaxima) = (p.layer, p.top, p.map, p.maxima)  // not `p`: its base64 text would stay queued too
         let j = Job(id: newJobID(), uid: conn.uid, method: Method.activations.rawValue, summary: "\(layer) \(w)x\(h)", work: .compute({ run in
             // Decoded outside the turns: a slow picture costs this lane, not other users' steps,
             // and a cancel or the time limit stops it.
             let image = try input.decode(stopReason: run.stopReason)
-            let (s, means, values) = run.turns.turn {
+            let (s, means, maxima, peaks, values) = run.turns.turn {
                 network.channelMeans(of: image.model, height: h, width: w, layer: spec.index, map: mapFilter)
             }
             let top = means.indices.sorted { means[$0] > means[$1] || (means[$0] == means[$1] && $0 < $1) }.prefix(topCount)
@@ -71,10 +71,11 @@ extension Server {
                 map = .init(filter: f, values: values, overlayPNG: try PNGCodec.encode(overlay))
             }
             return ActivationsResult(layer: layer, height: s.h, width: s.w, channels: s.c, means: means,
-                                     top: top.map { ActivationsResult.Top(filter: $0, mean: means[$0]) }, map: map).json
+                                     top: top.map { ActivationsResult.Top(filter: $0, mean: means[$0]) }, map: map,
+                                     maxima: wantsMaxima ? maxima : nil, peaks: wantsMaxima ? peaks : nil).json
         }), pixels: h * w,
             // The heat map's values (a number per position, ~24 bytes of JSON at most) and its PNG.
-            answerBytes: h * w * 24 + RenderService.answerBytes(pictures: 1, side: max(h, w), raw: false, snapshots: 0),
+            answerBytes: h * w * 24 + spec.outChannels * 40 + RenderService.answerBytes(pictures: 1, side: max(h, w), raw: false, snapshots: 0),
             onProgress: nil, onComplete: done)
         try scheduler.submitTracked(j, by: conn)
     }

@@ -34,6 +34,9 @@ struct Atlas: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed, the same for every filter (so filters share a batch and each page's command gives the same bytes alone).") var seed: Int = 0
     @Flag(name: .customLong("no-negative"), help: "Leave out each filter's negative (halves the work).") var noNegative = false
     @Option(parsing: .unconditional, help: "Filters rendered together in one batched optimisation (default 16).") var batch: Int = 16
+    @Option(help: "A folder of PNG and JPEG pictures: each filter's page also shows the 9 that drive it hardest, with where it fires and the crop around its peak.",
+            completion: .directory)
+    var images: String?
     @Flag(help: "Show how far the atlas in --out (or the directory given) is, and its Slurm jobs; render nothing.") var status = false
     @Flag(help: "Only rebuild the web site from what is done.") var site = false
     @OptionGroup var slurm: SlurmOptions
@@ -57,6 +60,13 @@ struct Atlas: ParsableCommand {
         if !(1...256).contains(batch) { throw ValidationError("--batch must be 1-256, got \(batch)") }
         if seed < 0 || seed > Int(UInt32.max) { throw ValidationError("--seed must be 0-\(UInt32.max), got \(seed)") }
         if status && site { throw ValidationError("--status and --site are separate things; give one") }
+        if let f = images {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: f, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--images \(f) is not a folder; give a folder of PNG and JPEG pictures")
+            }
+            if slurm.enabled { throw ValidationError("--images works through the daemon: run the same fvctl atlas command without --slurm once the Slurm jobs are done") }
+        }
         try slurm.validate(using: slurm.enabled)
     }
 
@@ -92,8 +102,8 @@ struct Atlas: ParsableCommand {
         try dir.create()
         let lock = try AtlasLock(dir)
         defer { withExtendedLifetime(lock) {} }
-        try AtlasRun.prepare(dir, m)
-        let run = AtlasRun(directory: dir, manifest: m)
+        let whole = try AtlasRun.prepare(dir, m)
+        let run = AtlasRun(directory: dir, manifest: whole)
         let display = AtlasProgressDisplay(json: connection.json)
         let todo = run.missing(in: m.chunks).reduce(0) { $0 + $1.count }
         display.say("\(m.units.count - todo) of \(m.units.count) done, rendering \(todo)")
@@ -110,7 +120,10 @@ struct Atlas: ParsableCommand {
         let renderer = DaemonAtlasRenderer(client: client, display: display)
         try run.run(m.chunks, with: renderer) { display.progress($0) }
         display.finish()
-        let (done, total) = try AtlasSite(directory: dir, manifest: m).build()
+        if let folder = images {
+            try DaemonAtlasExamples(client: client, directory: dir, manifest: whole, info: info, display: display).run(folder: folder)
+        }
+        let (done, total) = try AtlasSite(directory: dir, manifest: whole).build()
         display.say("\(dir.path)/index.html: \(done) of \(total) units")
         if !connection.json { print(dir.path + "/index.html") }
     }

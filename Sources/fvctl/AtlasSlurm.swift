@@ -61,11 +61,10 @@ struct AtlasSlurm {
             throw AtlasError("the weights the nodes would load cannot be loaded (\(why.isEmpty ? "fvd info exited \(probe.status)" : why)); nothing was submitted. Give a weights file every node can read with --weights PATH")
         }
         let weights = Self.absolute(info.weights.path)
-        let m = try plan(info)
         let dir = Self.absolute(directory.path)
         let atlas = AtlasDirectory(dir)
         try atlas.create()
-        try AtlasRun.prepare(atlas, m)
+        let m = try AtlasRun.prepare(atlas, plan(info))
         let missing = AtlasRun(directory: atlas, manifest: m).missing(in: m.chunks)
         if missing.isEmpty {
             let (done, total) = try AtlasSite(directory: atlas, manifest: m).build()

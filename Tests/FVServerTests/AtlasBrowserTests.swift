@@ -18,8 +18,9 @@ final class AtlasBrowserTests: XCTestCase {
         let d = try TestDaemon()
         defer { d.stop() }
         let out = d.dir + "/atlas"
+        let folder = try AtlasDaemonTests.pictureFolder(d.dir)
         let (s, _, e) = try runProgram(fvctl, ["atlas", "block1_conv1", "block2_conv1", "--filters", "0-5", "--size", "32", "--steps", "4",
-                                               "--out", out, "--socket", d.socketPath])
+                                               "--images", folder, "--out", out, "--socket", d.socketPath])
         XCTAssertEqual(s, 0, e)
         // A unit missing from the site: shown as missing, never linked.
         try FileManager.default.removeItem(atPath: out + "/block2_conv1/5.json")

@@ -1,4 +1,5 @@
 import FVAtlas
+import FVImage
 import FVProtocol
 import Foundation
 import XCTest
@@ -166,5 +167,75 @@ final class AtlasDaemonTests: XCTestCase {
         print("interactive pattern beside batch work: first step after \(String(format: "%.2f", firstStep ?? -1)) s, done after \(String(format: "%.2f", done)) s")
         atlas.close()  // a disconnect cancels the batch job
         XCTAssertEqual(finished.wait(timeout: .now() + 30), .success)
+    }
+
+    /// A folder of pictures for dataset examples: a ramp, a checkerboard and noise of other sizes
+    /// (one larger than the examples' side), a text file named .jpg, and a file that is not a picture.
+    static func pictureFolder(_ dir: String) throws -> String {
+        let folder = dir + "/pictures"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        func write(_ name: String, _ w: Int, _ h: Int, _ pixel: (Int, Int) -> (UInt8, UInt8, UInt8)) throws {
+            var px = [UInt8]()
+            for y in 0..<h { for x in 0..<w { let p = pixel(x, y); px += [p.0, p.1, p.2] } }
+            try Data(try PNGCodec.encode(RGBImage(width: w, height: h, pixels: px))).write(to: URL(fileURLWithPath: folder + "/" + name))
+        }
+        try write("ramp.png", 96, 64) { x, y in (UInt8(x * 2), UInt8(y * 3), 128) }
+        try write("checker.png", 600, 400) { x, y in (x / 25 + y / 25) % 2 == 0 ? (250, 250, 250) : (10, 10, 10) }
+        var r: UInt64 = 7
+        try write("noise.png", 80, 80) { _, _ in
+            r = r &* 6364136223846793005 &+ 1442695040888963407
+            return (UInt8(truncatingIfNeeded: r >> 33), UInt8(truncatingIfNeeded: r >> 41), UInt8(truncatingIfNeeded: r >> 49))
+        }
+        try "not a picture".write(toFile: folder + "/broken.jpg", atomically: true, encoding: .utf8)
+        try "notes".write(toFile: folder + "/notes.txt", atomically: true, encoding: .utf8)
+        return folder
+    }
+
+    /// --images: each filter's page shows the folder's pictures that drive it hardest, strongest
+    /// first, with their crops and heat maps; a corrupt picture is skipped with its name; adding a
+    /// layer later computes only that layer's activations.
+    func testDatasetExamplesAreChosenByEachFiltersMaximumAndCachedPerLayer() throws {
+        let d = try XCTUnwrap(Self.daemon)
+        let (fvctl, _) = try tools()
+        let folder = try Self.pictureFolder(d.dir)
+        let out = d.dir + "/examples-atlas"
+        let common = ["--size", "32", "--steps", "3", "--no-negative", "--images", folder, "--out", out, "--socket", d.socketPath]
+        let (s1, _, e1) = try runProgram(fvctl, ["atlas", "block1_conv1", "--filters", "0-3"] + common)
+        XCTAssertEqual(s1, 0, e1)
+        XCTAssertTrue(e1.contains("--images: skipping broken.jpg"), e1)
+        XCTAssertFalse(e1.contains("notes.txt"), "files that are not pictures by name are not looked at: \(e1)")
+        XCTAssertTrue(e1.contains("block1_conv1: the activations of 3 of 3 pictures"), e1)
+        let cache = try XCTUnwrap(AtlasDirectory(out).readJSON("examples/block1_conv1.json")?["pictures"]?.objectValue)
+        XCTAssertEqual(cache.count, 3)
+        for f in 0..<4 {
+            let record = try XCTUnwrap(AtlasDirectory(out).readJSON("block1_conv1/\(f)-examples.json"))
+            let list = try XCTUnwrap(record["examples"]?.arrayValue)
+            let maxima = list.compactMap { $0["max"]?.doubleValue }
+            XCTAssertEqual(maxima, maxima.sorted(by: >), "strongest first")
+            // The same order as the cached maxima give.
+            let expected = cache.values.compactMap { v -> (String, Double)? in
+                guard let m = v["maxima"]?.arrayValue?[f].doubleValue, m > 0 else { return nil }
+                return (v["name"]!.stringValue!, m)
+            }.sorted { $0.1 > $1.1 }.map(\.0)
+            XCTAssertEqual(list.compactMap { $0["name"]?.stringValue }, expected, "filter \(f)")
+            for k in list.indices {
+                for heat in [false, true] {
+                    let file = out + "/" + AtlasUnit(layer: "block1_conv1", filter: f).example(k, heat: heat)
+                    let png = try XCTUnwrap(FileManager.default.contents(atPath: file), file)
+                    let image = try PNGCodec.decode([UInt8](png))
+                    XCTAssertLessThanOrEqual(max(image.width, image.height), heat ? 160 : 128)
+                }
+            }
+        }
+        let page = try String(contentsOfFile: out + "/block1_conv1/0.html", encoding: .utf8)
+        XCTAssertTrue(page.contains("Dataset examples"), page)
+        // A layer added later: only its activations are computed.
+        let (s2, _, e2) = try runProgram(fvctl, ["atlas", "block2_conv1", "--filters", "0-1"] + common)
+        XCTAssertEqual(s2, 0, e2)
+        XCTAssertTrue(e2.contains("block2_conv1: the activations of 3 of 3 pictures"), e2)
+        XCTAssertFalse(e2.contains("block1_conv1: the activations"), e2)
+        XCTAssertFalse(e2.contains("block1_conv1: dataset examples"), "block1_conv1's examples stand: \(e2)")
+        let manifest = try XCTUnwrap(try AtlasDirectory(out).manifest())
+        XCTAssertEqual(manifest.layers.map(\.name), ["block1_conv1", "block2_conv1"], "the atlas grew by a layer")
     }
 }

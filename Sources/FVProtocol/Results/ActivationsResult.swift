@@ -30,8 +30,14 @@ public struct ActivationsResult: Equatable, Sendable {
     public var means: [Float]
     public var top: [Top]
     public var map: FilterMap?
+    /// With `"maxima": true`: each filter's largest activation, and its position (y * width + x).
+    public var maxima: [Float]?
+    public var peaks: [Int]?
 
-    public init(layer: String, height: Int, width: Int, channels: Int, means: [Float], top: [Top], map: FilterMap? = nil) {
+    public init(layer: String, height: Int, width: Int, channels: Int, means: [Float], top: [Top], map: FilterMap? = nil,
+                maxima: [Float]? = nil, peaks: [Int]? = nil) {
+        self.maxima = maxima
+        self.peaks = peaks
         self.layer = layer
         self.height = height
         self.width = width
@@ -60,8 +66,22 @@ public struct ActivationsResult: Equatable, Sendable {
             }
             map = FilterMap(filter: try mr.int("filter"), values: values, overlayPNG: try mr.bytes("overlayPNG"))
         }
+        var maxima: [Float]?, peaks: [Int]?
+        if json["maxima"] != nil {
+            maxima = try r.array("maxima").map { v -> Float in
+                guard let d = v.doubleValue else { throw ResultReader.Mismatch(description: "the daemon's activations result has a maximum that is not a number") }
+                return Float(d)
+            }
+            peaks = try r.array("peaks").map { v -> Int in
+                guard let i = v.intValue, i >= 0 else { throw ResultReader.Mismatch(description: "the daemon's activations result has a peak that is not a position") }
+                return Int(i)
+            }
+            guard maxima!.count == means.count, peaks!.count == means.count else {
+                throw ResultReader.Mismatch(description: "the daemon's activations result has maxima or peaks for another number of filters")
+            }
+        }
         self.init(layer: try r.string("layer"), height: try r.int("height"), width: try r.int("width"), channels: try r.int("channels"),
-                  means: means, top: top, map: map)
+                  means: means, top: top, map: map, maxima: maxima, peaks: peaks)
     }
 
     public var json: JSON {
@@ -72,6 +92,10 @@ public struct ActivationsResult: Equatable, Sendable {
         ]
         if let map {
             o["map"] = ["filter": JSON(map.filter), "values": .array(map.values.map { JSON($0) }), "overlayPNG": .string(Base64.encode(map.overlayPNG))]
+        }
+        if let maxima, let peaks {
+            o["maxima"] = .array(maxima.map { JSON($0) })
+            o["peaks"] = .array(peaks.map { JSON($0) })
         }
         return .object(o)
     }
