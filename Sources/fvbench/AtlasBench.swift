@@ -68,7 +68,9 @@ enum AtlasBench {
         print("")
         print("Whole network (4224 filters, 8448 pictures): \(String(format: "%.1f", total)) hours on this machine's \(Parallel.coreCount) cores, \(String(format: "%.0f", coreHours)) core-hours.")
         for (nodes, cores) in [(4, 16), (16, 32), (64, 32)] {
-            print("- on \(nodes) nodes of \(cores) cores, if it scales by cores: \(String(format: "%.1f", coreHours / Double(nodes * cores))) hours")
+            let hours = coreHours / Double(nodes * cores)
+            let time = hours >= 1 ? String(format: "%.1f hours", hours) : String(format: "%.0f minutes", hours * 60)
+            print("- on \(nodes) nodes of \(cores) cores, if it scales by cores: \(time)")
         }
     }
 }
