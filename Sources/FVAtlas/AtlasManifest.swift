@@ -29,6 +29,9 @@ public struct AtlasManifest: Equatable, Sendable {
     public var seed: Int
     /// Each unit's negative too (the picture the filter is most against).
     public var negative: Bool
+    /// Each unit's N diverse pictures too (one render of N images kept apart by Lucid's
+    /// diversity penalty); 0 for none.
+    public var diversity: Int = 0
     /// Units rendered together, in chunks of this many consecutive filters of a layer (and so
     /// the shards of a Slurm run). It changes no byte (the engine's batches are exact), so a run
     /// may change it: the latest run's is kept.
@@ -49,7 +52,7 @@ public struct AtlasManifest: Equatable, Sendable {
     public var json: JSON {
         .object([
             "format": .string(Self.format), "weights": .string(weights), "preset": .string(preset), "size": JSON(size),
-            "steps": JSON(steps), "seed": JSON(seed), "negative": .bool(negative), "batch": JSON(batch),
+            "steps": JSON(steps), "seed": JSON(seed), "negative": .bool(negative), "diversity": JSON(diversity), "batch": JSON(batch),
             "layers": .array(layers.map { .object(["name": .string($0.name), "filters": .array($0.filters.map { JSON($0) })]) }),
         ])
     }
@@ -78,6 +81,7 @@ public struct AtlasManifest: Equatable, Sendable {
         seed = try int("seed", 0...Int(UInt32.max))
         guard let n = j["negative"]?.boolValue else { throw bad("\"negative\" is missing or not true/false") }
         negative = n
+        diversity = j["diversity"] == nil ? 0 : try int("diversity", 0...16)
         batch = try int("batch", 1...256)
         guard let ls = j["layers"]?.arrayValue, !ls.isEmpty else { throw bad("\"layers\" is missing or empty") }
         layers = try ls.map { l in
@@ -103,6 +107,7 @@ public struct AtlasManifest: Equatable, Sendable {
         compare("steps", steps, other.steps)
         compare("seed", seed, other.seed)
         compare("negative", negative, other.negative)
+        compare("diversity", diversity, other.diversity)
         // Not the batch size: the engine's batches are exact, so it changes no byte.
         return out
     }
@@ -153,7 +158,7 @@ extension AtlasManifest {
     /// (the daemon's `info`, or `fvd info` on a cluster), `filters` of each layer named (all
     /// when nil), the preset's size and steps unless given.
     public static func plan(info: InfoResult, layers names: [String], filters: [Int]?, preset: String, size: Int?, steps: Int?,
-                            seed: Int, negative: Bool, batch: Int) throws -> AtlasManifest {
+                            seed: Int, negative: Bool, diversity: Int = 0, batch: Int) throws -> AtlasManifest {
         guard let defaults = info.presets[preset] else {
             throw AtlasError("unknown preset \"\(preset)\"; presets: \(info.presets.keys.sorted().joined(separator: ", "))")
         }
@@ -169,7 +174,10 @@ extension AtlasManifest {
         }
         guard Set(chosen.map(\.name)).count == chosen.count else { throw AtlasError("a layer is named twice") }
         guard (1...256).contains(batch) else { throw AtlasError("--batch must be 1-256 units, got \(batch)") }
-        return AtlasManifest(weights: info.weights.checksum, preset: preset, size: size ?? defaults.size, steps: steps ?? defaults.steps,
-                             seed: seed, negative: negative, batch: batch, layers: chosen)
+        guard diversity == 0 || (2...16).contains(diversity) else { throw AtlasError("--diversity must be 2-16 pictures, got \(diversity)") }
+        var m = AtlasManifest(weights: info.weights.checksum, preset: preset, size: size ?? defaults.size, steps: steps ?? defaults.steps,
+                              seed: seed, negative: negative, batch: batch, layers: chosen)
+        m.diversity = diversity
+        return m
     }
 }

@@ -1,4 +1,5 @@
 import FVImage
+import FVProtocol
 import Foundation
 
 #if canImport(Glibc)
@@ -10,9 +11,11 @@ public struct RenderedUnit: Sendable {
     public var unit: AtlasUnit
     public var picture: [UInt8]
     public var negative: [UInt8]?
+    public var diverse: [[UInt8]]
     public var record: AtlasRecord
 
-    public init(unit: AtlasUnit, picture: [UInt8], negative: [UInt8]?, record: AtlasRecord) {
+    public init(unit: AtlasUnit, picture: [UInt8], negative: [UInt8]?, diverse: [[UInt8]] = [], record: AtlasRecord) {
+        self.diverse = diverse
         self.unit = unit
         self.picture = picture
         self.negative = negative
@@ -25,6 +28,13 @@ public struct RenderedUnit: Sendable {
 /// engine's batches are exact, so both give the same bytes.
 public protocol AtlasRenderer {
     func render(_ units: [AtlasUnit], _ manifest: AtlasManifest) throws -> [RenderedUnit]
+}
+
+/// What the diverse pictures of a unit ask for: its channel objective, N pictures kept apart.
+public enum AtlasDiversity {
+    public static func objective(_ m: AtlasManifest) -> ObjectiveParams {
+        ObjectiveParams(terms: [.init(type: .channel)], diversity: m.diversity)
+    }
 }
 
 /// How far a run is.
@@ -88,6 +98,7 @@ public struct AtlasRun {
             for r in results {
                 try directory.write(r.picture, to: r.unit.picture)
                 if let n = r.negative { try directory.write(n, to: r.unit.negativePicture) }
+                for (k, d) in r.diverse.enumerated() { try directory.write(d, to: r.unit.diversePicture(k)) }
                 try directory.writeJSON(r.record.json(r.unit, manifest), to: r.unit.record)
             }
             done += results.count
@@ -116,13 +127,14 @@ public final class AtlasLock {
 }
 
 extension RGBImage {
-    /// Tile `index` of a row of `side`-pixel tiles with no margin (a grid of one row).
-    public func tile(_ index: Int, side: Int) -> RGBImage {
-        precondition(height == side && width >= (index + 1) * side, "no tile \(index) of \(side) px in a \(width)x\(height) picture")
+    /// Tile `index` of a row of `side`-pixel tiles `margin` pixels apart (a grid of one row).
+    public func tile(_ index: Int, side: Int, margin: Int = 0) -> RGBImage {
+        let x0 = index * (side + margin)
+        precondition(height == side && width >= x0 + side, "no tile \(index) of \(side) px in a \(width)x\(height) picture")
         var px = [UInt8]()
         px.reserveCapacity(side * side * 3)
         for y in 0..<side {
-            let start = (y * width + index * side) * 3
+            let start = (y * width + x0) * 3
             px += pixels[start..<(start + side * 3)]
         }
         return RGBImage(width: side, height: side, pixels: px)

@@ -110,6 +110,14 @@ public struct AtlasSite {
             body += "<figure><img src=\"\(u.filter)-negative.png\" alt=\"what \(u.layer) filter \(u.filter) is most against\" width=\"384\" height=\"384\">"
                 + "<figcaption>against: the filter's mean \(format(-nl))</figcaption></figure>"
         }
+        if let losses = r.diverseLosses {
+            body += "<section class=\"diverse\"><h2>\(losses.count) diverse pictures</h2><p>One render of \(losses.count) pictures kept apart by Lucid's diversity penalty: other facets of what the filter responds to.</p><div class=\"strip\">"
+            for k in losses.indices {
+                let file = (u.diversePicture(k) as NSString).lastPathComponent
+                body += "<figure><img src=\"\(file)\" alt=\"diverse picture \(k + 1) of \(u.layer) filter \(u.filter)\" width=\"192\" height=\"192\"><figcaption>\(format(losses[k]))</figcaption></figure>"
+            }
+            body += "</div><pre><code>\(escape(u.diversityCommand(manifest)))</code></pre></section>"
+        }
         body += examples(u)
         body += "<section class=\"curve\"><h2>The filter's mean activation per step</h2>\(curve(r))</section>"
         body += "<section class=\"command\"><h2>Render it alone</h2><pre><code>\(escape(u.command(manifest)))</code></pre>"

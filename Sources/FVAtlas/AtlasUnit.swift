@@ -19,6 +19,8 @@ public struct AtlasUnit: Hashable, Sendable, CustomStringConvertible {
 
     public var picture: String { "\(layer)/\(filter).png" }
     public var negativePicture: String { "\(layer)/\(filter)-negative.png" }
+    /// Diverse picture k (with the atlas's --diversity).
+    public func diversePicture(_ k: Int) -> String { "\(layer)/\(filter)-diverse-\(k).png" }
     public var record: String { "\(layer)/\(filter).json" }
     public var page: String { "\(layer)/\(filter).html" }
     /// Its dataset examples (`--images`): the record, and each example's crop and heat map.
@@ -31,6 +33,14 @@ public struct AtlasUnit: Hashable, Sendable, CustomStringConvertible {
         "fvctl pattern \(layer) \(filter) --preset \(m.preset) --size \(m.size) --steps \(m.steps) --seed \(m.seed)"
             + (negative ? " --objective=-channel -o \(filter)-negative.png" : " -o \(filter).png")
     }
+
+    /// The command that renders its diverse pictures alone, as one strip of them.
+    public func diversityCommand(_ m: AtlasManifest) -> String {
+        "fvctl pattern \(layer) \(filter) --preset \(m.preset) --size \(m.size) --steps \(m.steps) --seed \(m.seed) --diversity \(m.diversity) -o \(filter)-diverse.png"
+    }
+
+    /// The margin between the pictures of a diversity strip (what `pattern` draws).
+    public static let stripMargin = 5
 }
 
 /// What a render gave for one unit: its final objective and the objective per step, for the
@@ -40,8 +50,11 @@ public struct AtlasRecord: Equatable, Sendable {
     public var history: [Float]
     public var negativeLoss: Float?
     public var negativeHistory: [Float]?
+    /// The diverse pictures' objectives (with the atlas's --diversity).
+    public var diverseLosses: [Float]?
 
-    public init(loss: Float, history: [Float], negativeLoss: Float? = nil, negativeHistory: [Float]? = nil) {
+    public init(loss: Float, history: [Float], negativeLoss: Float? = nil, negativeHistory: [Float]? = nil, diverseLosses: [Float]? = nil) {
+        self.diverseLosses = diverseLosses
         self.loss = loss
         self.history = history
         self.negativeLoss = negativeLoss
@@ -60,10 +73,14 @@ public struct AtlasRecord: Equatable, Sendable {
             o["negativeHistory"] = .array(negativeHistory.map { .double(Double($0)) })
             o["negativeCommand"] = .string(unit.command(m, negative: true))
         }
+        if let diverseLosses {
+            o["diverseLosses"] = .array(diverseLosses.map { .double(Double($0)) })
+            o["diversityCommand"] = .string(unit.diversityCommand(m))
+        }
         return .object(o)
     }
 
-    init?(json j: JSON, unit: AtlasUnit, negative: Bool) {
+    init?(json j: JSON, unit: AtlasUnit, negative: Bool, diversity: Int) {
         guard j["layer"]?.stringValue == unit.layer, j["filter"]?.intValue == Int64(unit.filter),
               let loss = j["loss"]?.doubleValue, let h = j["history"]?.arrayValue else { return nil }
         let history = h.compactMap { $0.doubleValue.map(Float.init) }
@@ -74,6 +91,10 @@ public struct AtlasRecord: Equatable, Sendable {
             guard let nl = j["negativeLoss"]?.doubleValue, let nh = j["negativeHistory"]?.arrayValue else { return nil }
             negativeLoss = Float(nl)
             negativeHistory = nh.compactMap { $0.doubleValue.map(Float.init) }
+        }
+        if diversity > 0 {
+            guard let d = j["diverseLosses"]?.arrayValue, d.count == diversity else { return nil }
+            diverseLosses = d.compactMap { $0.doubleValue.map(Float.init) }
         }
     }
 }
@@ -130,8 +151,8 @@ public struct AtlasDirectory: Sendable {
     /// The unit's record, when the unit is done: its record reads back and names it, and each
     /// of its pictures decodes at the atlas's size.
     public func done(_ unit: AtlasUnit, _ m: AtlasManifest) -> AtlasRecord? {
-        guard let j = readJSON(unit.record), let record = AtlasRecord(json: j, unit: unit, negative: m.negative) else { return nil }
-        for picture in [unit.picture] + (m.negative ? [unit.negativePicture] : []) {
+        guard let j = readJSON(unit.record), let record = AtlasRecord(json: j, unit: unit, negative: m.negative, diversity: m.diversity) else { return nil }
+        for picture in [unit.picture] + (m.negative ? [unit.negativePicture] : []) + (0..<m.diversity).map(unit.diversePicture) {
             guard let data = FileManager.default.contents(atPath: url(picture)),
                   let image = try? PNGCodec.decode([UInt8](data)), image.width == m.size, image.height == m.size else { return nil }
         }

@@ -33,6 +33,8 @@ struct Atlas: ParsableCommand {
     @Option(parsing: .unconditional, help: "Steps (default: the preset's).") var steps: Int?
     @Option(parsing: .unconditional, help: "Seed, the same for every filter (so filters share a batch and each page's command gives the same bytes alone).") var seed: Int = 0
     @Flag(name: .customLong("no-negative"), help: "Leave out each filter's negative (halves the work).") var noNegative = false
+    @Option(parsing: .unconditional, help: "Also N diverse pictures of each filter (2-16), kept apart by Lucid's diversity penalty (one render per filter).")
+    var diversity: Int?
     @Option(parsing: .unconditional, help: "Filters rendered together in one batched optimisation (default 16).") var batch: Int = 16
     @Option(help: "A folder of PNG and JPEG pictures: each filter's page also shows the 9 that drive it hardest, with where it fires and the crop around its peak.",
             completion: .directory)
@@ -58,6 +60,7 @@ struct Atlas: ParsableCommand {
         }
         if filters != nil && layers.isEmpty { throw ValidationError("--filters needs the layers named, e.g. fvctl atlas block5_conv3 --filters 0-15 --out DIR") }
         if !(1...256).contains(batch) { throw ValidationError("--batch must be 1-256, got \(batch)") }
+        if let d = diversity, !(2...16).contains(d) { throw ValidationError("--diversity must be 2-16 pictures, got \(d)") }
         if seed < 0 || seed > Int(UInt32.max) { throw ValidationError("--seed must be 0-\(UInt32.max), got \(seed)") }
         if status && site { throw ValidationError("--status and --site are separate things; give one") }
         if let f = images {
@@ -91,7 +94,7 @@ struct Atlas: ParsableCommand {
 
     func manifest(_ info: InfoResult) throws -> AtlasManifest {
         try AtlasManifest.plan(info: info, layers: layers, filters: filters.flatMap(FilterList.parse), preset: preset, size: size, steps: steps,
-                               seed: seed, negative: !noNegative, batch: batch)
+                               seed: seed, negative: !noNegative, diversity: diversity ?? 0, batch: batch)
     }
 
     /// Through the daemon, as batch work below everyone's interactive requests.
@@ -155,14 +158,27 @@ struct DaemonAtlasRenderer: AtlasRenderer {
             }
             return r
         }
+        /// A unit's diverse pictures: one `pattern` of N pictures (they interact: one job per filter).
+        func diverse(_ u: AtlasUnit) throws -> (pictures: [[UInt8]], losses: [Float]) {
+            var options = RenderOptions(preset: m.preset, size: m.size, steps: m.steps, seed: m.seed, objective: AtlasDiversity.objective(m))
+            options.priority = .batch
+            let params = PatternParams(layer: u.layer, filter: u.filter, options: options, display: "clip")
+            let r = try PatternResult(try client.call(Method.pattern.rawValue, params.json) { name, p in
+                if name == ServerNotification.progress { display.step(p) }
+            })
+            let strip = try PNGCodec.decode(r.png, maxSide: 1 << 16)
+            return (try (0..<m.diversity).map { try PNGCodec.encode(strip.tile($0, side: m.size, margin: AtlasUnit.stripMargin)) }, r.losses)
+        }
         let positive = try grid(nil)
         let negative = m.negative ? try grid(AtlasNegative.objective) : nil
         let sheets = try ([positive] + (negative.map { [$0] } ?? [])).map { try PNGCodec.decode($0.png, maxSide: 1 << 16) }
         return try units.indices.map { i in
-            RenderedUnit(unit: units[i], picture: try PNGCodec.encode(sheets[0].tile(i, side: m.size)),
-                         negative: negative == nil ? nil : try PNGCodec.encode(sheets[1].tile(i, side: m.size)),
-                         record: AtlasRecord(loss: positive.tiles[i].loss, history: positive.tiles[i].history,
-                                             negativeLoss: negative?.tiles[i].loss, negativeHistory: negative?.tiles[i].history))
+            let d = m.diversity > 0 ? try diverse(units[i]) : nil
+            return RenderedUnit(unit: units[i], picture: try PNGCodec.encode(sheets[0].tile(i, side: m.size)),
+                                negative: negative == nil ? nil : try PNGCodec.encode(sheets[1].tile(i, side: m.size)), diverse: d?.pictures ?? [],
+                                record: AtlasRecord(loss: positive.tiles[i].loss, history: positive.tiles[i].history,
+                                                    negativeLoss: negative?.tiles[i].loss, negativeHistory: negative?.tiles[i].history,
+                                                    diverseLosses: d?.losses))
         }
     }
 }

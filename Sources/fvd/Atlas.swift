@@ -101,7 +101,7 @@ struct EngineAtlasRenderer: AtlasRenderer {
 
     func render(_ units: [AtlasUnit], _ m: AtlasManifest) throws -> [RenderedUnit] {
         let filters = units.map(\.filter)
-        func run(_ objective: ObjectiveParams?) throws -> AscentResult {
+        func run(_ objective: ObjectiveParams?, filters: [Int]) throws -> AscentResult {
             let options = RenderOptions(preset: m.preset, size: m.size, steps: m.steps, seed: m.seed, objective: objective)
             let job: AscentJob
             do { job = try JobResolver.ascentJob(layer: units[0].layer, filters: filters, options: options, defaultPreset: .grid) } catch let e as RPCError {
@@ -109,13 +109,17 @@ struct EngineAtlasRenderer: AtlasRenderer {
             }
             return try engine.run(job)
         }
-        let positive = try run(nil)
-        let negative = m.negative ? try run(AtlasNegative.objective) : nil
+        let positive = try run(nil, filters: filters)
+        let negative = m.negative ? try run(AtlasNegative.objective, filters: filters) : nil
         return try units.indices.map { i in
-            func png(_ r: AscentResult) throws -> [UInt8] { try PNGCodec.encode(RGBImage(width: m.size, height: m.size, pixels: r.rgb(i))) }
-            return RenderedUnit(unit: units[i], picture: try png(positive), negative: try negative.map(png),
+            func png(_ r: AscentResult, _ k: Int) throws -> [UInt8] { try PNGCodec.encode(RGBImage(width: m.size, height: m.size, pixels: r.rgb(k))) }
+            // Diverse pictures interact: one job per filter, as `pattern` runs it.
+            let diverse = m.diversity > 0 ? try run(AtlasDiversity.objective(m), filters: [units[i].filter]) : nil
+            return RenderedUnit(unit: units[i], picture: try png(positive, i), negative: try negative.map { try png($0, i) },
+                                diverse: try diverse.map { d in try (0..<m.diversity).map { try png(d, $0) } } ?? [],
                                 record: AtlasRecord(loss: positive.losses[i], history: positive.history[i],
-                                                    negativeLoss: negative?.losses[i], negativeHistory: negative?.history[i]))
+                                                    negativeLoss: negative?.losses[i], negativeHistory: negative?.history[i],
+                                                    diverseLosses: diverse?.losses))
         }
     }
 }

@@ -35,14 +35,15 @@ final class AtlasDaemonTests: XCTestCase {
         let d = try XCTUnwrap(Self.daemon)
         let (fvctl, fvd) = try tools()
         let out = d.dir + "/atlas"
-        let args = ["atlas", "block1_conv1", "block2_conv1", "--filters", "0-5", "--size", "32", "--steps", "6", "--batch", "4", "--out", out, "--socket", d.socketPath]
+        let args = ["atlas", "block1_conv1", "block2_conv1", "--filters", "0-5", "--size", "32", "--steps", "6", "--batch", "4", "--diversity", "2",
+                    "--out", out, "--socket", d.socketPath]
         let (s1, o1, e1) = try runProgram(fvctl, args)
         XCTAssertEqual(s1, 0, e1)
         XCTAssertEqual(o1, out + "/index.html\n")
         XCTAssertTrue(e1.contains("0 of 12 done, rendering 12"), e1)
         XCTAssertTrue(e1.contains("index.html: 12 of 12 units"), e1)
         let first = try files(out)
-        XCTAssertEqual(first.keys.filter { $0.hasSuffix(".png") }.count, 24, "a picture and its negative per unit")
+        XCTAssertEqual(first.keys.filter { $0.hasSuffix(".png") }.count, 48, "a picture, its negative and two diverse pictures per unit")
 
         // Killed mid-unit: a lost record and a half-written picture. The same command renders those two only.
         try FileManager.default.removeItem(atPath: out + "/block2_conv1/5.json")
@@ -64,6 +65,12 @@ final class AtlasDaemonTests: XCTestCase {
         _ = try runProgram(fvctl, words + ["--objective=-channel", "-o", "3-negative.png", "--socket", d.socketPath], cwd: cwd)
         XCTAssertEqual(FileManager.default.contents(atPath: cwd + "/3.png"), first["block2_conv1/3.png"])
         XCTAssertEqual(FileManager.default.contents(atPath: cwd + "/3-negative.png"), first["block2_conv1/3-negative.png"])
+        XCTAssertTrue(page.contains(command + " --diversity 2 -o 3-diverse.png"), page)
+        _ = try runProgram(fvctl, words + ["--diversity", "2", "-o", "3-diverse.png", "--socket", d.socketPath], cwd: cwd)
+        let strip = try PNGCodec.decode([UInt8](try XCTUnwrap(FileManager.default.contents(atPath: cwd + "/3-diverse.png"))))
+        for k in 0..<2 {
+            XCTAssertEqual(Data(try PNGCodec.encode(strip.tile(k, side: 32, margin: AtlasUnit.stripMargin))), first["block2_conv1/3-diverse-\(k).png"])
+        }
 
         // In-process, as a Slurm task renders it, in two shards: the same bytes.
         let copy = d.dir + "/in-process"
