@@ -2,6 +2,10 @@ import FVImage
 import FVProtocol
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One filter of one layer: its picture, its negative, and its record, each a file of its own
 /// under `DIR/LAYER/`. The record is written last: a unit is done when its record and every
 /// picture it names exist and decode, so a unit cut short by Ctrl-C, `kill -9`, a full disk or a
@@ -127,15 +131,31 @@ public struct AtlasDirectory: Sendable {
             throw AtlasError("cannot create \(dir): \(Self.reason(error)); check the --out directory is yours and writable")
         }
         let temporary = dir + "/.\((target as NSString).lastPathComponent).\(getpid()).tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
+        func failure(_ why: String) -> AtlasError {
             unlink(temporary)
-            throw AtlasError("cannot write \(target): \(String(cString: strerror(errno))) (a full disk, or a directory that is not writable); free space or fix it, then run the same command again: nothing done is lost")
+            return AtlasError("cannot write \(target): \(why); free space or fix it, then run the same command again: nothing done is lost")
         }
-        guard rename(temporary, target) == 0 else {
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw failure(String(cString: strerror(errno))) }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                let why = String(cString: strerror(errno))
+                close(fd)
+                throw failure(why)
+            }
+            written += n
+        }
+        // On the disk before the rename: after a power cut the name holds the whole file or none.
+        guard fsync(fd) == 0 else {
             let why = String(cString: strerror(errno))
-            unlink(temporary)
-            throw AtlasError("cannot write \(target): \(why)")
+            close(fd)
+            throw failure(why)
         }
+        guard close(fd) == 0 else { throw failure(String(cString: strerror(errno))) }
+        guard rename(temporary, target) == 0 else { throw failure(String(cString: strerror(errno))) }
     }
 
     public func writeJSON(_ j: JSON, to relative: String) throws {

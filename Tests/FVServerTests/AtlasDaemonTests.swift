@@ -245,4 +245,46 @@ final class AtlasDaemonTests: XCTestCase {
         let manifest = try XCTUnwrap(try AtlasDirectory(out).manifest())
         XCTAssertEqual(manifest.layers.map(\.name), ["block1_conv1", "block2_conv1"], "the atlas grew by a layer")
     }
+
+    /// A full disk mid-atlas: the error names the file and says what to do; no temporary file is
+    /// left; every unit counted done reads back whole; with room again the same command finishes.
+    func testAFullDiskLosesNothingDone() throws {
+        let d = try XCTUnwrap(Self.daemon)
+        let (fvctl, _) = try tools()
+        guard getuid() == 0 else { throw XCTSkip("needs root to mount a small tmpfs") }
+        let mountPoint = d.dir + "/small"
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        let (m, _, me) = try runProgram("/bin/mount", ["-t", "tmpfs", "-o", "size=96k", "tmpfs", mountPoint])
+        guard m == 0 else { throw XCTSkip("cannot mount a tmpfs here: \(me)") }
+        defer { _ = try? runProgram("/bin/umount", [mountPoint]) }
+        let out = mountPoint + "/atlas"
+        let args = ["atlas", "block1_conv1", "--filters", "0-15", "--size", "64", "--steps", "2", "--batch", "4", "--out", out, "--socket", d.socketPath]
+        let (s1, _, e1) = try runProgram(fvctl, args)
+        XCTAssertEqual(s1, 1, e1)
+        XCTAssertTrue(e1.contains("No space left on device"), e1)
+        XCTAssertTrue(e1.contains("run the same command again: nothing done is lost"), e1)
+        let files = try FileManager.default.subpathsOfDirectory(atPath: out)
+        XCTAssertEqual(files.filter { $0.hasSuffix(".tmp") }, [], "no temporary file left behind")
+        let manifest = try XCTUnwrap(try AtlasDirectory(out).manifest())
+        let done = manifest.units.filter { AtlasDirectory(out).done($0, manifest) != nil }
+        XCTAssertLessThan(done.count, 16, "the disk filled before the end")
+        // Room again: move the atlas to a roomy disk and finish it there.
+        let roomy = d.dir + "/roomy"
+        try FileManager.default.copyItem(atPath: out, toPath: roomy)
+        var again = args
+        again[again.firstIndex(of: out)!] = roomy
+        let (s2, _, e2) = try runProgram(fvctl, again)
+        XCTAssertEqual(s2, 0, e2)
+        XCTAssertTrue(e2.contains("\(done.count) of 16 done, rendering \(16 - done.count)"), e2)
+    }
+
+    func testMissingSbatchIsNamed() throws {
+        let d = try XCTUnwrap(Self.daemon)
+        let (fvctl, fvd) = try tools()
+        let (s, _, e) = try runProgram(fvctl, ["atlas", "block1_conv1", "--filters", "0-1", "--size", "32", "--steps", "2", "--out", d.dir + "/nosbatch",
+                                               "--slurm", "--fvd", fvd, "--weights", repoRoot + "/weights/vgg16.fvw"], env: ["PATH": "/nonexistent"])
+        XCTAssertEqual(s, 1, e)
+        XCTAssertTrue(e.contains("sbatch is not on PATH") || e.contains("cannot run sbatch"), e)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: d.dir + "/nosbatch/slurm/jobs.json"))
+    }
 }
