@@ -14,28 +14,27 @@ struct Atlas: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Render every filter of some layers (all 13 by default) into a web site; resumable, and over Slurm with --slurm.",
         discussion: """
-            Each filter's picture and its negative go to DIR/LAYER/, with DIR/index.html, a page per layer and a page per
-            filter (open DIR/index.html in a browser; no network needed). Killed or interrupted, the same command renders
-            only what is missing; a different command into the same DIR is refused, naming the difference.
+            Each filter's picture and its negative go to DIR/LAYER/, with DIR/index.html, a page per layer and a page per filter (open DIR/index.html in a browser; no network needed). Killed or interrupted, the same command renders only what is missing; one drawn differently into the same DIR is refused, naming the difference. docs/ATLAS.md has more.
+
             Examples:
               fvctl atlas block5_conv3 --filters 0-15 --out atlas
-              fvctl atlas --out vgg16-atlas                        # every filter of every layer
-              fvctl atlas block1_conv1 block2_conv1 --out small --size 64 --steps 128
-              fvctl atlas --out /shared/atlas --slurm --tasks 32 --cpus-per-task 8 --time 4:00:00
+              fvctl atlas --out vgg16-atlas
+              fvctl atlas block1_conv1 --out small --size 64 --images photos/
+              fvctl atlas --out /shared/atlas --slurm --tasks 32 --time 4:00:00
               fvctl atlas --status /shared/atlas
             """)
 
     @Argument(help: "Layers (default: all 13; `fvctl layers` lists them).", completion: .list(layerNames)) var layers: [String] = []
     @Option(help: "The atlas directory (made if missing).", completion: .directory) var out: String?
     @Option(help: "Filters of each layer named: numbers and ranges, e.g. 0-63,100 (default: all).") var filters: String?
-    @Option(help: "Preset: lucid (the default), seed or grid.") var preset: String = "lucid"
+    @Option(help: "Preset: lucid, seed or grid.") var preset: String = "lucid"
     @Option(parsing: .unconditional, help: "Picture side in pixels (default: the preset's).") var size: Int?
     @Option(parsing: .unconditional, help: "Steps (default: the preset's).") var steps: Int?
     @Option(parsing: .unconditional, help: "Seed, the same for every filter (so filters share a batch and each page's command gives the same bytes alone).") var seed: Int = 0
     @Flag(name: .customLong("no-negative"), help: "Leave out each filter's negative (halves the work).") var noNegative = false
     @Option(parsing: .unconditional, help: "Also N diverse pictures of each filter (2-16), kept apart by Lucid's diversity penalty (one render per filter).")
     var diversity: Int?
-    @Option(parsing: .unconditional, help: "Filters rendered together in one batched optimisation (default 16).") var batch: Int = 16
+    @Option(parsing: .unconditional, help: "Filters rendered together in one batched optimisation (it changes no picture).") var batch: Int = 16
     @Option(help: "A folder of PNG and JPEG pictures: each filter's page also shows the 9 that drive it hardest, with where it fires and the crop around its peak.",
             completion: .directory)
     var images: String?
