@@ -23,11 +23,27 @@ public struct PNGError: Error, CustomStringConvertible, Equatable {
 public enum PNGCodec {
     /// Encodes 8-bit RGB.
     public static func encode(_ img: RGBImage) throws -> [UInt8] {
+        try encode(pixels: img.pixels, width: img.width, height: img.height, format: UInt32(PNG_FORMAT_RGB))
+    }
+
+    /// Encodes 8-bit RGB with `alpha` (0...1 per pixel) as its opacity: RGBA.
+    public static func encode(_ img: RGBImage, alpha: [Float]) throws -> [UInt8] {
+        precondition(alpha.count == img.width * img.height, "one alpha per pixel")
+        var px = [UInt8](repeating: 0, count: alpha.count * 4)
+        for p in alpha.indices {
+            for c in 0..<3 { px[4 * p + c] = img.pixels[3 * p + c] }
+            px[4 * p + 3] = UInt8((max(0, min(1, alpha[p])) * 255).rounded())
+        }
+        return try encode(pixels: px, width: img.width, height: img.height, format: UInt32(PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA))
+    }
+
+    static func encode(pixels: [UInt8], width: Int, height: Int, format: UInt32) throws -> [UInt8] {
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
-        image.width = UInt32(img.width)
-        image.height = UInt32(img.height)
-        image.format = UInt32(PNG_FORMAT_RGB)
+        image.width = UInt32(width)
+        image.height = UInt32(height)
+        image.format = format
+        let img = (pixels: pixels, width: width)
         var size: Int = 0
         let ok1 = img.pixels.withUnsafeBytes { px in
             png_image_write_to_memory(&image, nil, &size, 0, px.baseAddress, 0, nil)

@@ -113,8 +113,16 @@ public struct PatternParams: Equatable, Sendable {
     /// Lucid's negative pair: also the picture that minimises the filter, rendered in the same
     /// batch and shown to the right of the positive one.
     public var negative: Bool
+    /// Also MACO's importance map: `importancePNG`, where in the picture the objective comes from
+    /// (|d objective / d picture| over the optimisation, smoothed), over the picture.
+    public var importance: Bool
+    /// Also `alphaPNG`: the picture as RGBA with the importance as its opacity (MACO's display).
+    public var alpha: Bool
 
-    public init(layer: String, filter: Int, options: RenderOptions = .init(), progress: Bool = true, display: String? = nil, negative: Bool = false) {
+    public init(layer: String, filter: Int, options: RenderOptions = .init(), progress: Bool = true, display: String? = nil, negative: Bool = false,
+                importance: Bool = false, alpha: Bool = false) {
+        self.importance = importance
+        self.alpha = alpha
         self.layer = layer
         self.filter = filter
         self.options = options
@@ -124,7 +132,9 @@ public struct PatternParams: Equatable, Sendable {
     }
 
     public init(_ params: JSON?) throws {
-        let r = try ParamReader(params, method: "pattern", allowed: ["layer", "filter", "progress", "display", "negative"] + RenderOptions.keys)
+        let r = try ParamReader(params, method: "pattern", allowed: ["layer", "filter", "progress", "display", "negative", "importance", "alpha"] + RenderOptions.keys)
+        importance = try r.bool("importance") ?? false
+        alpha = try r.bool("alpha") ?? false
         layer = try r.requiredString("layer")
         filter = try r.requiredInt("filter", in: 0...1_000_000)
         options = try RenderOptions(r)
@@ -136,6 +146,8 @@ public struct PatternParams: Equatable, Sendable {
     public var json: JSON {
         var o: [String: JSON] = ["layer": .string(layer), "filter": JSON(filter), "progress": .bool(progress)]
         if negative { o["negative"] = .bool(true) }
+        if importance { o["importance"] = .bool(true) }
+        if alpha { o["alpha"] = .bool(true) }
         if let display { o["display"] = .string(display) }
         options.add(to: &o)
         return .object(o)

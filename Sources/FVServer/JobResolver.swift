@@ -45,7 +45,7 @@ public enum JobResolver {
     /// given (or when it is exactly that), else the weighted terms.
     static func objective(_ o: ObjectiveParams?, layer: String, preset: Preset) throws -> ObjectiveSpec {
         guard let o else { return preset.objective(layer: layer) }
-        let preReLU = o.preReLU ?? (preset == .lucid)
+        let preReLU = o.preReLU ?? preset.style.transforms
         let copies = o.diversity ?? 1
         if o.diversityWeight != nil && copies < 2 {
             throw RPCError.invalidParams("\"diversityWeight\" needs \"diversity\": the number of images (2 or more) to keep apart")

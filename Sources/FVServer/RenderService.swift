@@ -36,8 +36,11 @@ final class RenderService: @unchecked Sendable {
         let checksum = weightsChecksum
         let display = ModelImage.Display(rawValue: p.display ?? "clip") ?? .clip
         let raw = p.options.raw ?? false
-        let answer = RenderService.answerBytes(pictures: job.items.count, side: job.size, raw: raw, snapshots: job.settings.snapshots.count)
-        try submit(job, key: cacheKey(.pattern, job, layout: "\(display.rawValue)" + (raw ? "|raw" : "")), method: .pattern, answerBytes: answer,
+        let (importance, alpha) = (p.importance, p.alpha)
+        let answer = RenderService.answerBytes(pictures: job.items.count, side: job.size, raw: raw,
+                                               snapshots: job.settings.snapshots.count + (importance ? 1 : 0) + (alpha ? 2 : 0))
+        let layout = "\(display.rawValue)" + (raw ? "|raw" : "") + (importance ? "|importance" : "") + (alpha ? "|alpha" : "")
+        try submit(job, key: cacheKey(.pattern, job, layout: layout), method: .pattern, answerBytes: answer,
                    fresh: p.options.fresh ?? false, priority: p.options.priority,
                    progress: p.progress ? requestID : nil, conn, done,
                    cached: { try PatternResult($0).with(cached: true).json }) { r, jobID in
@@ -57,11 +60,29 @@ final class RenderService: @unchecked Sendable {
             // the engine stopped after the first step (every further one would change nothing).
             let note = r.neverFired[0]
                 ? "filter \(p.filter) of \(job.layer) never activated from this start, so fvd stopped after step \(r.stepsRun) and the image is the starting noise; try another seed, a larger size or --preset lucid" : nil
-            return PatternResult(png: png, loss: r.losses[0], layer: job.layer, filter: p.filter, size: job.size, steps: job.steps,
-                                 stepsRun: r.stepsRun, stepSize: job.stepSize, seed: Int(job.items[0].seed), weights: checksum, note: note, job: jobID,
-                                 history: r.history[0], negativeLoss: p.negative ? r.losses[1] : nil,
-                                 losses: r.losses.count > 1 ? r.losses : [], snapshots: snapshots,
-                                 raw: raw ? RawImages(count: job.items.count, height: job.size, width: job.size, data: r.images) : nil).json
+            var result = PatternResult(png: png, loss: r.losses[0], layer: job.layer, filter: p.filter, size: job.size, steps: job.steps,
+                                       stepsRun: r.stepsRun, stepSize: job.stepSize, seed: Int(job.items[0].seed), weights: checksum, note: note, job: jobID,
+                                       history: r.history[0], negativeLoss: p.negative ? r.losses[1] : nil,
+                                       losses: r.losses.count > 1 ? r.losses : [], snapshots: snapshots,
+                                       raw: raw ? RawImages(count: job.items.count, height: job.size, width: job.size, data: r.images) : nil)
+            // MACO's importance: over each picture as a heat map, and as the picture's opacity.
+            func picture(_ i: Int) -> RGBImage { RGBImage(width: job.size, height: job.size, pixels: r.rgb(i, display: display)) }
+            func row(_ images: [RGBImage]) -> RGBImage { images.count == 1 ? images[0] : RGBImage.grid(images, columns: images.count, margin: 5) }
+            if importance {
+                result.importancePNG = try PNGCodec.encode(row(job.items.indices.map {
+                    picture($0).overlaid(heatMap: r.smoothedImportance($0), mapWidth: job.size, mapHeight: job.size)
+                }))
+            }
+            if alpha {
+                let strip = row(job.items.indices.map(picture))
+                var opacity = [Float](repeating: 0, count: strip.width * strip.height)
+                for i in job.items.indices {
+                    let a = r.smoothedImportance(i), x0 = i * (job.size + 5)
+                    for y in 0..<job.size { for x in 0..<job.size { opacity[y * strip.width + x0 + x] = a[y * job.size + x] } }
+                }
+                result.alphaPNG = try PNGCodec.encode(strip, alpha: opacity)
+            }
+            return result.json
         }
     }
 

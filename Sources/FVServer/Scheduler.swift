@@ -413,7 +413,8 @@ final class Scheduler: @unchecked Sendable {
                     losses: Array(result.losses[offsets[k]..<(offsets[k] + n)]),
                     neverFired: Array(result.neverFired[offsets[k]..<(offsets[k] + n)]), stepsRun: result.stepsRun,
                     history: Array(result.history[offsets[k]..<(offsets[k] + n)]),
-                    snapshots: result.snapshots.map { ($0.step, Array($0.images[(offsets[k] * px)..<((offsets[k] + n) * px)])) })
+                    snapshots: result.snapshots.map { ($0.step, Array($0.images[(offsets[k] * px)..<((offsets[k] + n) * px)])) },
+                    importance: Array(result.importance[offsets[k]..<(offsets[k] + n)]))
                 guard case .ascent(_, let finish) = j.work else { continue }
                 j.complete(Result { try finish(share) }.mapError { $0 as? RPCError ?? RPCError(RPCError.internalError, "\($0)") })
             }

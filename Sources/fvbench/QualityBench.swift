@@ -19,6 +19,7 @@ enum QualityBench {
     struct Row {
         let preset: Preset, layer: String, filter: Int
         let objective: Double, hfef: Double, slope: Double, trr: Double, grey: Bool, seconds: Double
+        var colourfulness = 0.0, concentration = 0.0
     }
 
     static func job(_ preset: Preset, _ layer: String, _ filter: Int, steps: Int?, penalties: PicturePenalties) -> AscentJob {
@@ -39,8 +40,8 @@ enum QualityBench {
         var rows: [Row] = []
         print("## Quality: seed vs lucid (\(filters.count) filters, seed 0, TRR over \(trr.draws) fixed draws)")
         print("")
-        print("| preset | layer | filter | objective | HFEF | slope | TRR | grey | s |")
-        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        print("| preset | layer | filter | objective | HFEF | slope | TRR | colourfulness | importance in top 20% | grey | s |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for (layer, filter) in filters {
             for preset in presets {
                 let t0 = Date()
@@ -55,19 +56,21 @@ enum QualityBench {
                 let index = VGG16.layer(named: layer)!.index
                 let (robustness, objective) = trr.measure(rgb8: rgb, side: side, layer: index, filter: filter, style: preset.style)
                 let grey = result.neverFired[0] || pixelStd(rgb) < 2
-                let row = Row(preset: preset, layer: layer, filter: filter, objective: objective, hfef: hfef, slope: slope,
+                var row = Row(preset: preset, layer: layer, filter: filter, objective: objective, hfef: hfef, slope: slope,
                               trr: robustness, grey: grey, seconds: seconds)
+                row.colourfulness = SpectrumMeasures.colourfulness(rgb: rgb)
+                row.concentration = SpectrumMeasures.concentration(result.importance[0], top: 0.2)
                 rows.append(row)
-                print("| \(preset.rawValue) | \(layer) | \(filter) | \(Benchmark.f(objective, 1)) | \(Benchmark.f(hfef, 3)) | \(Benchmark.f(slope, 2)) | \(Benchmark.f(robustness, 2)) | \(grey ? "grey" : "no") | \(Benchmark.f(seconds, 1)) |")
+                print("| \(preset.rawValue) | \(layer) | \(filter) | \(Benchmark.f(objective, 1)) | \(Benchmark.f(hfef, 3)) | \(Benchmark.f(slope, 2)) | \(Benchmark.f(robustness, 2)) | \(Benchmark.f(row.colourfulness, 1)) | \(Benchmark.f(row.concentration, 2)) | \(grey ? "grey" : "no") | \(Benchmark.f(seconds, 1)) |")
                 fflush(stdout)
             }
         }
         print("")
-        print("| preset | grey pictures | median TRR | median HFEF | median slope |")
-        print("| --- | --- | --- | --- | --- |")
+        print("| preset | grey pictures | median TRR | median HFEF | median slope | median colourfulness | median importance in top 20% |")
+        print("| --- | --- | --- | --- | --- | --- | --- |")
         for preset in presets {
             let mine = rows.filter { $0.preset == preset }
-            print("| \(preset.rawValue) | \(mine.filter(\.grey).count) of \(mine.count) | \(Benchmark.f(Benchmark.median(mine.map(\.trr)), 2)) | \(Benchmark.f(Benchmark.median(mine.map(\.hfef)), 3)) | \(Benchmark.f(Benchmark.median(mine.map(\.slope)), 2)) |")
+            print("| \(preset.rawValue) | \(mine.filter(\.grey).count) of \(mine.count) | \(Benchmark.f(Benchmark.median(mine.map(\.trr)), 2)) | \(Benchmark.f(Benchmark.median(mine.map(\.hfef)), 3)) | \(Benchmark.f(Benchmark.median(mine.map(\.slope)), 2)) | \(Benchmark.f(Benchmark.median(mine.map(\.colourfulness)), 1)) | \(Benchmark.f(Benchmark.median(mine.map(\.concentration)), 2)) |")
         }
         print("")
     }

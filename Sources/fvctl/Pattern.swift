@@ -30,6 +30,10 @@ struct Pattern: ParsableCommand {
     @Option(name: .customLong("plot-loss"), help: "Also write the objective per step as a small PNG chart to this file.", completion: .file(extensions: ["png"])) var plotLoss: String?
     @Option(parsing: .unconditional, help: "Render N different images of the filter, kept apart by Lucid's diversity penalty (2-16; best with --preset lucid).") var diversity: Int?
     @Option(name: .customLong("diversity-weight"), parsing: .unconditional, help: "Weight of the diversity penalty (default 10000: Lucid's 100 scaled to VGG16's larger activations; 100 barely separates the pictures).") var diversityWeight: Double?
+    @Option(help: "Also write MACO's importance map to this PNG: where in the picture the objective comes from, as a heat map over it (best with --preset natural).",
+            completion: .file(extensions: ["png"]))
+    var importance: String?
+    @Flag(help: "Write the picture as RGBA with the importance as its opacity (MACO's display; a .png output).") var alpha = false
     @Option(help: "Also write the picture after these steps, e.g. 64,128,256 (Lucid's thresholds), as OUT-STEP.png beside the output.") var snapshots: String?
     @OptionGroup var render: RenderOptionGroup
     @OptionGroup var objective: ObjectiveOptionGroup
@@ -88,6 +92,11 @@ struct Pattern: ParsableCommand {
                 if let why = OutputFile.problem(with: file, replaceExisting: output != nil || force) { throw ValidationError("--snapshots: \(why)") }
             }
         }
+        if let o = importance {
+            if o == "-" { throw ValidationError("--importance needs a file name (standard output is for the image)") }
+            if let why = OutputFile.problem(with: o) { throw ValidationError("--importance: \(why)") }
+        }
+        if alpha && OutputFile.wantsNumPy(path) { throw ValidationError("--alpha writes a PNG with transparency; -o must name a .png") }
         if let o = plotLoss {
             if o == "-" { throw ValidationError("--plot-loss needs a file name (standard output is for the image)") }
             if let why = OutputFile.problem(with: o) { throw ValidationError("--plot-loss: \(why)") }
@@ -105,13 +114,19 @@ struct Pattern: ParsableCommand {
             options.penalties = objective.penalties
             if OutputFile.wantsNumPy(path) { options.raw = true }
             options.snapshots = snapshots.flatMap(FilterList.parse)
-            let params = PatternParams(layer: layer, filter: filter, options: options, display: render.display, negative: negative)
+            let params = PatternParams(layer: layer, filter: filter, options: options, display: render.display, negative: negative,
+                                       importance: importance != nil, alpha: alpha)
             let started = Date()
             let answer = try RenderCall.run(.pattern, params: params.json, options: connection)
             let r = try PatternResult(answer)
             let summary = "objective \(r.loss)" + (r.negativeLoss.map { " (negative: \($0))" } ?? "")
                 + " after \(r.stepsRun) step\(r.stepsRun == 1 ? "" : "s")" + (r.cached ? " (cached)" : "")
-            try RenderCall.deliver(png: r.raw?.npy ?? r.png, result: answer, summary: summary, note: r.note, path: path, json: connection.json, started: started)
+            try RenderCall.deliver(png: r.raw?.npy ?? (alpha ? r.alphaPNG : nil) ?? r.png, result: answer, summary: summary, note: r.note, path: path,
+                                   json: connection.json, started: started)
+            if let file = importance, let png = r.importancePNG {
+                try OutputFile.write(Data(png), to: file)
+                if !connection.json { printError("fvctl: \(file): the importance map (where the objective comes from)") }
+            }
             for snap in r.snapshots {
                 let file = Self.snapshotPath(path, step: snap.step)
                 try OutputFile.write(Data(snap.png), to: file)

@@ -74,6 +74,8 @@ extension RenderCall {
         var o = result.objectValue ?? [:]
         // The numbers, not the image bytes (those are in the files).
         o["png"] = nil
+        o["importancePNG"] = nil
+        o["alphaPNG"] = nil
         o["raw"] = nil
         if case .array(let snaps)? = o["snapshots"] {
             o["snapshots"] = .array(snaps.map { s in

@@ -3,7 +3,7 @@ import FVProtocol
 
 /// The render parameters every render subcommand takes; absent ones come from the preset.
 struct RenderOptionGroup: ParsableArguments {
-    @Option(help: "Preset: seed (the Keras notebook: 150 px, 1000 steps of 0.1), grid (64 px, 40 steps of 1) or lucid (Lucid's method: 128 px Fourier picture with decorrelated colour, random jitter/scale/rotate, pre-ReLU objective, 512 Adam steps of 0.05; readable images even for deep layers).", completion: .list(["seed", "grid", "lucid"]))
+    @Option(help: "Preset: seed (the Keras notebook: 150 px, 1000 steps of 0.1), grid (64 px, 40 steps of 1) lucid (Lucid's method: 128 px Fourier picture with decorrelated colour, random jitter/scale/rotate, pre-ReLU objective, 512 Adam steps of 0.05; readable images even for deep layers) or natural (MACO's: as lucid, with the picture's Fourier magnitude fixed to a natural image's and only its phases optimised, 512 Adam steps of 0.2).", completion: .list(["seed", "grid", "lucid", "natural"]))
     var preset: String?
     // `.unconditional`: a value that starts with a dash (-1) is taken as the value, so it gets a
     // range error below instead of "unknown option".
@@ -17,7 +17,7 @@ struct RenderOptionGroup: ParsableArguments {
     @Option(help: "How the image is shown: clip (the notebook's clip(x/255), the default) or stretch (Chollet's deprocess_image: full contrast).")
     var display: String?
 
-    static let presets = ["seed", "grid", "lucid"]
+    static let presets = ["seed", "grid", "lucid", "natural"]
 
     func validate() throws {
         if let p = preset, !Self.presets.contains(p) { throw ValidationError("--preset must be \(Self.presets.joined(separator: ", ")), got \(p)") }

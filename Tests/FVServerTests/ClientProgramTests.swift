@@ -126,6 +126,26 @@ final class ClientProgramTests: XCTestCase {
         XCTAssertTrue(e3.contains("a term names filter 64 of block1_conv1, which has filters 0...63"), e3)
     }
 
+    /// Issue 23: `--preset natural` over the socket, with MACO's importance map as a heat-map PNG
+    /// and the picture as RGBA with the importance as its opacity.
+    func testTheNaturalPresetWithItsImportanceMap() throws {
+        let d = try XCTUnwrap(Self.daemon)
+        let cwd = d.dir + "/natural"
+        try FileManager.default.createDirectory(atPath: cwd, withIntermediateDirectories: true)
+        let (s, o, e) = try runProgram(try fvctl(), ["pattern", "block2_conv1", "4", "--preset", "natural", "--size", "32", "--steps", "4",
+                                                     "--importance", "where.png", "--alpha", "--socket", d.socketPath], cwd: cwd)
+        XCTAssertEqual(s, 0, e)
+        XCTAssertEqual(o, "block2_conv1_4_natural.png\n")
+        XCTAssertTrue(e.contains("where.png: the importance map"), e)
+        let picture = [UInt8](try XCTUnwrap(FileManager.default.contents(atPath: cwd + "/block2_conv1_4_natural.png")))
+        XCTAssertEqual(picture[25], 6, "colour type 6: RGBA, the importance as opacity")
+        let heat = try PNGCodec.decode([UInt8](try XCTUnwrap(FileManager.default.contents(atPath: cwd + "/where.png"))))
+        XCTAssertEqual([heat.width, heat.height], [32, 32])
+        let (s2, _, e2) = try runProgram(try fvctl(), ["pattern", "block2_conv1", "4", "--preset", "natural", "--alpha", "-o", "x.npy", "--socket", d.socketPath], cwd: cwd)
+        XCTAssertEqual(s2, 64)
+        XCTAssertTrue(e2.contains("--alpha writes a PNG with transparency"), e2)
+    }
+
     /// `--plot-loss` writes the objective per step as a chart; the history has one value per
     /// step and rises for a live filter.
     func testPlotLossWritesTheObjectiveChart() throws {

@@ -84,4 +84,30 @@ public enum SpectrumMeasures {
         }
         return power
     }
+
+    /// Hasler and Süsstrunk's colourfulness (2003) of an 8-bit RGB picture: sqrt(sd(rg)^2 +
+    /// sd(yb)^2) + 0.3 sqrt(mean(rg)^2 + mean(yb)^2), rg = R - G, yb = (R + G)/2 - B. Their
+    /// scale: 15 slightly, 33 moderately, 45 quite, 59 highly, 82 extremely colourful.
+    public static func colourfulness(rgb: [UInt8]) -> Double {
+        let n = rgb.count / 3
+        guard n > 0 else { return 0 }
+        var srg = 0.0, syb = 0.0, qrg = 0.0, qyb = 0.0
+        for p in 0..<n {
+            let r = Double(rgb[3 * p]), g = Double(rgb[3 * p + 1]), b = Double(rgb[3 * p + 2])
+            let rg = r - g, yb = 0.5 * (r + g) - b
+            srg += rg; syb += yb; qrg += rg * rg; qyb += yb * yb
+        }
+        let mrg = srg / Double(n), myb = syb / Double(n)
+        let sd = (max(0, qrg / Double(n) - mrg * mrg) + max(0, qyb / Double(n) - myb * myb)).squareRoot()
+        return sd + 0.3 * (mrg * mrg + myb * myb).squareRoot()
+    }
+
+    /// The share of `values`' sum in its largest `top` fraction (an importance map's
+    /// concentration: 0.2 for a flat map at top 0.2, 1 for one point).
+    public static func concentration(_ values: [Float], top: Double) -> Double {
+        let total = values.reduce(0.0) { $0 + Double($1) }
+        guard total > 0 else { return 0 }
+        let k = max(1, Int((Double(values.count) * top).rounded()))
+        return values.sorted(by: >).prefix(k).reduce(0.0) { $0 + Double($1) } / total
+    }
 }

@@ -29,14 +29,14 @@ public struct TransformRobustness {
     /// A workspace for one picture and all its copies (they have its size).
     func workspace(side: Int, layer: Int, filter: Int, style: RenderStyle) -> NetworkWorkspace {
         NetworkWorkspace(network: network, inputShape: .init(n: 1, h: side, w: side, c: 3), target: layer,
-                         output: .channelPerImage([filter]), preReLU: style == .lucid)
+                         output: .channelPerImage([filter]), preReLU: style.transforms)
     }
 
     /// The objective of `rgb` (in 0...1, the workspace's size) as `style` feeds pictures to the
     /// network and as its preset reads the filter (pre- or post-ReLU).
     func objective(rgb: [Float], filter: Int, style: RenderStyle, ws: NetworkWorkspace) -> Double {
         let side = ws.inputShape.h
-        let subtractMean = style == .lucid
+        let subtractMean = style.transforms
         var input = [Float](repeating: 0, count: side * side * 3)
         CaffeInput.fromRGB(pixels: side * side, subtractMean: subtractMean, { 255 * rgb[$0] }) { input[$0] = $1 }
         input.withUnsafeBufferPointer { network.forward($0.baseAddress!, ws) }

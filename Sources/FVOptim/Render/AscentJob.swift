@@ -45,8 +45,9 @@ public struct AscentJob: Equatable, Hashable, Sendable {
             switch style {
             case .notebook:
                 return "\(objective)|pixels(\(size))|normalized(\(stepSize.bitPattern))|steps(\(steps))" + snapshotText
-            case .lucid:
-                return "\(objective)|fourier(\(size))|adam(\(stepSize.bitPattern))|lucid-transforms(\(transformSeed))"
+            case .lucid, .natural:
+                let picture = style == .lucid ? "fourier(\(size))" : "phase(\(size),gain(\(PhaseImage.defaultGain.bitPattern)))"
+                return "\(objective)|\(picture)|adam(\(stepSize.bitPattern))|lucid-transforms(\(transformSeed))"
                     + "|redirected-relu(\(RenderStyle.redirectedReLUSteps))|steps(\(steps))" + (penalties.isEmpty ? "" : "|\(penalties)") + snapshotText
             }
         }
@@ -78,7 +79,7 @@ public struct AscentJob: Equatable, Hashable, Sendable {
     /// The side of the largest input the network sees per image: the picture's, or under the
     /// lucid transforms up to 1.2x it (154 px for 128). Memory grows with its square, so
     /// budgets count these pixels, not the picture's.
-    public var networkSide: Int { settings.style == .lucid ? LucidTransforms.largestOutput(side: size) : size }
+    public var networkSide: Int { settings.style.transforms ? LucidTransforms.largestOutput(side: size) : size }
 
     /// Pixels the network computes per step for this job (what its workspace grows with).
     public var networkPixels: Int { items.count * networkSide * networkSide }
@@ -124,7 +125,7 @@ public struct AscentJob: Equatable, Hashable, Sendable {
             throw AscentError.invalid("snapshot step \(s) is out of range; snapshots are taken after steps 1...\(steps - 1) (the last step's picture is the result)")
         }
         if !settings.penalties.isEmpty {
-            guard settings.style == .lucid else {
+            guard settings.style.transforms else {
                 throw AscentError.invalid("penalties (total variation, L1, blur) work on the lucid preset's pictures; add --preset lucid")
             }
             let p = settings.penalties
@@ -135,8 +136,8 @@ public struct AscentJob: Equatable, Hashable, Sendable {
         guard (VGG16.minimumSide...VGG16.maximumSide).contains(size) else {
             throw AscentError.invalid("size \(size) is out of range; use \(VGG16.minimumSide)...\(VGG16.maximumSide) pixels")
         }
-        if settings.style == .lucid && !(size % 2 == 0 && size <= RenderStyle.largestLucidSide) {
-            throw AscentError.invalid("size \(size) does not work with the lucid preset; use an even size up to \(RenderStyle.largestLucidSide) pixels")
+        if settings.style.transforms && !(size % 2 == 0 && size <= RenderStyle.largestLucidSide) {
+            throw AscentError.invalid("size \(size) does not work with the \(settings.style.rawValue) preset; use an even size up to \(RenderStyle.largestLucidSide) pixels")
         }
         guard networkPixels <= limits.maxPixels else {
             let seen = networkSide == size ? "" : " (the network sees up to \(networkSide)x\(networkSide) under the lucid transforms)"
@@ -192,17 +193,20 @@ extension AscentJob {
 
 /// Named parameter sets: `seed` is the Keras notebook exactly; `grid` is the layer grid of
 /// Chollet's book (64 px tiles, 40 steps of size 1); `lucid` is Lucid's render_vis (128 px,
-/// Fourier picture, random transforms, pre-ReLU objective, 512 steps of Adam 0.05).
+/// Fourier picture, random transforms, pre-ReLU objective, 512 steps of Adam 0.05); `natural`
+/// is MACO's: Lucid's transforms and objective, the picture's Fourier magnitude fixed to a
+/// natural image's and only its phases optimised (512 steps of Adam 0.2).
 public enum Preset: String, CaseIterable, Sendable {
     case seed
     case grid
     case lucid
+    case natural
 
     public var size: Int {
         switch self {
         case .seed: return 150
         case .grid: return 64
-        case .lucid: return 128
+        case .lucid, .natural: return 128
         }
     }
 
@@ -210,7 +214,7 @@ public enum Preset: String, CaseIterable, Sendable {
         switch self {
         case .seed: return 1000
         case .grid: return 40
-        case .lucid: return 512
+        case .lucid, .natural: return 512
         }
     }
 
@@ -219,14 +223,21 @@ public enum Preset: String, CaseIterable, Sendable {
         case .seed: return 0.1
         case .grid: return 1
         case .lucid: return 0.05
+        case .natural: return 0.2
         }
     }
 
-    public var style: RenderStyle { self == .lucid ? .lucid : .notebook }
+    public var style: RenderStyle {
+        switch self {
+        case .seed, .grid: return .notebook
+        case .lucid: return .lucid
+        case .natural: return .natural
+        }
+    }
 
     /// The objective the preset renders for a filter of `layer`.
     public func objective(layer: String) -> ObjectiveSpec {
-        .channel(layer: layer, preReLU: self == .lucid)
+        .channel(layer: layer, preReLU: style.transforms)
     }
 }
 
@@ -239,6 +250,12 @@ public enum RenderStyle: String, Hashable, Sendable {
     /// caffe preprocessing before the network, Adam, and the redirected ReLU for the first
     /// `redirectedReLUSteps` steps.
     case lucid
+    /// MACO's: Lucid's, with the picture's Fourier magnitude fixed to a natural image's and its
+    /// phases optimised (`PhaseImage`).
+    case natural
+
+    /// Lucid's random transforms, caffe preprocessing, pre-ReLU objective and redirected ReLU.
+    public var transforms: Bool { self != .notebook }
 
     public static let redirectedReLUSteps = 16
     /// Lucid pictures are kept to 512 px: the spectrum and its transforms grow with size^3.

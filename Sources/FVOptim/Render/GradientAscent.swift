@@ -35,9 +35,13 @@ public struct AscentResult: Sendable {
     public let history: [[Float]]
     /// The pictures after each of the job's snapshot steps (model space, as `images`).
     public let snapshots: [(step: Int, images: [Float])]
+    /// Per image, MACO's importance: |d objective / d picture| summed over colours and steps,
+    /// a number per pixel (side x side, row by row): where in the picture the objective comes from.
+    public let importance: [[Float]]
 
     public init(job: AscentJob, images: [Float], losses: [Float], neverFired: [Bool]? = nil, stepsRun: Int? = nil, history: [[Float]]? = nil,
-                snapshots: [(step: Int, images: [Float])] = []) {
+                snapshots: [(step: Int, images: [Float])] = [], importance: [[Float]] = []) {
+        self.importance = importance
         self.job = job
         self.images = images
         self.losses = losses
@@ -45,6 +49,30 @@ public struct AscentResult: Sendable {
         self.stepsRun = stepsRun ?? job.steps
         self.history = history ?? Array(repeating: [], count: losses.count)
         self.snapshots = snapshots
+    }
+
+    /// Image `n`'s importance smoothed (a box of side/16 pixels, as MACO blurs it) and scaled to
+    /// 0...1 by its largest value.
+    public func smoothedImportance(_ n: Int) -> [Float] {
+        let side = job.size, r = max(1, side / 32)
+        let raw = n < importance.count ? importance[n] : [Float](repeating: 0, count: side * side)
+        var rows = [Float](repeating: 0, count: raw.count), out = rows
+        for y in 0..<side {
+            for x in 0..<side {
+                var s: Float = 0
+                for dx in -r...r { s += raw[y * side + min(max(x + dx, 0), side - 1)] }
+                rows[y * side + x] = s
+            }
+        }
+        for y in 0..<side {
+            for x in 0..<side {
+                var s: Float = 0
+                for dy in -r...r { s += rows[min(max(y + dy, 0), side - 1) * side + x] }
+                out[y * side + x] = s
+            }
+        }
+        let peak = out.max() ?? 0
+        return peak > 0 ? out.map { $0 / peak } : out
     }
 
     /// Image `n` as 8-bit RGB for a PNG (of snapshot `snapshot`, if given).
@@ -85,8 +113,8 @@ public final class GradientAscent: @unchecked Sendable {
             image = PixelImage(side: job.size, seeds: seeds)
             input = DirectInput(side: job.size)
             optimizer = NormalizedStep(stepSize: job.stepSize)
-        case .lucid:
-            image = FourierImage(side: job.size, seeds: seeds)
+        case .lucid, .natural:
+            image = job.settings.style == .lucid ? FourierImage(side: job.size, seeds: seeds) : PhaseImage(side: job.size, seeds: seeds)
             input = TransformedInput(side: job.size, images: seeds.count, seed: job.settings.transformSeed)
             optimizer = Adam(learningRate: Double(job.stepSize))
         }
@@ -109,12 +137,19 @@ public final class GradientAscent: @unchecked Sendable {
 
         let per = image.parametersPerImage
         var neverFired = Array(repeating: false, count: n)
+        let side2 = job.size * job.size
+        var importance = [Float](repeating: 0, count: n * side2)
         func step(_ index: Int) -> [Float] {
             forward()
             let values = objective.valuesAndGradient(ws)
-            ws.redirectReLU = job.settings.style == .lucid && index < RenderStyle.redirectedReLUSteps
+            ws.redirectReLU = job.settings.style.transforms && index < RenderStyle.redirectedReLUSteps
             network.backward(ws)
             input.adjoint(ws.inputGradient.pointer, count: n, into: pictureGradient.pointer)
+            // The objective's own gradient (before the penalties add theirs): where it comes from.
+            for p in 0..<(n * side2) {
+                let g = pictureGradient.pointer + 3 * p
+                importance[p] += abs(g[0]) + abs(g[1]) + abs(g[2])
+            }
             let penalties = job.settings.penalties.apply(pictures.pointer, side: job.size, images: n, gradient: pictureGradient.pointer)
             let g = image.parameterGradient(imageGradient: pictureGradient.pointer)
             for i in 0..<n {
@@ -148,6 +183,6 @@ public final class GradientAscent: @unchecked Sendable {
         }
         let final = turns?.turn(untransformedValues) ?? untransformedValues()
         return AscentResult(job: job, images: image.images(), losses: final, neverFired: neverFired, stepsRun: stepsRun, history: history,
-                            snapshots: snapshots)
+                            snapshots: snapshots, importance: (0..<n).map { Array(importance[($0 * side2)..<(($0 + 1) * side2)]) })
     }
 }

@@ -29,6 +29,9 @@ public struct PatternResult: Equatable, Sendable {
     public var snapshots: [Snapshot]
     /// With `raw`: the pictures as numbers.
     public var raw: RawImages?
+    /// With `importance` / `alpha` in the request (see `PatternParams`).
+    public var importancePNG: [UInt8]?
+    public var alphaPNG: [UInt8]?
 
     public struct Snapshot: Equatable, Sendable {
         public var step: Int
@@ -74,6 +77,8 @@ public struct PatternResult: Equatable, Sendable {
                       return Snapshot(step: try sr.int("step"), png: try sr.bytes("png"))
                   },
                   raw: try r.optionalObject("raw").map(RawImages.init))
+        importancePNG = r.optionalString("importancePNG") == nil ? nil : try r.bytes("importancePNG")
+        alphaPNG = r.optionalString("alphaPNG") == nil ? nil : try r.bytes("alphaPNG")
     }
 
     public var json: JSON {
@@ -90,6 +95,8 @@ public struct PatternResult: Equatable, Sendable {
             o["snapshots"] = .array(snapshots.map { ["step": JSON($0.step), "png": .string(Base64.encode($0.png))] })
         }
         if let raw { o["raw"] = raw.json }
+        if let importancePNG { o["importancePNG"] = .string(Base64.encode(importancePNG)) }
+        if let alphaPNG { o["alphaPNG"] = .string(Base64.encode(alphaPNG)) }
         return .object(o)
     }
 }

@@ -42,4 +42,19 @@ final class SpectrumMeasuresTests: XCTestCase {
         XCTAssertLessThan(m.hfef, 0.25)  // 0.20 here: 8-bit rounding adds a little white noise
         XCTAssertEqual(m.slope, 2, accuracy: 0.4)
     }
+
+    /// Colourfulness on pictures whose value is known by hand: grey is 0; half pure red, half
+    /// pure green has sd(rg) = 255, sd(yb) = 0, mean(rg) = 0, mean(yb) = 127.5.
+    func testColourfulnessByHand() {
+        XCTAssertEqual(SpectrumMeasures.colourfulness(rgb: [UInt8](repeating: 128, count: 300)), 0, accuracy: 1e-9)
+        let redGreen: [UInt8] = [255, 0, 0, 0, 255, 0]
+        XCTAssertEqual(SpectrumMeasures.colourfulness(rgb: redGreen), 255 + 0.3 * 127.5, accuracy: 1e-9)
+    }
+
+    func testConcentrationOfFlatAndPointMaps() {
+        XCTAssertEqual(SpectrumMeasures.concentration([Float](repeating: 1, count: 100), top: 0.2), 0.2, accuracy: 1e-9)
+        var point = [Float](repeating: 0, count: 100)
+        point[37] = 5
+        XCTAssertEqual(SpectrumMeasures.concentration(point, top: 0.2), 1, accuracy: 1e-9)
+    }
 }

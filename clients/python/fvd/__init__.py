@@ -15,7 +15,7 @@ from . import _connect
 from ._connect import SYSTEM_SOCKET, TrustError
 from ._png import decode_rgb
 
-__all__ = ["Client", "FvdError", "TrustError", "Render", "Activations", "Objective", "channel", "neuron", "direction", "deepdream", "find_socket"]
+__all__ = ["Client", "FvdError", "TrustError", "Render", "Picture", "Activations", "Objective", "channel", "neuron", "direction", "deepdream", "find_socket"]
 __version__ = "0.3.0"
 
 
@@ -160,6 +160,24 @@ def deepdream(layer=None, weight=1.0):
     return Objective([_term("deepdream", layer, None, weight)])
 
 
+class Picture:
+    """A PNG shown inline in Jupyter (``_repr_png_``), with ``save(path)``."""
+
+    def __init__(self, png):
+        self.png = png
+
+    def _repr_png_(self):
+        return self.png
+
+    def save(self, path):
+        with open(path, "wb") as f:
+            f.write(self.png)
+        return path
+
+    def __repr__(self):
+        return "<fvd.Picture, %d bytes of PNG>" % len(self.png)
+
+
 class Render:
     """A rendered picture: ``png`` bytes, ``loss`` (the final objective), ``history`` (the objective
     per step), ``params`` (the request) and ``result`` (the daemon's whole answer, minus the PNG)."""
@@ -171,7 +189,10 @@ class Render:
         self.params = params
         self.snapshots = {s["step"]: base64.b64decode(s["png"]) for s in result.get("snapshots", [])}
         self._raw = result.get("raw")
-        self.result = {k: v for k, v in result.items() if k not in ("png", "snapshots", "raw")}
+        # MACO's importance map (importance=True) and the picture with it as opacity (alpha=True).
+        self.importance = Picture(base64.b64decode(result["importancePNG"])) if "importancePNG" in result else None
+        self.alpha = Picture(base64.b64decode(result["alphaPNG"])) if "alphaPNG" in result else None
+        self.result = {k: v for k, v in result.items() if k not in ("png", "snapshots", "raw", "importancePNG", "alphaPNG")}
 
     def _repr_png_(self):
         return self.png
@@ -417,7 +438,7 @@ class Client:
 
     def pattern(self, layer=None, filter=None, preset=None, size=None, steps=None, step_size=None, seed=None, objective=None,
                 pre_relu=None, negative=False, diversity=None, diversity_weight=None, penalties=None, snapshots=None,
-                display=None, raw=False, on_progress=None):
+                display=None, raw=False, on_progress=None, importance=False, alpha=False):
         """The pattern filter ``filter`` of ``layer`` responds to most (a Render).
 
         With an ``objective`` that names its own layers and filters, ``layer`` and ``filter`` may be
@@ -429,6 +450,10 @@ class Client:
                                            penalties, snapshots, raw))
         if negative:
             params["negative"] = True
+        if importance:
+            params["importance"] = True  # r.importance: where the objective comes from (best with preset="natural")
+        if alpha:
+            params["alpha"] = True  # r.alpha: the picture with that importance as its opacity
         if display:
             params["display"] = display
         return Render(self.call("pattern", params, on_progress), params)

@@ -1,0 +1,180 @@
+import FVModel
+import Foundation
+import SIMDKernels
+
+/// The natural preset's picture (MACO, Fel et al. 2023): per image and decorrelated colour
+/// channel, a spectrum whose magnitude is fixed to a natural image's, M(f) = 1/f with no DC,
+/// and whose phases are the parameters; the orthonormal inverse real DFT, the whole image
+/// standardised (zero mean, unit variance over its three channels), times `gain`, mixed by
+/// Lucid's decorrelated colour matrix and squashed by a sigmoid into (0, 1).
+///
+/// Why: every picture has a natural amplitude spectrum by construction (Lucid's only starts
+/// with one), so the optimisation can move where things are but not make them saturated
+/// high-frequency texture. Phases are plain real numbers: cos and sin are periodic, so a phase
+/// that leaves [-pi, pi) needs no wrapping, and Adam's moment estimates see a smooth function.
+///
+/// The half spectrum's edge columns (kx = 0 and side/2) stand for themselves and their mirror
+/// images: there coefficient (side - ky) is the conjugate of (ky), so its phase is minus that of
+/// (ky) (its own parameter is unused), and the four self-conjugate coefficients, which must be
+/// real, have magnitude 0. So the picture's spectrum is M exactly, after any number of steps.
+public final class PhaseImage: ImageParameterization {
+    /// The standardised image's scale before the sigmoid: sets the contrast and saturation.
+    /// At 2.2 the pictures' colourfulness (Hasler-Süsstrunk) is about 46, "quite colourful" and
+    /// within natural photographs' range; at 1.6 it was 35 and they looked washed out; at 3 they clip.
+    public static let defaultGain: Float = 2.2
+
+    public let imageCount: Int
+    public let side: Int
+    public let parametersPerImage: Int
+    public var parameters: [Double]
+    public let gain: Float
+    let dft: InverseRealDFT
+    /// The magnitude per coefficient [ky * columns + kx] (the same for the three channels).
+    public let magnitude: [Float]
+    /// Per image: the three channels' images t before standardisation, then z after it.
+    let linear: AlignedBuffer<Float>
+    let standardised: AlignedBuffer<Float>
+    /// Per image: the standard deviation it was divided by.
+    var deviations: [Float]
+    let picture: AlignedBuffer<Float>
+    let linearGradient: AlignedBuffer<Float>
+    let gradient: AlignedBuffer<Float>
+
+    var coefficients: Int { side * dft.columns }
+
+    /// - Parameter seeds: one per image; phases start uniform in [-pi, pi).
+    public init(side: Int, seeds: [UInt32], gain: Float = PhaseImage.defaultGain) {
+        self.side = side
+        self.gain = gain
+        imageCount = seeds.count
+        dft = InverseRealDFT(height: side, width: side)
+        let cols = dft.columns
+        var m = [Float](repeating: 0, count: side * cols)
+        for ky in 0..<side {
+            for kx in 0..<cols { m[ky * cols + kx] = Float(dft.frequencyScale(ky: ky, kx: kx)) }
+        }
+        for ky in [0, side / 2] { for kx in [0, side / 2] { m[ky * cols + kx] = 0 } }  // DC and the real Nyquist terms
+        magnitude = m
+        parametersPerImage = 3 * side * cols
+        parameters = []
+        parameters.reserveCapacity(seeds.count * parametersPerImage)
+        for seed in seeds {
+            var r = MersenneTwister(seed: seed)
+            for _ in 0..<parametersPerImage { parameters.append((2 * r.nextDouble() - 1) * Double.pi) }
+        }
+        linear = AlignedBuffer(count: seeds.count * 3 * side * side)
+        standardised = AlignedBuffer(count: linear.count)
+        deviations = Array(repeating: 1, count: seeds.count)
+        picture = AlignedBuffer(count: seeds.count * side * side * 3)
+        linearGradient = AlignedBuffer(count: linear.count)
+        gradient = AlignedBuffer(count: seeds.count * parametersPerImage)
+    }
+
+    /// The coefficient whose phase coefficient (ky, kx) takes, and the sign: on the edge
+    /// columns the lower half mirrors the upper.
+    @inline(__always)
+    func source(_ ky: Int, _ kx: Int) -> (Int, Float) {
+        if (kx == 0 || kx == side / 2) && ky > side / 2 { return ((side - ky) * dft.columns + kx, -1) }
+        return (ky * dft.columns + kx, 1)
+    }
+
+    /// The phase of coefficient (ky, kx) of channel c of image n.
+    @inline(__always)
+    func phase(_ n: Int, _ c: Int, _ ky: Int, _ kx: Int) -> Double {
+        let (k, sign) = source(ky, kx)
+        return Double(sign) * parameters[n * parametersPerImage + c * coefficients + k]
+    }
+
+    public func render(into out: UnsafeMutablePointer<Float>) {
+        let px = side * side, pc = dft.paddedColumns, cols = dft.columns
+        let planeCount = dft.planeCount
+        Parallel.forEach(imageCount * 3) { job in
+            let n = job / 3, c = job % 3
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * planeCount) { buf in
+                let re = buf.baseAddress!, im = re + planeCount, zr = im + planeCount, zi = zr + planeCount
+                re.update(repeating: 0, count: 2 * planeCount)
+                for ky in 0..<side {
+                    for kx in 0..<cols {
+                        let m = magnitude[ky * cols + kx]
+                        if m == 0 { continue }
+                        let phi = phase(n, c, ky, kx)
+                        re[ky * pc + kx] = m * Float(cos(phi))
+                        im[ky * pc + kx] = m * Float(sin(phi))
+                    }
+                }
+                dft.inverse(re: re, im: im, image: linear.pointer + (n * 3 + c) * px, zr: zr, zi: zi)
+            }
+        }
+        for n in 0..<imageCount {
+            let t = linear.pointer + n * 3 * px, z = standardised.pointer + n * 3 * px
+            var sum = 0.0, squares = 0.0
+            for k in 0..<(3 * px) { sum += Double(t[k]); squares += Double(t[k]) * Double(t[k]) }
+            let mean = sum / Double(3 * px)
+            let deviation = max((squares / Double(3 * px) - mean * mean).squareRoot(), 1e-12)
+            deviations[n] = Float(deviation)
+            for k in 0..<(3 * px) { z[k] = Float((Double(t[k]) - mean) / deviation) }
+            for p in 0..<px {
+                let rgb = DecorrelatedColor.toRGB(gain * z[p], gain * z[px + p], gain * z[2 * px + p])
+                for c in 0..<3 { out[(n * px + p) * 3 + c] = DecorrelatedColor.sigmoid(rgb[c]) }
+            }
+        }
+        picture.pointer.update(from: out, count: imageCount * px * 3)
+    }
+
+    /// dLoss/d(phases) from dLoss/d(pictures): through the sigmoid, the colour matrix's
+    /// transpose, the gain, the standardisation (dt = (dz - mean(dz) - z mean(dz z)) / sigma), the
+    /// DFT's adjoint, and the phases (d re = -M sin(phi) dphi, d im = M cos(phi) dphi).
+    public func parameterGradient(imageGradient g: UnsafePointer<Float>) -> UnsafePointer<Float> {
+        let px = side * side, pc = dft.paddedColumns, cols = dft.columns
+        let planeCount = dft.planeCount
+        let dt = linearGradient.pointer
+        for n in 0..<imageCount {
+            let z = standardised.pointer + n * 3 * px, d = dt + n * 3 * px
+            for p in 0..<px {
+                let k = (n * px + p) * 3
+                var v = SIMD3<Float>()
+                for c in 0..<3 {
+                    let s = picture.pointer[k + c]
+                    v[c] = g[k + c] * s * (1 - s)
+                }
+                let back = DecorrelatedColor.transposed(v) * gain
+                for c in 0..<3 { d[c * px + p] = back[c] }
+            }
+            var meanD = 0.0, meanDZ = 0.0
+            for k in 0..<(3 * px) { meanD += Double(d[k]); meanDZ += Double(d[k]) * Double(z[k]) }
+            meanD /= Double(3 * px)
+            meanDZ /= Double(3 * px)
+            let sigma = Double(deviations[n])
+            for k in 0..<(3 * px) { d[k] = Float((Double(d[k]) - meanD - Double(z[k]) * meanDZ) / sigma) }
+        }
+        gradient.pointer.update(repeating: 0, count: imageCount * parametersPerImage)
+        Parallel.forEach(imageCount * 3) { job in
+            let n = job / 3, c = job % 3
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * planeCount) { buf in
+                let re = buf.baseAddress!, im = re + planeCount, zr = im + planeCount, zi = zr + planeCount
+                dft.adjoint(image: dt + (n * 3 + c) * px, re: re, im: im, zr: zr, zi: zi)
+                let base = n * parametersPerImage + c * coefficients
+                for ky in 0..<side {
+                    for kx in 0..<cols {
+                        let m = magnitude[ky * cols + kx]
+                        if m == 0 { continue }
+                        let phi = phase(n, c, ky, kx)
+                        let dphi = m * (-Float(sin(phi)) * re[ky * pc + kx] + Float(cos(phi)) * im[ky * pc + kx])
+                        let (k, sign) = source(ky, kx)
+                        gradient.pointer[base + k] += sign * dphi
+                    }
+                }
+            }
+        }
+        return UnsafePointer(gradient.pointer)
+    }
+
+    public func images() -> [Float] {
+        let out = AlignedBuffer<Float>(count: imageCount * side * side * 3)
+        render(into: out.pointer)
+        var bgr = [Float](repeating: 0, count: out.count)
+        let picture = out.pointer
+        CaffeInput.fromRGB(pixels: out.count / 3, subtractMean: false, { 255 * picture[$0] }) { bgr[$0] = $1 }
+        return bgr
+    }
+}
