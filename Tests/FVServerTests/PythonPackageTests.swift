@@ -37,6 +37,7 @@ final class PythonPackageTests: XCTestCase {
             ["type": "channel", "weight": 1.0, "layer": "block2_conv1", "filter": 3],
             ["type": "channel", "weight": -0.5, "layer": "block1_conv2", "filter": 5]])]))
         XCTAssertEqual(j["sum_result_layer"], "block2_conv1")
+        XCTAssertEqual(j["natural"], .array(["89504e47", 6, false]), "the importance map a PNG, the alpha picture RGBA, neither left in result")
         XCTAssertEqual(j["sum_no_layer"], "give the layer and filter, e.g. pattern('block3_conv1', 27), or an objective that names them")
         XCTAssertEqual(j["diversity_losses"], 2)
         XCTAssertEqual(j["grid_tiles"], 3)

@@ -30,6 +30,9 @@ try:
     c.pattern(objective=fvd.channel())
 except ValueError as e:
     out["sum_no_layer"] = str(e)
+# The natural preset with MACO's importance map, shown inline like any picture.
+m = c.pattern("block2_conv1", 5, preset="natural", size=32, steps=3, importance=True, alpha=True)
+out["natural"] = [m.importance._repr_png_()[:4].hex(), m.alpha._repr_png_()[25], "importancePNG" in m.result]
 d = c.pattern("block2_conv1", 5, preset="lucid", size=32, steps=3, diversity=2)
 out["diversity_losses"] = len(d.result.get("losses", []))
 out["diversity_repr"] = repr(d)
