@@ -38,7 +38,7 @@ enum QualityBench {
         let engine = GradientAscent(network: net)
         let trr = TransformRobustness(network: net)
         var rows: [Row] = []
-        print("## Quality: seed vs lucid (\(filters.count) filters, seed 0, TRR over \(trr.draws) fixed draws)")
+        print("## Quality: \(presets.map(\.rawValue).joined(separator: " vs ")) (\(filters.count) filters, seed 0, TRR over \(trr.draws) fixed draws)")
         print("")
         print("| preset | layer | filter | objective | HFEF | slope | TRR | colourfulness | importance in top 20% | grey | s |")
         print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
