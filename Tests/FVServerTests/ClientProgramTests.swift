@@ -187,7 +187,7 @@ final class ClientProgramTests: XCTestCase {
         XCTAssertTrue(e5b.contains("the filter is a number from 0"), "not the parser's 'Missing expected argument': \(e5b)")
         let (s6, _, e6) = try runProgram(try fvctl(), ["pattern", "block1_conv1", "1", "--preset", "foo", "--socket", d.socketPath])
         XCTAssertEqual(s6, 64, e6)
-        XCTAssertTrue(e6.contains("--preset must be seed, grid, lucid, got foo"), e6)
+        XCTAssertTrue(e6.contains("--preset must be seed, grid, lucid, natural, got foo"), e6)
         let text = d.dir + "/notes.jpg"
         try Data("not a picture\n".utf8).write(to: URL(fileURLWithPath: text))
         let (s7, _, e7) = try runProgram(try fvctl(), ["activations", text, "block1_conv1", "--socket", d.socketPath])
