@@ -6,7 +6,8 @@ package) driven by Playwright, and checks what a reader gets, from file:// and o
 - every page loads with no console error and no request to the network;
 - every <img> decoded (naturalWidth > 0);
 - every link names a file that exists;
-- on a unit page, the right and left arrow keys go to the next and previous filter, up to the layer.
+- on a unit page, the right and left arrow keys go to the next and previous filter, up to the layer;
+- with the natural preset, the importance button swaps the picture for its importance map and back.
 
     scripts/check-atlas-site.py DIR [--screenshots OUT] [--max-units N]
 
@@ -88,6 +89,20 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def toggle(page, url, unit, failures, seen):
+    """With the natural preset: the button swaps the picture for its importance map and back."""
+    page.goto(url + unit, wait_until="load")
+    if page.query_selector("#importance-toggle") is None:
+        return
+    seen["toggles"] += 1
+    for want in ("-importance.png", ".png"):
+        page.click("#importance-toggle")
+        page.wait_for_function("document.getElementById('picture').complete")
+        src, width = page.eval_on_selector("#picture", "e => [e.getAttribute('src'), e.naturalWidth]")
+        if not src.endswith(want) or (want == ".png" and src.endswith("-importance.png")) or width <= 0:
+            failures.append("%s: the importance button showed %s (%d px wide), not a decoded *%s" % (unit, src, width, want))
+
+
 def serve(root):
     handler = functools.partial(QuietHandler, directory=root)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -106,7 +121,7 @@ def main():
     if not units:
         print("atlas site: FAIL: no unit pages under %s" % root)
         return 1
-    failures, seen = [], {"pages": 0, "images": 0, "links": 0, "network": []}
+    failures, seen = [], {"pages": 0, "images": 0, "links": 0, "toggles": 0, "network": []}
     server = serve(root)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -124,6 +139,7 @@ def main():
             middle = units[len(units) // 2] if len(units) > 2 else None
             if middle:
                 keyboard(page, base, middle, failures)
+            toggle(page, base, middle or units[0], failures, seen)
             if a.screenshots and base.startswith("http"):
                 os.makedirs(a.screenshots, exist_ok=True)
                 page.goto(base + (middle or units[0]), wait_until="load")
@@ -137,7 +153,8 @@ def main():
     server.shutdown()
     for url in seen["network"]:
         failures.append("fetched from outside the site: %s" % url)
-    print(json.dumps({"pages": seen["pages"], "images": seen["images"], "links": seen["links"], "failures": failures[:50]}))
+    print(json.dumps({"pages": seen["pages"], "images": seen["images"], "links": seen["links"], "importance toggles": seen["toggles"],
+                      "failures": failures[:50]}))
     if failures:
         print("atlas site: FAIL (%d problems)" % len(failures))
         return 1

@@ -32,6 +32,10 @@ public struct AtlasManifest: Equatable, Sendable {
     /// Each unit's N diverse pictures too (one render of N images kept apart by Lucid's
     /// diversity penalty); 0 for none.
     public var diversity: Int = 0
+    /// Each unit's importance map too (MACO's: where the picture's objective comes from), for the
+    /// natural preset, whose display it belongs to.
+    public var importance: Bool { preset == "natural" }
+
     /// Units rendered together, in chunks of this many consecutive filters of a layer (and so
     /// the shards of a Slurm run). It changes no byte (the engine's batches are exact), so a run
     /// may change it: the latest run's is kept.

@@ -12,10 +12,12 @@ public struct RenderedUnit: Sendable {
     public var picture: [UInt8]
     public var negative: [UInt8]?
     public var diverse: [[UInt8]]
+    public var importance: [UInt8]?
     public var record: AtlasRecord
 
-    public init(unit: AtlasUnit, picture: [UInt8], negative: [UInt8]?, diverse: [[UInt8]] = [], record: AtlasRecord) {
+    public init(unit: AtlasUnit, picture: [UInt8], negative: [UInt8]?, diverse: [[UInt8]] = [], importance: [UInt8]? = nil, record: AtlasRecord) {
         self.diverse = diverse
+        self.importance = importance
         self.unit = unit
         self.picture = picture
         self.negative = negative
@@ -99,6 +101,7 @@ public struct AtlasRun {
                 try directory.write(r.picture, to: r.unit.picture)
                 if let n = r.negative { try directory.write(n, to: r.unit.negativePicture) }
                 for (k, d) in r.diverse.enumerated() { try directory.write(d, to: r.unit.diversePicture(k)) }
+                if let i = r.importance { try directory.write(i, to: r.unit.importancePicture) }
                 try directory.writeJSON(r.record.json(r.unit, manifest), to: r.unit.record)
             }
             done += results.count

@@ -104,8 +104,11 @@ public struct AtlasSite {
         var body = "<nav><a href=\"../index.html\">atlas</a> / <a href=\"index.html\" rel=\"up\">\(u.layer)</a> / filter \(u.filter)"
             + "<span class=\"neighbours\">\(link(previous, "prev", "&larr; previous")) \(link(next, "next", "next &rarr;"))</span></nav>\n"
         body += "<header><h1>\(u.layer) filter \(u.filter)</h1><p>\(escape(settings)). Left and right arrow keys: previous and next filter.</p></header>\n<main class=\"unit\">"
-        body += "<figure><img src=\"\(u.filter).png\" alt=\"what \(u.layer) filter \(u.filter) responds to most\" width=\"384\" height=\"384\">"
-            + "<figcaption>for: the filter's mean \(format(r.loss))</figcaption></figure>"
+        let toggle = manifest.importance
+            ? " <button type=\"button\" id=\"importance-toggle\" title=\"key i\">show where the objective comes from</button>" : ""
+        let swap = manifest.importance ? " id=\"picture\" data-other=\"\(u.filter)-importance.png\"" : ""
+        body += "<figure><img src=\"\(u.filter).png\"\(swap) alt=\"what \(u.layer) filter \(u.filter) responds to most\" width=\"384\" height=\"384\">"
+            + "<figcaption>for: the filter's mean \(format(r.loss))\(toggle)</figcaption></figure>"
         if let nl = r.negativeLoss {
             body += "<figure><img src=\"\(u.filter)-negative.png\" alt=\"what \(u.layer) filter \(u.filter) is most against\" width=\"384\" height=\"384\">"
                 + "<figcaption>against: the filter's mean \(format(-nl))</figcaption></figure>"
@@ -189,14 +192,29 @@ public struct AtlasSite {
         figcaption { color: #444; } .example { margin: 4px 12px 4px 0; } .example img { margin-right: 2px; image-rendering: auto; }
         pre { background: #eee; padding: 8px; overflow-x: auto; }
         svg .axis { stroke: #999; } svg .label { font-size: 11px; fill: #555; }
+        button { font: inherit; margin-left: 8px; }
         svg polyline { fill: none; stroke-width: 1.5; } svg .series0 { stroke: #1a5fb4; } svg .series1 { stroke: #e66100; }
 
         """
 
-    /// Left and right go to the neighbours, up to the layer (links marked rel=prev/next/up).
+    /// Left and right go to the neighbours, up to the layer (links marked rel=prev/next/up); with
+    /// the natural preset, the button (or the i key) shows the importance map over the picture.
     static let script = """
+        function toggleImportance() {
+          var img = document.getElementById("picture"), button = document.getElementById("importance-toggle");
+          if (!img || !button) return;
+          var other = img.getAttribute("data-other");
+          img.setAttribute("data-other", img.getAttribute("src"));
+          img.setAttribute("src", other);
+          button.textContent = /importance/.test(other) ? "show the picture" : "show where the objective comes from";
+        }
+        document.addEventListener("DOMContentLoaded", function () {
+          var button = document.getElementById("importance-toggle");
+          if (button) button.addEventListener("click", toggleImportance);
+        });
         document.addEventListener("keydown", function (e) {
           if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+          if (e.key === "i") { toggleImportance(); return; }
           var rel = { ArrowLeft: "prev", ArrowRight: "next", ArrowUp: "up" }[e.key];
           if (!rel) return;
           var a = document.querySelector('a[rel="' + rel + '"]');

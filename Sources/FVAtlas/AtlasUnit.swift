@@ -23,6 +23,8 @@ public struct AtlasUnit: Hashable, Sendable, CustomStringConvertible {
 
     public var picture: String { "\(layer)/\(filter).png" }
     public var negativePicture: String { "\(layer)/\(filter)-negative.png" }
+    /// Where the picture's objective comes from, over it (the natural preset's importance map).
+    public var importancePicture: String { "\(layer)/\(filter)-importance.png" }
     /// Diverse picture k (with the atlas's --diversity).
     public func diversePicture(_ k: Int) -> String { "\(layer)/\(filter)-diverse-\(k).png" }
     public var record: String { "\(layer)/\(filter).json" }
@@ -172,7 +174,8 @@ public struct AtlasDirectory: Sendable {
     /// of its pictures decodes at the atlas's size.
     public func done(_ unit: AtlasUnit, _ m: AtlasManifest) -> AtlasRecord? {
         guard let j = readJSON(unit.record), let record = AtlasRecord(json: j, unit: unit, negative: m.negative, diversity: m.diversity) else { return nil }
-        for picture in [unit.picture] + (m.negative ? [unit.negativePicture] : []) + (0..<m.diversity).map(unit.diversePicture) {
+        for picture in [unit.picture] + (m.negative ? [unit.negativePicture] : []) + (m.importance ? [unit.importancePicture] : [])
+            + (0..<m.diversity).map(unit.diversePicture) {
             guard let data = FileManager.default.contents(atPath: url(picture)),
                   let image = try? PNGCodec.decode([UInt8](data)), image.width == m.size, image.height == m.size else { return nil }
         }

@@ -168,9 +168,12 @@ public struct GridParams: Equatable, Sendable {
     public var labels: Bool
     /// Each pixel as a scale x scale block (1-8), for small tiles.
     public var scale: Int
+    /// Also `importancePNG`: the sheet with each tile's importance map over it (see `PatternParams`).
+    public var importance: Bool
 
     public init(layer: String, filters: [Int]? = nil, columns: Int? = nil, margin: Int? = nil, options: RenderOptions = .init(), progress: Bool = true,
-                display: String? = nil, labels: Bool = false, scale: Int = 1) {
+                display: String? = nil, labels: Bool = false, scale: Int = 1, importance: Bool = false) {
+        self.importance = importance
         self.layer = layer
         self.filters = filters
         self.columns = columns
@@ -183,7 +186,8 @@ public struct GridParams: Equatable, Sendable {
     }
 
     public init(_ params: JSON?) throws {
-        let r = try ParamReader(params, method: "grid", allowed: ["layer", "filters", "columns", "margin", "progress", "display", "labels", "scale"] + RenderOptions.keys)
+        let r = try ParamReader(params, method: "grid", allowed: ["layer", "filters", "columns", "margin", "progress", "display", "labels", "scale", "importance"] + RenderOptions.keys)
+        importance = try r.bool("importance") ?? false
         layer = try r.requiredString("layer")
         filters = try r.intArray("filters", in: 0...1_000_000, maxCount: 512)
         columns = try r.int("columns", in: 1...64)
@@ -203,6 +207,7 @@ public struct GridParams: Equatable, Sendable {
         if let display { o["display"] = .string(display) }
         if labels { o["labels"] = true }
         if scale != 1 { o["scale"] = JSON(scale) }
+        if importance { o["importance"] = true }
         options.add(to: &o)
         return .object(o)
     }

@@ -101,25 +101,33 @@ final class RenderService: @unchecked Sendable {
         let margin = p.margin ?? 5
         let checksum = weightsChecksum
         let display = ModelImage.Display(rawValue: p.display ?? "clip") ?? .clip
-        let (labels, scale) = (p.labels, p.scale)
+        let (labels, scale, importance) = (p.labels, p.scale, p.importance)
         let raw = p.options.raw ?? false
-        let layout = "\(columns)|\(margin)|\(display.rawValue)|\(labels)|\(scale)" + (raw ? "|raw" : "")
+        let layout = "\(columns)|\(margin)|\(display.rawValue)|\(labels)|\(scale)" + (raw ? "|raw" : "") + (importance ? "|importance" : "")
         let answer = RenderService.answerBytes(pictures: job.items.count, side: job.size * scale, raw: raw, snapshots: 0)
         try submit(job, key: cacheKey(.grid, job, layout: layout), method: .grid, answerBytes: answer, fresh: p.options.fresh ?? false, priority: p.options.priority,
                    progress: p.progress ? requestID : nil, conn, done,
                    cached: { try GridResult($0).with(cached: true).json }) { r, jobID in
-            let tiles = filters.indices.map { i -> RGBImage in
-                var tile = RGBImage(width: job.size, height: job.size, pixels: r.rgb(i, display: display))
-                if labels { tile.label(filters[i], x: 0, y: 0, dot: max(1, job.size / 64)) }
-                return tile
+            func sheet(_ overlay: Bool) -> RGBImage {
+                let tiles = filters.indices.map { i -> RGBImage in
+                    var tile = RGBImage(width: job.size, height: job.size, pixels: r.rgb(i, display: display))
+                    if overlay { tile = tile.overlaid(heatMap: r.smoothedImportance(i), mapWidth: job.size, mapHeight: job.size) }
+                    if labels { tile.label(filters[i], x: 0, y: 0, dot: max(1, job.size / 64)) }
+                    return tile
+                }
+                var img = RGBImage.grid(tiles, columns: columns, margin: margin).scaled(by: scale)
+                if labels { img = img.titled(job.layer, dot: scale) }  // the sheet names its layer
+                return img
             }
-            var img = RGBImage.grid(tiles, columns: columns, margin: margin).scaled(by: scale)
-            if labels { img = img.titled(job.layer, dot: scale) }  // the sheet names its layer
-            return GridResult(png: try PNGCodec.encode(img), layer: job.layer, columns: columns, rows: (filters.count + columns - 1) / columns,
-                              margin: margin, width: img.width, height: img.height,
-                              tiles: filters.indices.map { GridResult.Tile(filter: filters[$0], loss: r.losses[$0], neverFired: r.neverFired[$0], history: r.history[$0]) },
-                              size: job.size, steps: job.steps, stepSize: job.stepSize, seed: Int(job.items[0].seed), weights: checksum,
-                              job: jobID, raw: raw ? RawImages(count: filters.count, height: job.size, width: job.size, data: r.images) : nil).json
+            let img = sheet(false)
+            let importancePNG = importance ? try PNGCodec.encode(sheet(true)) : nil
+            var result = GridResult(png: try PNGCodec.encode(img), layer: job.layer, columns: columns, rows: (filters.count + columns - 1) / columns,
+                                    margin: margin, width: img.width, height: img.height,
+                                    tiles: filters.indices.map { GridResult.Tile(filter: filters[$0], loss: r.losses[$0], neverFired: r.neverFired[$0], history: r.history[$0]) },
+                                    size: job.size, steps: job.steps, stepSize: job.stepSize, seed: Int(job.items[0].seed), weights: checksum,
+                                    job: jobID, raw: raw ? RawImages(count: filters.count, height: job.size, width: job.size, data: r.images) : nil)
+            result.importancePNG = importancePNG
+            return result.json
         }
     }
 

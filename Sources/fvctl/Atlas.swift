@@ -142,7 +142,7 @@ struct DaemonAtlasRenderer: AtlasRenderer {
             var options = RenderOptions(preset: m.preset, size: m.size, steps: m.steps, seed: m.seed, objective: objective)
             options.priority = .batch
             let params = GridParams(layer: units[0].layer, filters: units.map(\.filter), columns: units.count, margin: 0, options: options,
-                                    display: "clip", labels: false, scale: 1)
+                                    display: "clip", labels: false, scale: 1, importance: objective == nil && m.importance)
             let answer: JSON
             do {
                 answer = try client.call(Method.grid.rawValue, params.json) { name, p in
@@ -171,10 +171,13 @@ struct DaemonAtlasRenderer: AtlasRenderer {
         let positive = try grid(nil)
         let negative = m.negative ? try grid(AtlasNegative.objective) : nil
         let sheets = try ([positive] + (negative.map { [$0] } ?? [])).map { try PNGCodec.decode($0.png, maxSide: 1 << 16) }
+        let importance = try positive.importancePNG.map { try PNGCodec.decode($0, maxSide: 1 << 16) }
+        if m.importance && importance == nil { throw AtlasError("the daemon sent no importance map; is it older than this fvctl?") }
         return try units.indices.map { i in
             let d = m.diversity > 0 ? try diverse(units[i]) : nil
             return RenderedUnit(unit: units[i], picture: try PNGCodec.encode(sheets[0].tile(i, side: m.size)),
                                 negative: negative == nil ? nil : try PNGCodec.encode(sheets[1].tile(i, side: m.size)), diverse: d?.pictures ?? [],
+                                importance: try importance.map { try PNGCodec.encode($0.tile(i, side: m.size)) },
                                 record: AtlasRecord(loss: positive.tiles[i].loss, history: positive.tiles[i].history,
                                                     negativeLoss: negative?.tiles[i].loss, negativeHistory: negative?.tiles[i].history,
                                                     diverseLosses: d?.losses))

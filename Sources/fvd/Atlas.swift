@@ -117,6 +117,8 @@ struct EngineAtlasRenderer: AtlasRenderer {
             let diverse = m.diversity > 0 ? try run(AtlasDiversity.objective(m), filters: [units[i].filter]) : nil
             return RenderedUnit(unit: units[i], picture: try png(positive, i), negative: try negative.map { try png($0, i) },
                                 diverse: try diverse.map { d in try (0..<m.diversity).map { try png(d, $0) } } ?? [],
+                                importance: m.importance ? try PNGCodec.encode(RGBImage(width: m.size, height: m.size, pixels: positive.rgb(i))
+                                    .overlaid(heatMap: positive.smoothedImportance(i), mapWidth: m.size, mapHeight: m.size)) : nil,
                                 record: AtlasRecord(loss: positive.losses[i], history: positive.history[i],
                                                     negativeLoss: negative?.losses[i], negativeHistory: negative?.history[i],
                                                     diverseLosses: diverse?.losses))

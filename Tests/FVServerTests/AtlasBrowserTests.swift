@@ -31,5 +31,14 @@ final class AtlasBrowserTests: XCTestCase {
         XCTAssertEqual(status, 0, report + err)
         XCTAssertTrue(report.contains("atlas site: PASS"), report + err)
         XCTAssertTrue(report.contains("\"pages\": 28"), "index, 2 layer pages and 11 unit pages, twice (file:// and HTTP): \(report)")
+        // The natural preset's pages: the importance button, in the browser.
+        let natural = d.dir + "/natural-atlas"
+        let (sn, _, en) = try runProgram(fvctl, ["atlas", "block1_conv1", "--filters", "0-2", "--preset", "natural", "--size", "32", "--steps", "3",
+                                                 "--no-negative", "--out", natural, "--socket", d.socketPath])
+        XCTAssertEqual(sn, 0, en)
+        let (s2, report2, err2) = try runProgram("/usr/bin/env", ["python3", repoRoot + "/scripts/check-atlas-site.py", natural])
+        print(report2)
+        XCTAssertEqual(s2, 0, report2 + err2)
+        XCTAssertTrue(report2.contains("\"importance toggles\": 2"), "once from file://, once over HTTP: \(report2)")
     }
 }

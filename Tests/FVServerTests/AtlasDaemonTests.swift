@@ -287,4 +287,32 @@ final class AtlasDaemonTests: XCTestCase {
         XCTAssertTrue(e.contains("sbatch is not on PATH") || e.contains("cannot run sbatch"), e)
         XCTAssertFalse(FileManager.default.fileExists(atPath: d.dir + "/nosbatch/slurm/jobs.json"))
     }
+
+    /// The natural preset's atlas also keeps each unit's importance map: the daemon's tiles and
+    /// fvd atlas-task's in-process renders are the same bytes, and it counts toward done.
+    func testANaturalAtlasKeepsImportanceMapsWithTheSameBytesInProcess() throws {
+        let d = try XCTUnwrap(Self.daemon)
+        let (fvctl, fvd) = try tools()
+        let out = d.dir + "/natural"
+        let (s, _, e) = try runProgram(fvctl, ["atlas", "block1_conv1", "--filters", "0-3", "--preset", "natural", "--size", "32", "--steps", "4",
+                                               "--no-negative", "--out", out, "--socket", d.socketPath])
+        XCTAssertEqual(s, 0, e)
+        let first = try files(out)
+        XCTAssertEqual(first.keys.filter { $0.hasSuffix("-importance.png") }.count, 4)
+        let page = try String(contentsOfFile: out + "/block1_conv1/2.html", encoding: .utf8)
+        XCTAssertTrue(page.contains("importance-toggle"), page)
+        let copy = d.dir + "/natural-in-process"
+        try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: out + "/atlas.json", toPath: copy + "/atlas.json")
+        let (s2, _, e2) = try runProgram(fvd, ["atlas-task", copy, "--weights", repoRoot + "/weights/vgg16.fvw"])
+        XCTAssertEqual(s2, 0, e2)
+        _ = try runProgram(fvd, ["atlas-site", copy])
+        XCTAssertEqual(try files(copy), first)
+        // An importance map lost: that unit is not done.
+        try FileManager.default.removeItem(atPath: out + "/block1_conv1/1-importance.png")
+        let (s3, _, e3) = try runProgram(fvctl, ["atlas", "block1_conv1", "--filters", "0-3", "--preset", "natural", "--size", "32", "--steps", "4",
+                                                 "--no-negative", "--out", out, "--socket", d.socketPath])
+        XCTAssertEqual(s3, 0, e3)
+        XCTAssertTrue(e3.contains("3 of 4 done, rendering 1"), e3)
+    }
 }

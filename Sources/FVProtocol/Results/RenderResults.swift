@@ -135,6 +135,8 @@ public struct GridResult: Equatable, Sendable {
     public var job: Int?
     /// With `raw`: the tiles as numbers.
     public var raw: RawImages?
+    /// With `importance` in the request: the sheet with each tile's importance map over it.
+    public var importancePNG: [UInt8]?
 
     public init(png: [UInt8], layer: String, columns: Int, rows: Int, margin: Int, width: Int, height: Int, tiles: [Tile],
                 size: Int, steps: Int, stepSize: Float, seed: Int, weights: String, cached: Bool = false, job: Int? = nil, raw: RawImages? = nil) {
@@ -167,6 +169,7 @@ public struct GridResult: Equatable, Sendable {
                   size: try r.int("size"), steps: try r.int("steps"), stepSize: try r.float("stepSize"), seed: try r.int("seed"),
                   weights: try r.string("weights"), cached: try r.bool("cached"), job: r.optionalInt("job"),
                   raw: try r.optionalObject("raw").map(RawImages.init))
+        importancePNG = r.optionalString("importancePNG") == nil ? nil : try r.bytes("importancePNG")
     }
 
     public var json: JSON {
@@ -181,6 +184,7 @@ public struct GridResult: Equatable, Sendable {
         ]
         if let job { o["job"] = JSON(job) }
         if let raw { o["raw"] = raw.json }
+        if let importancePNG { o["importancePNG"] = .string(Base64.encode(importancePNG)) }
         return .object(o)
     }
 }
