@@ -15,10 +15,26 @@ public enum AtlasExamples {
     public static let count = 9
 
     /// A picture of the folder: its file name, content digest and the fitted picture.
-    public struct Picture {
-        public var name: String
-        public var digest: String
-        public var image: RGBImage
+    public final class Picture {
+        public let name: String
+        public let digest: String
+        public let image: RGBImage
+        private var encoded: String?
+
+        init(name: String, digest: String, image: RGBImage) {
+            self.name = name
+            self.digest = digest
+            self.image = image
+        }
+
+        /// The fitted picture as base64 PNG, encoded once (it is sent once per layer and once
+        /// per filter it is an example of).
+        public func base64PNG() throws -> String {
+            if let encoded { return encoded }
+            let e = Base64.encode(try PNGCodec.encode(image))
+            encoded = e
+            return e
+        }
     }
 
     /// One picture at one layer: each filter's largest activation and its position.

@@ -89,8 +89,11 @@ public struct AtlasRun {
     }
 
     public func run(_ chunks: [[AtlasUnit]], with renderer: AtlasRenderer, progress: (AtlasProgress) -> Void) throws {
-        let total = chunks.reduce(0) { $0 + $1.count }
-        let todo = missing(in: chunks)
+        try run(missing: missing(in: chunks), of: chunks.reduce(0) { $0 + $1.count }, with: renderer, progress: progress)
+    }
+
+    /// Renders `todo` (what `missing(in:)` gave: reading every unit back is not free), of `total` units.
+    public func run(missing todo: [[AtlasUnit]], of total: Int, with renderer: AtlasRenderer, progress: (AtlasProgress) -> Void) throws {
         var done = total - todo.reduce(0) { $0 + $1.count }
         let started = Date()
         var rendered = 0

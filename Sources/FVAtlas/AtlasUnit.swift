@@ -118,7 +118,7 @@ public struct AtlasDirectory: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
-            throw AtlasError("cannot create \(path): \(Self.reason(error)); choose an --out directory you can write")
+            throw AtlasError("cannot create \(path): \(error.localizedDescription); choose an --out directory you can write")
         }
     }
 
@@ -130,7 +130,7 @@ public struct AtlasDirectory: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         } catch {
-            throw AtlasError("cannot create \(dir): \(Self.reason(error)); check the --out directory is yours and writable")
+            throw AtlasError("cannot create \(dir): \(error.localizedDescription); check the --out directory is yours and writable")
         }
         let temporary = dir + "/.\((target as NSString).lastPathComponent).\(getpid()).tmp"
         func failure(_ why: String) -> AtlasError {
@@ -191,8 +191,6 @@ public struct AtlasDirectory: Sendable {
         }
         return try AtlasManifest(json: j, path: file)
     }
-
-    static func reason(_ error: Error) -> String { error.localizedDescription }
 }
 
 /// A unit's negative: its channel objective, minimised (what `--objective=-channel` sends), so

@@ -68,16 +68,17 @@ final class RenderService: @unchecked Sendable {
             // MACO's importance: over each picture as a heat map, and as the picture's opacity.
             func picture(_ i: Int) -> RGBImage { RGBImage(width: job.size, height: job.size, pixels: r.rgb(i, display: display)) }
             func row(_ images: [RGBImage]) -> RGBImage { images.count == 1 ? images[0] : RGBImage.grid(images, columns: images.count, margin: 5) }
+            let maps = importance || alpha ? job.items.indices.map(r.smoothedImportance) : []
             if importance {
                 result.importancePNG = try PNGCodec.encode(row(job.items.indices.map {
-                    picture($0).overlaid(heatMap: r.smoothedImportance($0), mapWidth: job.size, mapHeight: job.size)
+                    picture($0).overlaid(heatMap: maps[$0], mapWidth: job.size, mapHeight: job.size)
                 }))
             }
             if alpha {
                 let strip = row(job.items.indices.map(picture))
                 var opacity = [Float](repeating: 0, count: strip.width * strip.height)
                 for i in job.items.indices {
-                    let a = r.smoothedImportance(i), x0 = i * (job.size + 5)
+                    let a = maps[i], x0 = i * (job.size + 5)
                     for y in 0..<job.size { for x in 0..<job.size { opacity[y * strip.width + x0 + x] = a[y * job.size + x] } }
                 }
                 result.alphaPNG = try PNGCodec.encode(strip, alpha: opacity)

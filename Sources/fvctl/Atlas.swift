@@ -107,7 +107,8 @@ struct Atlas: ParsableCommand {
         let whole = try AtlasRun.prepare(dir, m)
         let run = AtlasRun(directory: dir, manifest: whole)
         let display = AtlasProgressDisplay(json: connection.json)
-        let todo = run.missing(in: m.chunks).reduce(0) { $0 + $1.count }
+        let missing = run.missing(in: m.chunks)
+        let todo = missing.reduce(0) { $0 + $1.count }
         display.say("\(m.units.count - todo) of \(m.units.count) done, rendering \(todo)")
         signal(SIGINT, SIG_IGN)
         let sigint = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
@@ -120,7 +121,7 @@ struct Atlas: ParsableCommand {
         sigint.resume()
         defer { sigint.cancel() }
         let renderer = DaemonAtlasRenderer(client: client, display: display)
-        try run.run(m.chunks, with: renderer) { display.progress($0) }
+        try run.run(missing: missing, of: m.units.count, with: renderer) { display.progress($0) }
         display.finish()
         if let folder = images {
             try DaemonAtlasExamples(client: client, directory: dir, manifest: whole, info: info, display: display).run(folder: folder)

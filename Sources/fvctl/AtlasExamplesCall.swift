@@ -60,8 +60,7 @@ struct DaemonAtlasExamples {
     }
 
     func activations(_ p: AtlasExamples.Picture, layer: String, map: Int?, maxima: Bool) throws -> ActivationsResult {
-        let png = Base64.encode(try PNGCodec.encode(p.image))
-        let params = ActivationsParams(layer: layer, png: png, top: 0, map: map, maxima: maxima)
+        let params = ActivationsParams(layer: layer, png: try p.base64PNG(), top: 0, map: map, maxima: maxima)
         return try ActivationsResult(try client.call(Method.activations.rawValue, params.json))
     }
 }

@@ -49,11 +49,11 @@ struct Pattern: ParsableCommand {
     /// The layer and filter rendered: the arguments, else the first ones the objective names.
     var target: (layer: String, filter: Int) {
         get throws {
-            let named = try objective.expression?.firstNamed
+            let expression = try objective.expression
+            let named = expression?.firstNamed
             guard let layer = layer ?? named?.layer else {
                 throw ValidationError("give the layer and filter, e.g. `fvctl pattern block3_conv1 27` (`fvctl layers` lists them), or an --objective that names them")
             }
-            let expression = try objective.expression
             // Without the argument, the filter is the objective's own when no term reads the command's.
             let readsCommandFilter = expression?.terms.contains { ($0.type == .channel || $0.type == .neuron) && $0.filter == nil } ?? true
             guard let filter = filter ?? (readsCommandFilter ? nil : (named?.layer == layer ? named?.filter : nil) ?? 0) else {

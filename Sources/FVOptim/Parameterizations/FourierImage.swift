@@ -74,11 +74,7 @@ public final class FourierImage: ImageParameterization {
             }
         }
         for n in 0..<imageCount {
-            let t = linear.pointer + n * 3 * px
-            for p in 0..<px {
-                let rgb = DecorrelatedColor.toRGB(t[p], t[px + p], t[2 * px + p])
-                for c in 0..<3 { out[(n * px + p) * 3 + c] = DecorrelatedColor.sigmoid(rgb[c]) }
-            }
+            DecorrelatedColor.picture(channels: linear.pointer + n * 3 * px, pixels: px, into: out + n * px * 3)
         }
         picture.pointer.update(from: out, count: imageCount * px * 3)
     }
@@ -90,16 +86,7 @@ public final class FourierImage: ImageParameterization {
         let planeCount = dft.planeCount
         let dt = linearGradient
         for n in 0..<imageCount {
-            for p in 0..<px {
-                let k = (n * px + p) * 3
-                var d = SIMD3<Float>()
-                for c in 0..<3 {
-                    let s = picture.pointer[k + c]
-                    d[c] = g[k + c] * s * (1 - s)
-                }
-                let back = DecorrelatedColor.transposed(d)
-                for c in 0..<3 { dt.pointer[(n * 3 + c) * px + p] = back[c] }
-            }
+            DecorrelatedColor.channelGradient(g + n * px * 3, picture: picture.pointer + n * px * 3, pixels: px, into: dt.pointer + n * 3 * px)
         }
         Parallel.forEach(imageCount * 3) { job in
             let n = job / 3, c = job % 3
@@ -120,14 +107,7 @@ public final class FourierImage: ImageParameterization {
     }
 
     /// The pictures in model input space (BGR, 0...255 visible), as results carry images.
-    public func images() -> [Float] {
-        let out = AlignedBuffer<Float>(count: imageCount * side * side * 3)
-        render(into: out.pointer)
-        var bgr = [Float](repeating: 0, count: out.count)
-        let picture = out.pointer
-        CaffeInput.fromRGB(pixels: out.count / 3, subtractMean: false, { 255 * picture[$0] }) { bgr[$0] = $1 }
-        return bgr
-    }
+    public func images() -> [Float] { modelSpaceImages(pixels: imageCount * side * side) }
 }
 
 /// Lucid's colour decorrelation: the square root of ImageNet's colour covariance (from its
@@ -153,6 +133,27 @@ public enum DecorrelatedColor {
 
     @inline(__always)
     public static func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }
+
+    /// One picture (px pixels of RGB in (0, 1), into `out`) from its three decorrelated channel
+    /// planes `t` (px each): sigmoid(matrix * gain * t).
+    static func picture(channels t: UnsafePointer<Float>, pixels px: Int, gain: Float = 1, into out: UnsafeMutablePointer<Float>) {
+        for p in 0..<px {
+            let rgb = toRGB(gain * t[p], gain * t[px + p], gain * t[2 * px + p])
+            for c in 0..<3 { out[p * 3 + c] = sigmoid(rgb[c]) }
+        }
+    }
+
+    /// `picture`'s adjoint: dLoss/d(t) into `d` (three planes) from dLoss/d(picture) `g` and the
+    /// picture `s` it drew (the sigmoid's derivative is s(1 - s)).
+    static func channelGradient(_ g: UnsafePointer<Float>, picture s: UnsafePointer<Float>, pixels px: Int, gain: Float = 1,
+                                into d: UnsafeMutablePointer<Float>) {
+        for p in 0..<px {
+            var v = SIMD3<Float>()
+            for c in 0..<3 { v[c] = g[p * 3 + c] * s[p * 3 + c] * (1 - s[p * 3 + c]) }
+            let back = transposed(v) * gain
+            for c in 0..<3 { d[c * px + p] = back[c] }
+        }
+    }
 }
 
 /// Standard normal draws (Box-Muller) from the Mersenne Twister, so a seed fixes the start.

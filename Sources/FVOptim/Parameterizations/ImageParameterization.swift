@@ -1,3 +1,6 @@
+import FVModel
+import SIMDKernels
+
 /// How a render's images are described by the numbers the optimiser changes. It writes the
 /// images the network sees (model input space: NHWC, BGR, 0...255 visible) from its parameters,
 /// and turns the gradient with respect to those images into the gradient with respect to its
@@ -13,4 +16,17 @@ public protocol ImageParameterization: AnyObject {
     func parameterGradient(imageGradient: UnsafePointer<Float>) -> UnsafePointer<Float>
     /// The images as they are now, model input space.
     func images() -> [Float]
+}
+
+extension ImageParameterization {
+    /// What `render` draws (`pixels` RGB pixels in 0...1) in model input space (BGR, 0...255
+    /// visible), as results carry images: the `images()` of pictures drawn through a sigmoid.
+    func modelSpaceImages(pixels: Int) -> [Float] {
+        let out = AlignedBuffer<Float>(count: pixels * 3)
+        render(into: out.pointer)
+        var bgr = [Float](repeating: 0, count: out.count)
+        let picture = out.pointer
+        CaffeInput.fromRGB(pixels: pixels, subtractMean: false, { 255 * picture[$0] }) { bgr[$0] = $1 }
+        return bgr
+    }
 }

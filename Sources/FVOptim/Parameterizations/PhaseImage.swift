@@ -113,10 +113,7 @@ public final class PhaseImage: ImageParameterization {
             let deviation = max((squares / Double(3 * px) - mean * mean).squareRoot(), 1e-12)
             deviations[n] = Float(deviation)
             for k in 0..<(3 * px) { z[k] = Float((Double(t[k]) - mean) / deviation) }
-            for p in 0..<px {
-                let rgb = DecorrelatedColor.toRGB(gain * z[p], gain * z[px + p], gain * z[2 * px + p])
-                for c in 0..<3 { out[(n * px + p) * 3 + c] = DecorrelatedColor.sigmoid(rgb[c]) }
-            }
+            DecorrelatedColor.picture(channels: z, pixels: px, gain: gain, into: out + n * px * 3)
         }
         picture.pointer.update(from: out, count: imageCount * px * 3)
     }
@@ -130,16 +127,7 @@ public final class PhaseImage: ImageParameterization {
         let dt = linearGradient.pointer
         for n in 0..<imageCount {
             let z = standardised.pointer + n * 3 * px, d = dt + n * 3 * px
-            for p in 0..<px {
-                let k = (n * px + p) * 3
-                var v = SIMD3<Float>()
-                for c in 0..<3 {
-                    let s = picture.pointer[k + c]
-                    v[c] = g[k + c] * s * (1 - s)
-                }
-                let back = DecorrelatedColor.transposed(v) * gain
-                for c in 0..<3 { d[c * px + p] = back[c] }
-            }
+            DecorrelatedColor.channelGradient(g + n * px * 3, picture: picture.pointer + n * px * 3, pixels: px, gain: gain, into: d)
             var meanD = 0.0, meanDZ = 0.0
             for k in 0..<(3 * px) { meanD += Double(d[k]); meanDZ += Double(d[k]) * Double(z[k]) }
             meanD /= Double(3 * px)
@@ -169,12 +157,5 @@ public final class PhaseImage: ImageParameterization {
         return UnsafePointer(gradient.pointer)
     }
 
-    public func images() -> [Float] {
-        let out = AlignedBuffer<Float>(count: imageCount * side * side * 3)
-        render(into: out.pointer)
-        var bgr = [Float](repeating: 0, count: out.count)
-        let picture = out.pointer
-        CaffeInput.fromRGB(pixels: out.count / 3, subtractMean: false, { 255 * picture[$0] }) { bgr[$0] = $1 }
-        return bgr
-    }
+    public func images() -> [Float] { modelSpaceImages(pixels: imageCount * side * side) }
 }

@@ -178,7 +178,7 @@ class Picture:
         return "<fvd.Picture, %d bytes of PNG>" % len(self.png)
 
 
-class Render:
+class Render(Picture):
     """A rendered picture: ``png`` bytes, ``loss`` (the final objective), ``history`` (the objective
     per step), ``params`` (the request) and ``result`` (the daemon's whole answer, minus the PNG)."""
 
@@ -193,14 +193,6 @@ class Render:
         self.importance = Picture(base64.b64decode(result["importancePNG"])) if "importancePNG" in result else None
         self.alpha = Picture(base64.b64decode(result["alphaPNG"])) if "alphaPNG" in result else None
         self.result = {k: v for k, v in result.items() if k not in ("png", "snapshots", "raw", "importancePNG", "alphaPNG")}
-
-    def _repr_png_(self):
-        return self.png
-
-    def save(self, path):
-        with open(path, "wb") as f:
-            f.write(self.png)
-        return path
 
     def rgb(self):
         """The picture as shown, for ``plt.imshow``: a numpy uint8 array (height, width, 3), RGB
