@@ -34,6 +34,8 @@ let package = Package(
         .target(name: "CCPUFeatures"),
         // glibc's malloc_trim, so an idle daemon gives job memory back.
         .target(name: "CMemory"),
+        // glibc's posix_spawn closefrom and chdir actions, so children inherit only what they are given.
+        .target(name: "CSpawn"),
         .target(name: "SIMDKernels", dependencies: ["CCPUFeatures"], swiftSettings: kernelFlags),
         .target(name: "FVModel", dependencies: ["SIMDKernels"], swiftSettings: kernelFlags),
         .target(name: "FVImage", dependencies: ["CPNG", "CJPEGShim"]),
@@ -54,7 +56,7 @@ let package = Package(
         .executableTarget(name: "fvbench", dependencies: ["FVOptim", "FVModel", "SIMDKernels", "FVImage"], swiftSettings: kernelFlags),
         .executableTarget(
             name: "fvctl",
-            dependencies: ["FVProtocol", "FVTransport", "FVImage", "FVAtlas", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["CSpawn", "FVProtocol", "FVTransport", "FVImage", "FVAtlas", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "fvd",
             dependencies: ["FVServer", "FVTransport", "FVModel", "FVOptim", "FVImage", "FVAtlas", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -67,7 +69,7 @@ let package = Package(
         .testTarget(name: "FVImageTests", dependencies: ["FVImage"]),
         .testTarget(name: "FVProtocolTests", dependencies: ["FVProtocol"]),
         .testTarget(name: "FVAtlasTests", dependencies: ["FVAtlas", "FVProtocol", "FVImage"]),
-        .testTarget(name: "FVServerTests", dependencies: ["FVServer", "FVProtocol", "FVTransport", "FVImage", "FVAtlas", "FVTestSupport"],
+        .testTarget(name: "FVServerTests", dependencies: ["CSpawn", "FVServer", "FVProtocol", "FVTransport", "FVImage", "FVAtlas", "FVTestSupport"],
                     exclude: ["Python"]),
     ]
 )

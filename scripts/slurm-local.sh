@@ -24,6 +24,19 @@ install_if_missing() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge >/dev/null
 }
 
+# Starts a daemon with no descriptor of ours but /dev/null on 0-2. Daemons keep what they
+# inherit for their whole life: munged kept the socket by which the Swift tests' Process waits
+# for this script, and CI waited on it for 90 minutes. Their logs go to their own files.
+detached() {
+    (
+        for fd in /proc/self/fd/*; do
+            fd=${fd##*/}
+            if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
+        done
+        exec "$@" </dev/null >/dev/null 2>&1
+    )
+}
+
 start_munge() {
     if munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then return; fi
     mkdir -p /etc/munge /var/lib/munge /run/munge /var/log/munge
@@ -33,7 +46,7 @@ start_munge() {
     chown -R munge:munge /etc/munge /var/lib/munge /run/munge /var/log/munge
     chmod 0400 /etc/munge/munge.key
     chmod 0700 /etc/munge
-    su -s /bin/sh munge -c /usr/sbin/munged
+    detached su -s /bin/sh munge -c /usr/sbin/munged
     for _ in $(seq 50); do
         if munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then return; fi
         sleep 0.1
@@ -80,9 +93,9 @@ start() {
     start_munge
     if sinfo -h >/dev/null 2>&1; then echo "slurm-local.sh: a cluster already answers" >&2; sinfo; return; fi
     write_config
-    slurmctld
+    detached slurmctld
     sleep 1
-    slurmd
+    detached slurmd
     for _ in $(seq 100); do
         if sinfo -h -o %t 2>/dev/null | grep -qE '^(idle|mix|alloc)'; then
             pgrep -x slurmctld > "$state/slurmctld.pid" || true
@@ -102,7 +115,9 @@ stop() {
     need_root
     scancel --user=root >/dev/null 2>&1 || true
     for d in slurmd slurmctld munged; do
-        if [ -s "$state/$d.pid" ]; then kill "$(cat "$state/$d.pid")" 2>/dev/null || true; fi
+        # Every pid the file names (pgrep may have listed a daemon's exiting parent too).
+        # shellcheck disable=SC2046
+        if [ -s "$state/$d.pid" ]; then kill $(cat "$state/$d.pid") 2>/dev/null || true; fi
         rm -f "$state/$d.pid"
     done
     # Wait for them to go, so that a following start finds the ports free.

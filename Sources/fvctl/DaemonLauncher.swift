@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSpawn
 import FVTransport
 import Foundation
 
@@ -30,6 +31,9 @@ enum DaemonLauncher {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, logFD, 1)
         posix_spawn_file_actions_adddup2(&actions, logFD, 2)
+        // Nothing else of fvctl's caller: a daemon holding, say, the pipe of a `$(fvctl ...)` or
+        // the socket Foundation's Process watches would keep that caller waiting for its life.
+        fvd_spawn_close_from(&actions, 3)
         let cargs = args.map { strdup($0) } + [nil]
         defer { cargs.forEach { free($0) } }
         let rc = posix_spawn(&pid, fvd, &actions, &attr, cargs, environ)

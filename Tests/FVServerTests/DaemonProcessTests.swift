@@ -49,6 +49,48 @@ final class DaemonProcessTests: XCTestCase {
         throw XCTSkip("fvd did not start")
     }
 
+    /// The daemon fvctl starts for a user keeps none of fvctl's caller's descriptors. Before,
+    /// it kept every one: the pipe of a `$(fvctl status)` or a test harness's, and the caller
+    /// waited on it until the daemon's idle exit, half an hour later.
+    func testTheDaemonFvctlStartsKeepsNoneOfItsCallersDescriptors() throws {
+        guard let fvctl = builtBinary("fvctl") else { throw XCTSkip("fvctl is not built") }
+        let run = dir + "/run"
+        try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+        chmod(run, 0o700)
+        defer { _ = try? runProgram("/usr/bin/pkill", ["-f", "serve --socket \(run)/fvd/fvd.sock"]) }
+        var p: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&p), 0)
+        _ = fcntl(p[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(p[1], F_SETFD, FD_CLOEXEC)
+        // fvctl gets the pipe's writing end as its descriptor 3, as a caller's would be.
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, p[1], 3)
+        var env = ProcessInfo.processInfo.environment
+        env["XDG_RUNTIME_DIR"] = run
+        env["FVD_SOCKET"] = ""
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(fvctl), strdup("status"), nil]
+        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid = pid_t()
+        XCTAssertEqual(posix_spawn(&pid, fvctl, &actions, nil, argv, envp), 0)
+        close(p[1])
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        XCTAssertEqual((status >> 8) & 0xff, 0, "fvctl status started a daemon and asked it")
+        XCTAssertEqual(try runProgram("/usr/bin/pgrep", ["-f", "serve --socket \(run)/fvd/fvd.sock"]).0, 0, "the daemon runs")
+        // fvctl has exited: if the daemon kept descriptor 3, the pipe stays open.
+        var fds = [pollfd(fd: p[0], events: Int16(POLLIN), revents: 0)]
+        defer { close(p[0]) }
+        guard poll(&fds, 1, 3000) == 1 else { return XCTFail("the pipe is still open: the daemon kept fvctl's descriptor 3") }
+        var byte: UInt8 = 0
+        XCTAssertEqual(read(p[0], &byte, 1), 0, "end of file: no one holds the pipe")
+    }
+
     func testSIGTERMDuringAJobTellsTheClientAndExitsZero() throws {
         let (p, err, sock) = try start()
         let c = try RPCClient(path: sock)
