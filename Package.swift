@@ -49,7 +49,8 @@ let package = Package(
         .executableTarget(name: "fvfuzz-json", dependencies: ["FVFuzzTargets"]),
         .executableTarget(name: "fvfuzz-png", dependencies: ["FVFuzzTargets"]),
         .executableTarget(name: "fvfuzz-jpeg", dependencies: ["FVFuzzTargets"]),
-        .target(name: "FVOptim", dependencies: ["FVModel", "SIMDKernels"], swiftSettings: kernelFlags),
+        // FVImage for Lucid's colour matrix and the natural preset's spectrum, which fvctl also needs.
+        .target(name: "FVOptim", dependencies: ["FVModel", "SIMDKernels", "FVImage"], swiftSettings: kernelFlags),
         // The atlas: its manifest, its files and its web site; no engine (fvctl links it).
         .target(name: "FVAtlas", dependencies: ["FVProtocol", "FVImage"]),
 

@@ -70,39 +70,22 @@ public enum AtlasExamples {
         }
     }
 
-    /// The folder's pictures, PNG and JPEG, by name; each unreadable, corrupt or huge one is
-    /// skipped with a line for `skipped` naming it and why.
+    /// The folder's pictures, PNG and JPEG, by name, fitted; each unreadable, corrupt or huge
+    /// one is skipped with a line for `skipped` naming it and why.
     public static func pictures(in folder: String, skipped: (String) -> Void) throws -> [Picture] {
-        let names: [String]
-        do { names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted() } catch {
-            throw AtlasError("cannot read --images \(folder): \(error.localizedDescription)")
-        }
         var out: [Picture] = []
-        for name in names {
-            let ext = (name as NSString).pathExtension.lowercased()
-            guard ["png", "jpg", "jpeg"].contains(ext) else { continue }
-            let path = folder + "/" + name
-            var st = stat()
-            guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { skipped("\(name): not a regular file"); continue }
-            guard st.st_size <= 64 << 20 else { skipped("\(name): \(st.st_size >> 20) MiB, more than the 64 MiB a picture may have"); continue }
-            guard let data = FileManager.default.contents(atPath: path) else { skipped("\(name): cannot read it"); continue }
-            let bytes = [UInt8](data)
-            do {
-                let image = JPEGCodec.isJPEG(bytes) ? try JPEGCodec.decode(bytes, maxSide: 16384) : try PNGCodec.decode(bytes, maxSide: 16384)
+        do {
+            try PictureFolder.forEach(in: folder, option: "--images", skipped: skipped) { name, bytes, image in
                 out.append(Picture(name: name, digest: digest(bytes), image: image.fitted(maxSide: side)))
-            } catch {
-                skipped("\(name): \(error)")
             }
+        } catch let e as PictureFolderError {
+            throw AtlasError(e.description)
         }
         return out
     }
 
-    /// FNV-1a, 64 bits: a cache key for a picture's bytes (not a defence against anyone).
-    public static func digest(_ bytes: [UInt8]) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return String(h, radix: 16)
-    }
+    /// A cache key for a picture's bytes (`PictureFolder.digest`).
+    public static func digest(_ bytes: [UInt8]) -> String { PictureFolder.digest(bytes) }
 
     /// The digest of a set of pictures (what the examples on the pages were chosen from).
     public static func setDigest(_ pictures: [Picture]) -> String {

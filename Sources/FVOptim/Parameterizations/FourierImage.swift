@@ -1,3 +1,4 @@
+import FVImage
 import FVModel
 import SIMDKernels
 
@@ -110,14 +111,10 @@ public final class FourierImage: ImageParameterization {
     public func images() -> [Float] { modelSpaceImages(pixels: imageCount * side * side) }
 }
 
-/// Lucid's colour decorrelation: the square root of ImageNet's colour covariance (from its
-/// SVD), normalised by its largest column norm, maps decorrelated channels to RGB.
+/// Lucid's colour decorrelation (FVImage's `ColorDecorrelation` holds the matrix) as the
+/// presets draw through it: decorrelated channel planes to RGB in (0, 1), and the adjoint.
 public enum DecorrelatedColor {
-    static let matrix: [SIMD3<Float>] = {
-        let rows: [[Double]] = [[0.26, 0.09, 0.02], [0.27, 0.00, -0.05], [0.27, -0.09, 0.03]]
-        let maxNorm = (0..<3).map { j in rows.reduce(0.0) { $0 + $1[j] * $1[j] }.squareRoot() }.max()!
-        return rows.map { r in SIMD3(Float(r[0] / maxNorm), Float(r[1] / maxNorm), Float(r[2] / maxNorm)) }
-    }()
+    static let matrix: [SIMD3<Float>] = ColorDecorrelation.matrix.map { r in SIMD3(Float(r[0]), Float(r[1]), Float(r[2])) }
 
     @inline(__always)
     public static func toRGB(_ t0: Float, _ t1: Float, _ t2: Float) -> SIMD3<Float> {
