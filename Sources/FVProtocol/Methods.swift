@@ -34,6 +34,8 @@ public struct RenderOptions: Equatable, Sendable {
     /// `batch`: work nobody waits on (an atlas), run beside the user's interactive requests and
     /// after everyone's (docs/PROTOCOL.md, "Priority").
     public var priority: Priority?
+    /// The natural preset's measured spectrum (`--spectrum-from`); nil for 1/f.
+    public var spectrum: SpectrumParams?
 
     public enum Priority: String, Sendable, CaseIterable {
         case interactive, batch
@@ -54,7 +56,7 @@ public struct RenderOptions: Equatable, Sendable {
         self.raw = raw
     }
 
-    static let keys = ["preset", "size", "steps", "stepSize", "seed", "objective", "penalties", "snapshots", "raw", "fresh", "priority"]
+    static let keys = ["preset", "size", "steps", "stepSize", "seed", "objective", "penalties", "snapshots", "raw", "fresh", "priority", "spectrum"]
 
     init(_ r: ParamReader) throws {
         preset = try r.string("preset")
@@ -73,6 +75,7 @@ public struct RenderOptions: Equatable, Sendable {
             }
             priority = p
         }
+        spectrum = try r.object("spectrum", what: "spectrum", allowed: SpectrumParams.keys).map(SpectrumParams.init)
     }
 
     func add(to o: inout [String: JSON]) {
@@ -87,6 +90,7 @@ public struct RenderOptions: Equatable, Sendable {
         if let raw { o["raw"] = .bool(raw) }
         if let fresh { o["fresh"] = .bool(fresh) }
         if let priority { o["priority"] = .string(priority.rawValue) }
+        if let spectrum { o["spectrum"] = spectrum.json }
     }
 }
 

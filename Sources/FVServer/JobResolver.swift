@@ -1,3 +1,4 @@
+import FVImage
 import FVModel
 import FVOptim
 import FVProtocol
@@ -37,6 +38,13 @@ public enum JobResolver {
             job.settings.penalties = PicturePenalties(totalVariation: Float(p.totalVariation ?? 0), l1: Float(p.l1 ?? 0), blur: Float(p.blur ?? 0))
         }
         job.settings.snapshots = (o.snapshots ?? []).sorted()
+        if let sp = o.spectrum {
+            do {
+                job.settings.spectrum = try AmplitudeSpectrum(size: sp.size, angles: sp.angles, amplitude: sp.amplitude.map(Float.init))
+            } catch {
+                throw RPCError.invalidParams("\(error); fvctl's --spectrum-from measures one")
+            }
+        }
         do { try job.validate(limits: limits) } catch { throw RPCError.invalidParams("\(error)") }
         return job
     }

@@ -1,12 +1,22 @@
+import FVImage
 import FVModel
 import Foundation
 import SIMDKernels
 
 /// The natural preset's picture (MACO, Fel et al. 2023): per image and decorrelated colour
-/// channel, a spectrum whose magnitude is fixed to a natural image's, M(f) = 1/f with no DC,
-/// and whose phases are the parameters; the orthonormal inverse real DFT, the whole image
-/// standardised (zero mean, unit variance over its three channels), times `gain`, mixed by
-/// Lucid's decorrelated colour matrix and squashed by a sigmoid into (0, 1).
+/// channel, a spectrum whose magnitude is fixed to a natural image's, with no DC (by default
+/// M(f) = 1/f for every channel; with a measured `AmplitudeSpectrum`, the user's pictures'
+/// mean amplitude per channel), and whose phases are the parameters; the orthonormal inverse
+/// real DFT, each channel centred and all three divided by the luminance channel's (0's)
+/// standard deviation, times `gain`, mixed by Lucid's decorrelated colour matrix and squashed
+/// by a sigmoid into (0, 1).
+///
+/// Why by the luminance's deviation: it sets the contrast, the same for every spectrum, and
+/// leaves the colour channels in the spectrum's own proportion to it. With 1/f the three
+/// channels have equal energy (Parseval: the same magnitudes), so this is the whole picture's
+/// standardisation; a spectrum measured from greyscale photographs, whose colour channels are
+/// near 0, gives a greyscale picture of natural contrast where a joint standardisation put
+/// three times the variance into luminance and clipped it black and white.
 ///
 /// Why: every picture has a natural amplitude spectrum by construction (Lucid's only starts
 /// with one), so the optimisation can move where things are but not make them saturated
@@ -29,12 +39,12 @@ public final class PhaseImage: ImageParameterization {
     public var parameters: [Double]
     public let gain: Float
     let dft: InverseRealDFT
-    /// The magnitude per coefficient [ky * columns + kx] (the same for the three channels).
+    /// The magnitude per channel and coefficient [c * side * columns + ky * columns + kx].
     public let magnitude: [Float]
     /// Per image: the three channels' images t before standardisation, then z after it.
     let linear: AlignedBuffer<Float>
     let standardised: AlignedBuffer<Float>
-    /// Per image: the standard deviation it was divided by.
+    /// Per image: the luminance channel's standard deviation, which it was divided by.
     var deviations: [Float]
     let picture: AlignedBuffer<Float>
     let linearGradient: AlignedBuffer<Float>
@@ -42,18 +52,32 @@ public final class PhaseImage: ImageParameterization {
 
     var coefficients: Int { side * dft.columns }
 
-    /// - Parameter seeds: one per image; phases start uniform in [-pi, pi).
-    public init(side: Int, seeds: [UInt32], gain: Float = PhaseImage.defaultGain) {
+    /// - Parameters:
+    ///   - seeds: one per image; phases start uniform in [-pi, pi).
+    ///   - spectrum: measured amplitudes at this side (`--spectrum-from`); nil for 1/f.
+    public init(side: Int, seeds: [UInt32], gain: Float = PhaseImage.defaultGain, spectrum: AmplitudeSpectrum? = nil) {
+        precondition(spectrum == nil || spectrum!.size == side, "a spectrum measured at another size")
         self.side = side
         self.gain = gain
         imageCount = seeds.count
         dft = InverseRealDFT(height: side, width: side)
         let cols = dft.columns
-        var m = [Float](repeating: 0, count: side * cols)
-        for ky in 0..<side {
-            for kx in 0..<cols { m[ky * cols + kx] = Float(dft.frequencyScale(ky: ky, kx: kx)) }
+        var m = [Float](repeating: 0, count: 3 * side * cols)
+        for c in 0..<3 {
+            if let spectrum {
+                var h = spectrum.halfSpectrum(channel: c)
+                // On the edge columns coefficient (side - ky) is (ky)'s conjugate, so it has
+                // its magnitude; on the Nyquist column the table's orientation would differ.
+                for ky in (side / 2 + 1)..<side { for kx in [0, side / 2] { h[ky * cols + kx] = h[(side - ky) * cols + kx] } }
+                m.replaceSubrange((c * side * cols)..<((c + 1) * side * cols), with: h)
+            } else {
+                for ky in 0..<side {
+                    for kx in 0..<cols { m[c * side * cols + ky * cols + kx] = Float(dft.frequencyScale(ky: ky, kx: kx)) }
+                }
+            }
+            // DC and the real Nyquist terms
+            for ky in [0, side / 2] { for kx in [0, side / 2] { m[c * side * cols + ky * cols + kx] = 0 } }
         }
-        for ky in [0, side / 2] { for kx in [0, side / 2] { m[ky * cols + kx] = 0 } }  // DC and the real Nyquist terms
         magnitude = m
         parametersPerImage = 3 * side * cols
         parameters = []
@@ -95,7 +119,7 @@ public final class PhaseImage: ImageParameterization {
                 re.update(repeating: 0, count: 2 * planeCount)
                 for ky in 0..<side {
                     for kx in 0..<cols {
-                        let m = magnitude[ky * cols + kx]
+                        let m = magnitude[c * side * cols + ky * cols + kx]
                         if m == 0 { continue }
                         let phi = phase(n, c, ky, kx)
                         re[ky * pc + kx] = m * Float(cos(phi))
@@ -107,19 +131,21 @@ public final class PhaseImage: ImageParameterization {
         }
         for n in 0..<imageCount {
             let t = linear.pointer + n * 3 * px, z = standardised.pointer + n * 3 * px
-            var sum = 0.0, squares = 0.0
-            for k in 0..<(3 * px) { sum += Double(t[k]); squares += Double(t[k]) * Double(t[k]) }
-            let mean = sum / Double(3 * px)
-            let deviation = max((squares / Double(3 * px) - mean * mean).squareRoot(), 1e-12)
+            var means = [0.0, 0.0, 0.0], squares = 0.0
+            for c in 0..<3 { for k in (c * px)..<((c + 1) * px) { means[c] += Double(t[k]) } }
+            for c in 0..<3 { means[c] /= Double(px) }
+            for k in 0..<px { squares += (Double(t[k]) - means[0]) * (Double(t[k]) - means[0]) }
+            let deviation = max((squares / Double(px)).squareRoot(), 1e-12)
             deviations[n] = Float(deviation)
-            for k in 0..<(3 * px) { z[k] = Float((Double(t[k]) - mean) / deviation) }
+            for c in 0..<3 { for k in (c * px)..<((c + 1) * px) { z[k] = Float((Double(t[k]) - means[c]) / deviation) } }
             DecorrelatedColor.picture(channels: z, pixels: px, gain: gain, into: out + n * px * 3)
         }
         picture.pointer.update(from: out, count: imageCount * px * 3)
     }
 
     /// dLoss/d(phases) from dLoss/d(pictures): through the sigmoid, the colour matrix's
-    /// transpose, the gain, the standardisation (dt = (dz - mean(dz) - z mean(dz z)) / sigma), the
+    /// transpose, the gain, the standardisation (dt_c = (dz_c - mean(dz_c) - [c = 0] z_0 sum(dz z) / N)
+    /// / sigma_0, N the pixels of a channel: sigma_0 is channel 0's alone), the
     /// DFT's adjoint, and the phases (d re = -M sin(phi) dphi, d im = M cos(phi) dphi).
     public func parameterGradient(imageGradient g: UnsafePointer<Float>) -> UnsafePointer<Float> {
         let px = side * side, pc = dft.paddedColumns, cols = dft.columns
@@ -128,12 +154,16 @@ public final class PhaseImage: ImageParameterization {
         for n in 0..<imageCount {
             let z = standardised.pointer + n * 3 * px, d = dt + n * 3 * px
             DecorrelatedColor.channelGradient(g + n * px * 3, picture: picture.pointer + n * px * 3, pixels: px, gain: gain, into: d)
-            var meanD = 0.0, meanDZ = 0.0
-            for k in 0..<(3 * px) { meanD += Double(d[k]); meanDZ += Double(d[k]) * Double(z[k]) }
-            meanD /= Double(3 * px)
-            meanDZ /= Double(3 * px)
-            let sigma = Double(deviations[n])
-            for k in 0..<(3 * px) { d[k] = Float((Double(d[k]) - meanD - Double(z[k]) * meanDZ) / sigma) }
+            var meanD = [0.0, 0.0, 0.0], sumDZ = 0.0
+            for c in 0..<3 { for k in (c * px)..<((c + 1) * px) { meanD[c] += Double(d[k]) } }
+            for c in 0..<3 { meanD[c] /= Double(px) }
+            for k in 0..<(3 * px) { sumDZ += Double(d[k]) * Double(z[k]) }
+            let sigma = Double(deviations[n]), scale = sumDZ / Double(px)
+            for c in 0..<3 {
+                for k in (c * px)..<((c + 1) * px) {
+                    d[k] = Float((Double(d[k]) - meanD[c] - (c == 0 ? Double(z[k]) * scale : 0)) / sigma)
+                }
+            }
         }
         gradient.pointer.update(repeating: 0, count: imageCount * parametersPerImage)
         Parallel.forEach(imageCount * 3) { job in
@@ -144,7 +174,7 @@ public final class PhaseImage: ImageParameterization {
                 let base = n * parametersPerImage + c * coefficients
                 for ky in 0..<side {
                     for kx in 0..<cols {
-                        let m = magnitude[ky * cols + kx]
+                        let m = magnitude[c * side * cols + ky * cols + kx]
                         if m == 0 { continue }
                         let phi = phase(n, c, ky, kx)
                         let dphi = m * (-Float(sin(phi)) * re[ky * pc + kx] + Float(cos(phi)) * im[ky * pc + kx])

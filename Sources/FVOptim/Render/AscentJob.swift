@@ -1,3 +1,4 @@
+import FVImage
 import FVModel
 
 /// One gradient-ascent optimisation: a batch of images that share their settings (objective,
@@ -37,6 +38,9 @@ public struct AscentJob: Equatable, Hashable, Sendable {
         public var penalties = PicturePenalties()
         /// Steps after which the pictures are also kept (`AscentResult.snapshots`), ascending.
         public var snapshots: [Int] = []
+        /// The natural preset's: the amplitude spectrum measured from the user's pictures
+        /// (`--spectrum-from`), at `size`; nil for the analytic 1/f.
+        public var spectrum: AmplitudeSpectrum?
 
         var snapshotText: String { snapshots.isEmpty ? "" : "|snapshots(\(snapshots.map(String.init).joined(separator: ",")))" }
 
@@ -46,7 +50,10 @@ public struct AscentJob: Equatable, Hashable, Sendable {
             case .notebook:
                 return "\(objective)|pixels(\(size))|normalized(\(stepSize.bitPattern))|steps(\(steps))" + snapshotText
             case .lucid, .natural:
-                let picture = style == .lucid ? "fourier(\(size))" : "phase(\(size),gain(\(PhaseImage.defaultGain.bitPattern)))"
+                // A measured spectrum goes into the key whole (bit patterns): a digest short
+                // enough to read could be made to collide with another user's.
+                let picture = style == .lucid ? "fourier(\(size))"
+                    : "phase(\(size),gain(\(PhaseImage.defaultGain.bitPattern)),luminance-deviation" + (spectrum.map { ",spectrum(\($0.canonicalText))" } ?? "") + ")"
                 return "\(objective)|\(picture)|adam(\(stepSize.bitPattern))|lucid-transforms(\(transformSeed))"
                     + "|redirected-relu(\(RenderStyle.redirectedReLUSteps))|steps(\(steps))" + (penalties.isEmpty ? "" : "|\(penalties)") + snapshotText
             }
@@ -138,6 +145,14 @@ public struct AscentJob: Equatable, Hashable, Sendable {
         }
         if settings.style.transforms && !(size % 2 == 0 && size <= RenderStyle.largestLucidSide) {
             throw AscentError.invalid("size \(size) does not work with the \(settings.style.rawValue) preset; use an even size up to \(RenderStyle.largestLucidSide) pixels")
+        }
+        if let spectrum = settings.spectrum {
+            guard settings.style == .natural else {
+                throw AscentError.invalid("a measured spectrum (--spectrum-from) is the natural preset's; add --preset natural")
+            }
+            guard spectrum.size == size else {
+                throw AscentError.invalid("the spectrum was measured at \(spectrum.size) px and the picture is \(size) px; measure it at the picture's size (fvctl does)")
+            }
         }
         guard networkPixels <= limits.maxPixels else {
             let seen = networkSide == size ? "" : " (the network sees up to \(networkSide)x\(networkSide) under the lucid transforms)"

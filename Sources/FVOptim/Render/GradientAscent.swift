@@ -114,7 +114,7 @@ public final class GradientAscent: @unchecked Sendable {
             input = DirectInput(side: job.size)
             optimizer = NormalizedStep(stepSize: job.stepSize)
         case .lucid, .natural:
-            image = job.settings.style == .lucid ? FourierImage(side: job.size, seeds: seeds) : PhaseImage(side: job.size, seeds: seeds)
+            image = job.settings.style == .lucid ? FourierImage(side: job.size, seeds: seeds) : PhaseImage(side: job.size, seeds: seeds, spectrum: job.settings.spectrum)
             input = TransformedInput(side: job.size, images: seeds.count, seed: job.settings.transformSeed)
             optimizer = Adam(learningRate: Double(job.stepSize))
         }

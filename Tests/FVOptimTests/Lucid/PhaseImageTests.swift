@@ -1,4 +1,5 @@
 @testable import FVOptim
+import FVImage
 import FVModel
 import FVTestSupport
 import SIMDKernels
@@ -27,9 +28,45 @@ final class PhaseImageTests: XCTestCase {
         return out
     }
 
-    func testTheMagnitudeIsExactlyTheNaturalOneAfterAnyNumberOfSteps() {
+    /// A measured spectrum's table (as `--spectrum-from` sends): each channel its own level,
+    /// fall-off and orientation.
+    static func measured(side: Int) throws -> AmplitudeSpectrum {
+        let radii = AmplitudeSpectrum.radii(size: side), angles = 4
+        var a = [Float](repeating: 0, count: 3 * radii * angles)
+        for c in 0..<3 {
+            for r in 0..<radii {
+                for o in 0..<angles { a[(c * radii + r) * angles + o] = Float(c + 1) / Float(max(r, 1) + c) * Float(1 + o % 2) }
+            }
+        }
+        return try AmplitudeSpectrum(size: side, angles: angles, amplitude: a)
+    }
+
+    func testTheMagnitudeIsExactlyTheNaturalOneAfterAnyNumberOfSteps() throws {
+        try magnitudeStaysExact(spectrum: nil)
+    }
+
+    /// With `--spectrum-from`, each channel keeps the measured table's amplitudes exactly.
+    func testAMeasuredSpectrumIsKeptExactlyPerChannel() throws {
+        let side = 16, spectrum = try Self.measured(side: side)
+        let image = PhaseImage(side: side, seeds: [1], spectrum: spectrum)
+        let cols = side / 2 + 1
+        for c in 0..<3 {
+            let want = spectrum.halfSpectrum(channel: c)
+            // Except the DC and Nyquist terms, and the edge columns' lower halves, which mirror
+            // their upper halves.
+            for k in 1..<(side * cols) where ![side / 2, (side / 2) * cols, (side / 2) * cols + side / 2].contains(k) {
+                let (ky, kx) = (k / cols, k % cols)
+                let mirrored = (kx == 0 || kx == side / 2) && ky > side / 2
+                XCTAssertEqual(image.magnitude[c * side * cols + k], want[mirrored ? (side - ky) * cols + kx : k], "channel \(c), coefficient \(k)")
+            }
+        }
+        XCTAssertNotEqual(image.magnitude[3], image.magnitude[side * cols + 3], "the channels differ, as the table's do")
+        try magnitudeStaysExact(spectrum: spectrum)
+    }
+
+    func magnitudeStaysExact(spectrum measured: AmplitudeSpectrum?) throws {
         let side = 16
-        let image = PhaseImage(side: side, seeds: [3, 9])
+        let image = PhaseImage(side: side, seeds: [3, 9], spectrum: measured)
         let out = AlignedBuffer<Float>(count: 2 * side * side * 3)
         var adam = Adam(learningRate: 0.2)
         var r = MersenneTwister(seed: 5)
@@ -40,12 +77,13 @@ final class PhaseImageTests: XCTestCase {
                 for n in 0..<2 {
                     for c in 0..<3 {
                         let s = spectrum(image.linear.pointer + (n * 3 + c) * side * side, side: side)
+                        let base = c * s.count
                         for k in s.indices {
                             let m = (s[k].re * s[k].re + s[k].im * s[k].im).squareRoot()
-                            XCTAssertEqual(m, Double(image.magnitude[k]), accuracy: 1e-4 * Double(image.magnitude.max()!),
+                            XCTAssertEqual(m, Double(image.magnitude[base + k]), accuracy: 1e-4 * Double(image.magnitude.max()!),
                                            "step \(step), image \(n), channel \(c), coefficient \(k)")
                         }
-                        XCTAssertEqual(image.magnitude[0], 0, "no DC: the picture's mean is the standardisation's")
+                        XCTAssertEqual(image.magnitude[base], 0, "no DC: the picture's mean is the standardisation's")
                     }
                 }
             }
@@ -59,9 +97,14 @@ final class PhaseImageTests: XCTestCase {
 
     /// d(sum of G * picture)/d(phases) against central differences, for ordinary coefficients,
     /// an edge-column coefficient whose mirror image shares its phase, and an unused parameter.
-    func testThePhaseGradientMatchesFiniteDifferences() {
+    func testThePhaseGradientMatchesFiniteDifferences() throws {
+        try phaseGradientMatches(spectrum: nil)
+        try phaseGradientMatches(spectrum: try Self.measured(side: 16))
+    }
+
+    func phaseGradientMatches(spectrum: AmplitudeSpectrum?) throws {
         let side = 16, cols = side / 2 + 1
-        let image = PhaseImage(side: side, seeds: [11])
+        let image = PhaseImage(side: side, seeds: [11], spectrum: spectrum)
         let n = side * side * 3
         var r = MersenneTwister(seed: 2)
         let g = AlignedBuffer<Float>(count: n)
@@ -93,6 +136,32 @@ final class PhaseImageTests: XCTestCase {
                 XCTAssertEqual(Double(analytic[p]), fd, accuracy: 2e-2 * abs(fd) + 1e-4, "parameter \(p)")
             }
         }
+    }
+
+    /// A spectrum measured from greyscale photographs (colour channels near 0) gives a
+    /// greyscale picture with the contrast of 1/f's, not one clipped black and white: the
+    /// contrast is set by the luminance channel alone.
+    func testAGreyscaleSpectrumGivesAGreyscalePictureOfNaturalContrast() throws {
+        let side = 64, radii = AmplitudeSpectrum.radii(size: side)
+        var a = [Float](repeating: 0, count: 3 * radii)
+        for r in 0..<radii { a[r] = 1 / Float(max(r, 1)); a[radii + r] = 0.001 * a[r]; a[2 * radii + r] = 0.001 * a[r] }
+        let grey = try AmplitudeSpectrum(size: side, angles: 1, amplitude: a)
+        func stats(_ spectrum: AmplitudeSpectrum?) -> (sd: Float, clipped: Float, colour: Float) {
+            let image = PhaseImage(side: side, seeds: [1], spectrum: spectrum)
+            let out = AlignedBuffer<Float>(count: side * side * 3)
+            image.render(into: out.pointer)
+            let v = Array(UnsafeBufferPointer(start: out.pointer, count: out.count))
+            let mean = v.reduce(0, +) / Float(v.count)
+            let sd = (v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(v.count)).squareRoot()
+            let clipped = Float(v.filter { $0 < 0.02 || $0 > 0.98 }.count) / Float(v.count)
+            var colour: Float = 0
+            for p in 0..<(side * side) { colour += abs(v[p * 3] - v[p * 3 + 1]) + abs(v[p * 3 + 1] - v[p * 3 + 2]) }
+            return (sd, clipped, colour / Float(side * side))
+        }
+        let g = stats(grey), natural = stats(nil)
+        XCTAssertLessThan(g.clipped, 0.05, "not clipped: \(g)")
+        XCTAssertEqual(g.sd, natural.sd, accuracy: 0.25 * natural.sd, "the contrast of 1/f's: \(g) against \(natural)")
+        XCTAssertLessThan(g.colour, 0.1 * natural.colour, "grey: \(g) against \(natural)")
     }
 
     /// The picture has natural contrast: neither grey nor clipped, and its colours vary.
