@@ -35,6 +35,11 @@ public struct AtlasManifest: Equatable, Sendable {
     /// Each unit's importance map too (MACO's: where the picture's objective comes from), for the
     /// natural preset, whose display it belongs to.
     public var importance: Bool { preset == "natural" }
+    /// The natural preset's measured spectrum (`--spectrum-from`), kept here whole so that every
+    /// run and every Slurm task draws with the very same table; nil for 1/f.
+    public var spectrum: SpectrumParams?
+    /// The folder it was measured from (absolute), for the commands the pages show.
+    public var spectrumFrom: String?
 
     /// Units rendered together, in chunks of this many consecutive filters of a layer (and so
     /// the shards of a Slurm run). It changes no byte (the engine's batches are exact), so a run
@@ -54,11 +59,21 @@ public struct AtlasManifest: Equatable, Sendable {
     }
 
     public var json: JSON {
-        .object([
+        var o: [String: JSON] = [
             "format": .string(Self.format), "weights": .string(weights), "preset": .string(preset), "size": JSON(size),
             "steps": JSON(steps), "seed": JSON(seed), "negative": .bool(negative), "diversity": JSON(diversity), "batch": JSON(batch),
             "layers": .array(layers.map { .object(["name": .string($0.name), "filters": .array($0.filters.map { JSON($0) })]) }),
-        ])
+        ]
+        if let spectrum { o["spectrum"] = spectrum.json }
+        if let spectrumFrom { o["spectrumFrom"] = .string(spectrumFrom) }
+        return .object(o)
+    }
+
+    /// What a request for this atlas's pictures carries (the daemon's and `fvd atlas-task`'s).
+    public func renderOptions(objective: ObjectiveParams?) -> RenderOptions {
+        var o = RenderOptions(preset: preset, size: size, steps: steps, seed: seed, objective: objective)
+        o.spectrum = spectrum
+        return o
     }
 
     /// Reads a manifest, naming what is wrong with one edited by hand or from another version.
@@ -87,6 +102,11 @@ public struct AtlasManifest: Equatable, Sendable {
         negative = n
         diversity = j["diversity"] == nil ? 0 : try int("diversity", 0...16)
         batch = try int("batch", 1...256)
+        if let sp = j["spectrum"] {
+            do { spectrum = try SpectrumParams(json: sp) } catch let e as RPCError { throw bad("its spectrum: \(e.message)") }
+            guard spectrum!.size == size else { throw bad("its spectrum was measured at \(spectrum!.size) px, its pictures are \(size) px") }
+        }
+        spectrumFrom = j["spectrumFrom"]?.stringValue
         guard let ls = j["layers"]?.arrayValue, !ls.isEmpty else { throw bad("\"layers\" is missing or empty") }
         layers = try ls.map { l in
             guard let name = l["name"]?.stringValue, let fs = l["filters"]?.arrayValue, !fs.isEmpty else { throw bad("a layer lacks its name or filters") }
@@ -112,6 +132,11 @@ public struct AtlasManifest: Equatable, Sendable {
         compare("seed", seed, other.seed)
         compare("negative", negative, other.negative)
         compare("diversity", diversity, other.diversity)
+        if spectrum != other.spectrum {
+            func words(_ m: AtlasManifest) -> String { m.spectrumFrom.map { "measured from \($0)" } ?? "1/f" }
+            let changed = spectrumFrom != nil && spectrumFrom == other.spectrumFrom ? " (its pictures have changed since)" : ""
+            out.append("spectrum: \(words(other)) there, \(words(self)) asked\(changed)")
+        }
         // Not the batch size: the engine's batches are exact, so it changes no byte.
         return out
     }

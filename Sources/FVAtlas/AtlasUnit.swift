@@ -36,13 +36,21 @@ public struct AtlasUnit: Hashable, Sendable, CustomStringConvertible {
     /// The command that renders this unit's picture alone, byte for byte (the negative's with
     /// `negative`).
     public func command(_ m: AtlasManifest, negative: Bool = false) -> String {
-        "fvctl pattern \(layer) \(filter) --preset \(m.preset) --size \(m.size) --steps \(m.steps) --seed \(m.seed)"
+        "fvctl pattern \(layer) \(filter) --preset \(m.preset) --size \(m.size) --steps \(m.steps) --seed \(m.seed)" + Self.spectrumWords(m)
             + (negative ? " --objective=-channel -o \(filter)-negative.png" : " -o \(filter).png")
     }
 
     /// The command that renders its diverse pictures alone, as one strip of them.
     public func diversityCommand(_ m: AtlasManifest) -> String {
-        "fvctl pattern \(layer) \(filter) --preset \(m.preset) --size \(m.size) --steps \(m.steps) --seed \(m.seed) --diversity \(m.diversity) -o \(filter)-diverse.png"
+        "fvctl pattern \(layer) \(filter) --preset \(m.preset) --size \(m.size) --steps \(m.steps) --seed \(m.seed)" + Self.spectrumWords(m)
+            + " --diversity \(m.diversity) -o \(filter)-diverse.png"
+    }
+
+    /// ` --spectrum-from FOLDER`, quoted for a shell where it needs to be.
+    static func spectrumWords(_ m: AtlasManifest) -> String {
+        guard let folder = m.spectrumFrom else { return "" }
+        let plain = folder.allSatisfy { $0.isLetter || $0.isNumber || "/._-+,".contains($0) }
+        return " --spectrum-from " + (plain ? folder : "'" + folder.replacingOccurrences(of: "'", with: "'\\''") + "'")
     }
 
     /// The margin between the pictures of a diversity strip (what `pattern` draws).

@@ -1,3 +1,4 @@
+import FVImage
 import FVModel
 import FVOptim
 import Foundation
@@ -73,8 +74,19 @@ struct Fvbench {
             } }
             let penalties = PicturePenalties(totalVariation: value("--tv").flatMap(Float.init) ?? 0, l1: value("--l1").flatMap(Float.init) ?? 0,
                                              blur: value("--blur").flatMap(Float.init) ?? 0)
+            // --spectrum-from FOLDER: the natural renders draw with that folder's spectrum.
+            var spectrum: AmplitudeSpectrum?
+            if let folder = value("--spectrum-from") {
+                var estimator = SpectrumEstimator(size: Preset.natural.size)
+                try PictureFolder.forEach(in: folder, option: "--spectrum-from", skipped: { print("- skipped \($0)") }) { name, _, image in
+                    do { try estimator.add(image) } catch { print("- skipped \(name): \(error)") }
+                }
+                spectrum = try estimator.spectrum()
+                print("- natural spectrum: measured from the \(estimator.pictures) pictures of \(folder)")
+                print("")
+            }
             try QualityBench.run(VGG16Network(weights: weights, backend: .simd), presets: presets, steps: steps, out: value("--out") ?? "quality-out",
-                                 only: only, penalties: penalties)
+                                 only: only, penalties: penalties, spectrum: spectrum)
             return
         }
         if args.contains("--phases") {

@@ -22,9 +22,11 @@ enum QualityBench {
         var colourfulness = 0.0, concentration = 0.0
     }
 
-    static func job(_ preset: Preset, _ layer: String, _ filter: Int, steps: Int?, penalties: PicturePenalties) -> AscentJob {
+    static func job(_ preset: Preset, _ layer: String, _ filter: Int, steps: Int?, penalties: PicturePenalties,
+                    spectrum: AmplitudeSpectrum? = nil) -> AscentJob {
         var j = AscentJob(preset: preset, layer: layer, items: [.init(filter: filter, seed: 0)], steps: steps)
         if preset == .lucid { j.settings.penalties = penalties }
+        if preset == .natural { j.settings.spectrum = spectrum }
         return j
     }
 
@@ -32,7 +34,7 @@ enum QualityBench {
     ///   - only: a subset of `filters` (for trials); nil: all.
     ///   - penalties: added to the lucid renders (for trials; the benchmark proper uses none).
     static func run(_ net: VGG16Network, presets: [Preset], steps: [Preset: Int], out: String,
-                    only: [(String, Int)]? = nil, penalties: PicturePenalties = .init()) throws {
+                    only: [(String, Int)]? = nil, penalties: PicturePenalties = .init(), spectrum: AmplitudeSpectrum? = nil) throws {
         let filters = only ?? Self.filters
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let engine = GradientAscent(network: net)
@@ -45,7 +47,7 @@ enum QualityBench {
         for (layer, filter) in filters {
             for preset in presets {
                 let t0 = Date()
-                let result = try engine.run(job(preset, layer, filter, steps: steps[preset], penalties: penalties))
+                let result = try engine.run(job(preset, layer, filter, steps: steps[preset], penalties: penalties, spectrum: spectrum))
                 let seconds = Date().timeIntervalSince(t0)
                 let rgb = result.rgb(0)
                 let side = preset.size

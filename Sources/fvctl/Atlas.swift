@@ -27,7 +27,7 @@ struct Atlas: ParsableCommand {
     @Argument(help: "Layers (default: all 13; `fvctl layers` lists them).", completion: .list(layerNames)) var layers: [String] = []
     @Option(help: "The atlas directory (made if missing).", completion: .directory) var out: String?
     @Option(help: "Filters of each layer named: numbers and ranges, e.g. 0-63,100 (default: all).") var filters: String?
-    @Option(help: "Preset: lucid, seed or grid.") var preset: String = "lucid"
+    @Option(help: "Preset: lucid, natural, seed or grid.") var preset: String = "lucid"
     @Option(parsing: .unconditional, help: "Picture side in pixels (default: the preset's).") var size: Int?
     @Option(parsing: .unconditional, help: "Steps (default: the preset's).") var steps: Int?
     @Option(parsing: .unconditional, help: "Seed, the same for every filter (so filters share a batch and each page's command gives the same bytes alone).") var seed: Int = 0
@@ -38,6 +38,9 @@ struct Atlas: ParsableCommand {
     @Option(help: "A folder of PNG and JPEG pictures: each filter's page also shows the 9 that drive it hardest, with where it fires and the crop around its peak.",
             completion: .directory)
     var images: String?
+    @Option(name: .customLong("spectrum-from"), help: "With --preset natural: draw every filter with the mean Fourier amplitude of this folder's pictures instead of 1/f (as fvctl pattern --spectrum-from); measured once, kept in the atlas.",
+            completion: .directory)
+    var spectrumFrom: String?
     @Flag(help: "Show how far the atlas in --out (or the directory given) is, and its Slurm jobs; render nothing.") var status = false
     @Flag(help: "Only rebuild the web site from what is done.") var site = false
     @OptionGroup var slurm: SlurmOptions
@@ -62,6 +65,7 @@ struct Atlas: ParsableCommand {
         if let d = diversity, !(2...16).contains(d) { throw ValidationError("--diversity must be 2-16 pictures, got \(d)") }
         if seed < 0 || seed > Int(UInt32.max) { throw ValidationError("--seed must be 0-\(UInt32.max), got \(seed)") }
         if status && site { throw ValidationError("--status and --site are separate things; give one") }
+        if spectrumFrom != nil && preset != "natural" { throw ValidationError("--spectrum-from gives the natural preset its spectrum; add --preset natural") }
         if let f = images {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: f, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -92,8 +96,13 @@ struct Atlas: ParsableCommand {
     }
 
     func manifest(_ info: InfoResult) throws -> AtlasManifest {
-        try AtlasManifest.plan(info: info, layers: layers, filters: filters.flatMap(FilterList.parse), preset: preset, size: size, steps: steps,
-                               seed: seed, negative: !noNegative, diversity: diversity ?? 0, batch: batch)
+        var m = try AtlasManifest.plan(info: info, layers: layers, filters: filters.flatMap(FilterList.parse), preset: preset, size: size, steps: steps,
+                                       seed: seed, negative: !noNegative, diversity: diversity ?? 0, batch: batch)
+        if let folder = spectrumFrom {
+            m.spectrum = try SpectrumFromFolder.spectrum(of: folder, size: m.size) { if !connection.json { printError("fvctl: \($0)") } }
+            m.spectrumFrom = URL(fileURLWithPath: folder).standardizedFileURL.path
+        }
+        return m
     }
 
     /// Through the daemon, as batch work below everyone's interactive requests.
@@ -140,7 +149,7 @@ struct DaemonAtlasRenderer: AtlasRenderer {
 
     func render(_ units: [AtlasUnit], _ m: AtlasManifest) throws -> [RenderedUnit] {
         func grid(_ objective: ObjectiveParams?) throws -> GridResult {
-            var options = RenderOptions(preset: m.preset, size: m.size, steps: m.steps, seed: m.seed, objective: objective)
+            var options = m.renderOptions(objective: objective)
             options.priority = .batch
             let params = GridParams(layer: units[0].layer, filters: units.map(\.filter), columns: units.count, margin: 0, options: options,
                                     display: "clip", labels: false, scale: 1, importance: objective == nil && m.importance)
@@ -160,7 +169,7 @@ struct DaemonAtlasRenderer: AtlasRenderer {
         }
         /// A unit's diverse pictures: one `pattern` of N pictures (they interact: one job per filter).
         func diverse(_ u: AtlasUnit) throws -> (pictures: [[UInt8]], losses: [Float]) {
-            var options = RenderOptions(preset: m.preset, size: m.size, steps: m.steps, seed: m.seed, objective: AtlasDiversity.objective(m))
+            var options = m.renderOptions(objective: AtlasDiversity.objective(m))
             options.priority = .batch
             let params = PatternParams(layer: u.layer, filter: u.filter, options: options, display: "clip")
             let r = try PatternResult(try client.call(Method.pattern.rawValue, params.json) { name, p in

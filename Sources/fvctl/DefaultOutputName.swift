@@ -1,3 +1,5 @@
+import Foundation
+
 /// The file name fvctl picks when there is no `-o`: it says what was rendered, so that renders of
 /// one filter with different settings (a negative pair, four diverse pictures, another preset or
 /// seed) land side by side instead of over each other. Settings at their defaults are left out:
@@ -22,6 +24,7 @@ enum DefaultOutputName {
     private static func settings(_ render: RenderOptionGroup, _ objective: ObjectiveOptionGroup, naming: Bool = true) -> [String] {
         var parts: [String] = []
         if let p = render.preset, p != "seed" { parts.append(p) }
+        if let folder = render.spectrumFrom { parts.append("spectrum-" + fileWords(URL(fileURLWithPath: folder).lastPathComponent)) }
         if let o = objective.objective, ObjectiveExpression.isSum(o) {
             if naming { parts.append(fileWords(o)) }
         } else if let o = objective.objective, o != "channel" {

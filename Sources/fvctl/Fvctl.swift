@@ -19,7 +19,7 @@ struct Fvctl: ParsableCommand {
               130  interrupted with Ctrl-C (the job is cancelled in the daemon)
             """,
         version: fvdVersion,
-        subcommands: [Pattern.self, Grid.self, Atlas.self, Dream.self, Activations.self, Layers.self, Jobs.self, Cancel.self, Status.self]
+        subcommands: [Pattern.self, Grid.self, Atlas.self, Spectrum.self, Dream.self, Activations.self, Layers.self, Jobs.self, Cancel.self, Status.self]
     )
 
     /// `fvctl --socket S status` works as well as `fvctl status --socket S`: the connection

@@ -38,7 +38,7 @@ struct Grid: ParsableCommand {
         try runReportingFailures {
             let path = self.path
             let list = filters.flatMap(FilterList.parse)
-            var options = render.options
+            var options = try render.options(connection)
             options.objective = try objective.params()
             options.penalties = objective.penalties
             if OutputFile.wantsNumPy(path) { options.raw = true }

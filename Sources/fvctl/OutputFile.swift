@@ -87,8 +87,8 @@ enum OutputFile {
         }
     }
 
-    static func write(_ data: Data, to path: String, replaceExisting: Bool = true) throws {
-        switch try target(path, formats: ["png", "npy"], replaceExisting: replaceExisting) {
+    static func write(_ data: Data, to path: String, formats: [String] = ["png", "npy"], replaceExisting: Bool = true) throws {
+        switch try target(path, formats: formats, replaceExisting: replaceExisting) {
         case .standardOutput: FileHandle.standardOutput.write(data)
         case .newFile(let p): try replace(p, with: data, keeping: nil)
         case .existingFile(let p):

@@ -109,7 +109,7 @@ struct Pattern: ParsableCommand {
         try runReportingFailures {
             let path = try self.path
             let (layer, filter) = try target
-            var options = render.options
+            var options = try render.options(connection)
             options.objective = try objective.params(diversity: diversity, diversityWeight: diversityWeight)
             options.penalties = objective.penalties
             if OutputFile.wantsNumPy(path) { options.raw = true }

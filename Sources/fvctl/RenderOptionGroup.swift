@@ -1,5 +1,6 @@
 import ArgumentParser
 import FVProtocol
+import Foundation
 
 /// The render parameters every render subcommand takes; absent ones come from the preset.
 struct RenderOptionGroup: ParsableArguments {
@@ -13,6 +14,10 @@ struct RenderOptionGroup: ParsableArguments {
     @Option(parsing: .unconditional, help: "Seed of the random start and, with --preset lucid, of the random transforms (0-4294967295, default 0).") var seed: Int?
 
     @Flag(help: "Render anew even if the daemon's result cache has this picture (the new one replaces it).") var fresh = false
+
+    @Option(name: .customLong("spectrum-from"), help: "With --preset natural: give the pictures the mean Fourier amplitude of this folder's PNG and JPEG pictures (after Lucid's colour decorrelation, at the render's size) instead of 1/f, so they take on the statistics of your own data. Measured here and kept in ~/.cache/fvd/spectra by the folder's contents.",
+            completion: .directory)
+    var spectrumFrom: String?
 
     @Option(help: "How the image is shown: clip (the notebook's clip(x/255), the default) or stretch (Chollet's deprocess_image: full contrast).")
     var display: String?
@@ -28,6 +33,20 @@ struct RenderOptionGroup: ParsableArguments {
         if let s = size, !(16...1024).contains(s) { throw ValidationError("--size must be 16-1024 pixels, got \(s)") }
         if let s = steps, s < 1 { throw ValidationError("--steps must be 1 or more, got \(s)") }
         if let s = seed, !(0...Int(UInt32.max)).contains(s) { throw ValidationError("--seed must be 0-\(UInt32.max), got \(s)") }
+        if spectrumFrom != nil && preset != "natural" {
+            throw ValidationError("--spectrum-from gives the natural preset its spectrum; add --preset natural")
+        }
+    }
+
+    /// `options`, with the spectrum of --spectrum-from measured (or taken from the cache) at the
+    /// render's size: --size, else the natural preset's as the daemon says.
+    func options(_ connection: ConnectionOptions) throws -> RenderOptions {
+        var o = options
+        if let folder = spectrumFrom {
+            let side = try SpectrumFromFolder.renderSize(size, connection)
+            o.spectrum = try SpectrumFromFolder.spectrum(of: folder, size: side) { if !connection.json { printError("fvctl: \($0)") } }
+        }
+        return o
     }
 
     var options: RenderOptions { RenderOptions(preset: preset, size: size, steps: steps, stepSize: stepSize, seed: seed, fresh: fresh ? true : nil) }

@@ -102,7 +102,7 @@ struct EngineAtlasRenderer: AtlasRenderer {
     func render(_ units: [AtlasUnit], _ m: AtlasManifest) throws -> [RenderedUnit] {
         let filters = units.map(\.filter)
         func run(_ objective: ObjectiveParams?, filters: [Int]) throws -> AscentResult {
-            let options = RenderOptions(preset: m.preset, size: m.size, steps: m.steps, seed: m.seed, objective: objective)
+            let options = m.renderOptions(objective: objective)
             let job: AscentJob
             do { job = try JobResolver.ascentJob(layer: units[0].layer, filters: filters, options: options, defaultPreset: .grid) } catch let e as RPCError {
                 throw AtlasError(e.message)

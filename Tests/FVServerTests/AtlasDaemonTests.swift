@@ -288,6 +288,17 @@ final class AtlasDaemonTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: d.dir + "/nosbatch/slurm/jobs.json"))
     }
 
+    /// The files of the atlas `out`'s manifest rendered as a Slurm node does: `fvd atlas-task`
+    /// from a copy of atlas.json alone, then `fvd atlas-site`.
+    func renderedInProcess(_ out: String, into copy: String, fvd: String) throws -> [String: Data] {
+        try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: out + "/atlas.json", toPath: copy + "/atlas.json")
+        let (s, _, e) = try runProgram(fvd, ["atlas-task", copy, "--weights", repoRoot + "/weights/vgg16.fvw"])
+        XCTAssertEqual(s, 0, e)
+        _ = try runProgram(fvd, ["atlas-site", copy])
+        return try files(copy)
+    }
+
     /// The natural preset's atlas also keeps each unit's importance map: the daemon's tiles and
     /// fvd atlas-task's in-process renders are the same bytes, and it counts toward done.
     func testANaturalAtlasKeepsImportanceMapsWithTheSameBytesInProcess() throws {
@@ -301,18 +312,53 @@ final class AtlasDaemonTests: XCTestCase {
         XCTAssertEqual(first.keys.filter { $0.hasSuffix("-importance.png") }.count, 4)
         let page = try String(contentsOfFile: out + "/block1_conv1/2.html", encoding: .utf8)
         XCTAssertTrue(page.contains("importance-toggle"), page)
-        let copy = d.dir + "/natural-in-process"
-        try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: out + "/atlas.json", toPath: copy + "/atlas.json")
-        let (s2, _, e2) = try runProgram(fvd, ["atlas-task", copy, "--weights", repoRoot + "/weights/vgg16.fvw"])
-        XCTAssertEqual(s2, 0, e2)
-        _ = try runProgram(fvd, ["atlas-site", copy])
-        XCTAssertEqual(try files(copy), first)
+        XCTAssertEqual(try renderedInProcess(out, into: d.dir + "/natural-in-process", fvd: fvd), first)
         // An importance map lost: that unit is not done.
         try FileManager.default.removeItem(atPath: out + "/block1_conv1/1-importance.png")
         let (s3, _, e3) = try runProgram(fvctl, ["atlas", "block1_conv1", "--filters", "0-3", "--preset", "natural", "--size", "32", "--steps", "4",
                                                  "--no-negative", "--out", out, "--socket", d.socketPath])
         XCTAssertEqual(s3, 0, e3)
         XCTAssertTrue(e3.contains("3 of 4 done, rendering 1"), e3)
+    }
+
+    /// `--spectrum-from` in an atlas: the table is measured once and kept in atlas.json, so the
+    /// daemon's tiles, `fvd atlas-task` (a Slurm node, which never sees the folder) and the
+    /// page's own `fvctl pattern ... --spectrum-from` command give the same bytes; the same
+    /// command with the folder changed is refused, naming the spectrum.
+    func testANaturalAtlasDrawsWithTheUsersSpectrumEverywhere() throws {
+        let d = try XCTUnwrap(Self.daemon)
+        let (fvctl, fvd) = try tools()
+        let work = d.dir + "/spectrum-atlas", photos = work + "/photos"
+        try FileManager.default.createDirectory(atPath: photos, withIntermediateDirectories: true)
+        for k in 0..<3 {
+            var px = [UInt8](repeating: 0, count: 40 * 40 * 3)
+            for i in px.indices { px[i] = UInt8((i * (7 + k) + (i / 120) * 31) % 256) }
+            try Data(try PNGCodec.encode(RGBImage(width: 40, height: 40, pixels: px))).write(to: URL(fileURLWithPath: photos + "/\(k).png"))
+        }
+        let env = ["XDG_CACHE_HOME": work + "/cache"]
+        let out = work + "/atlas"
+        let args = ["atlas", "block1_conv1", "--filters", "0-2", "--preset", "natural", "--size", "32", "--steps", "4", "--no-negative",
+                    "--spectrum-from", photos, "--out", out, "--socket", d.socketPath]
+        let (s, _, e) = try runProgram(fvctl, args, env: env)
+        XCTAssertEqual(s, 0, e)
+        XCTAssertTrue(e.contains("measured from 3 pictures"), e)
+        let manifest = try JSONCodec.parse(try String(contentsOfFile: out + "/atlas.json", encoding: .utf8))
+        XCTAssertEqual(manifest["spectrum"]?["size"], 32)
+        XCTAssertEqual(manifest["spectrumFrom"]?.stringValue, photos)
+        let first = try files(out)
+        // A Slurm node's way: fvd atlas-task from atlas.json alone.
+        XCTAssertEqual(try renderedInProcess(out, into: work + "/in-process", fvd: fvd), first)
+        // The page's command, run alone, gives the page's picture.
+        let page = try String(contentsOfFile: out + "/block1_conv1/1.html", encoding: .utf8)
+        XCTAssertTrue(page.contains("--spectrum-from \(photos)"), page)
+        let (s3, _, e3) = try runProgram(fvctl, ["pattern", "block1_conv1", "1", "--preset", "natural", "--size", "32", "--steps", "4", "--seed", "0",
+                                                 "--spectrum-from", photos, "-o", work + "/alone.png", "--socket", d.socketPath], env: env)
+        XCTAssertEqual(s3, 0, e3)
+        XCTAssertEqual(FileManager.default.contents(atPath: work + "/alone.png"), first["block1_conv1/1.png"])
+        // Another picture in the folder: another spectrum, so another atlas.
+        try FileManager.default.copyItem(atPath: photos + "/0.png", toPath: photos + "/3.png")
+        let (s4, _, e4) = try runProgram(fvctl, args, env: env)
+        XCTAssertEqual(s4, 1, e4)
+        XCTAssertTrue(e4.contains("spectrum: measured from \(photos) there, measured from \(photos) asked (its pictures have changed since)"), e4)
     }
 }

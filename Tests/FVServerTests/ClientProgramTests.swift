@@ -146,6 +146,108 @@ final class ClientProgramTests: XCTestCase {
         XCTAssertTrue(e2.contains("--alpha writes a PNG with transparency"), e2)
     }
 
+    /// Issue 23's `--spectrum-from`: fvctl measures the folder's spectrum (skipping what it
+    /// cannot use, with a line each), keeps it by the folder's contents, sends it, and the
+    /// daemon draws with it; the same folder again comes from the cache, a changed one is
+    /// measured anew; every mistake is named.
+    func testTheNaturalPresetTakesItsSpectrumFromTheUsersPictures() throws {
+        let d = try XCTUnwrap(Self.daemon)
+        let cwd = d.dir + "/spectrum", photos = cwd + "/photos"
+        try FileManager.default.createDirectory(atPath: photos, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: cwd + "/empty", withIntermediateDirectories: true)
+        // Three "photographs" of vertical stripes with a little texture, one too small, one corrupt.
+        func stripes(_ w: Int, _ h: Int, period: Int) throws -> Data {
+            var px = [UInt8](repeating: 0, count: w * h * 3)
+            for y in 0..<h {
+                for x in 0..<w {
+                    let v = 128 + 90 * sin(2 * Double.pi * Double(x) / Double(period)) + Double((x * 7 + y * 13) % 11)
+                    px[(y * w + x) * 3] = UInt8(v)
+                    px[(y * w + x) * 3 + 1] = UInt8(v * 0.8)
+                    px[(y * w + x) * 3 + 2] = UInt8(v * 0.5)
+                }
+            }
+            return Data(try PNGCodec.encode(RGBImage(width: w, height: h, pixels: px)))
+        }
+        for (i, period) in [5, 7, 9].enumerated() { try stripes(48, 40, period: period).write(to: URL(fileURLWithPath: photos + "/p\(i).png")) }
+        try stripes(16, 16, period: 4).write(to: URL(fileURLWithPath: photos + "/tiny.png"))
+        try Data([0xFF, 0xD8, 0xFF, 0x00, 1, 2, 3]).write(to: URL(fileURLWithPath: photos + "/bad.jpg"))
+        let env = ["XDG_CACHE_HOME": cwd + "/cache"]
+        let args = ["pattern", "block2_conv1", "4", "--preset", "natural", "--size", "32", "--steps", "4", "--socket", d.socketPath]
+
+        let (s1, o1, e1) = try runProgram(try fvctl(), args + ["--spectrum-from", "photos"], cwd: cwd, env: env)
+        XCTAssertEqual(s1, 0, e1)
+        XCTAssertEqual(o1, "block2_conv1_4_natural_spectrum-photos.png\n", "the name says which spectrum")
+        XCTAssertTrue(e1.contains("measured from 3 pictures (2 skipped); kept in \(cwd)/cache/fvd/spectra/"), e1)
+        XCTAssertTrue(e1.contains("skipping tiny.png: 16x16 px is smaller than the 32 px render size"), e1)
+        XCTAssertTrue(e1.contains("skipping bad.jpg"), e1)
+        let kept = try FileManager.default.contentsOfDirectory(atPath: cwd + "/cache/fvd/spectra")
+        XCTAssertEqual(kept.count, 1)
+        XCTAssertTrue(kept[0].hasSuffix(".json"), "\(kept)")
+        let first = try XCTUnwrap(FileManager.default.contents(atPath: cwd + "/block2_conv1_4_natural_spectrum-photos.png"))
+
+        // Again: from the cache, the same picture (and the daemon's cache answers it).
+        let (s2, _, e2) = try runProgram(try fvctl(), args + ["--spectrum-from", "photos", "-o", "again.png"], cwd: cwd, env: env)
+        XCTAssertEqual(s2, 0, e2)
+        XCTAssertTrue(e2.contains("from the cache (3 pictures)"), e2)
+        XCTAssertEqual(FileManager.default.contents(atPath: cwd + "/again.png"), first)
+        // The table fvctl sent, sent by hand: the daemon's cached result, so it is that table.
+        let table = try JSONCodec.parse(try String(contentsOfFile: cwd + "/cache/fvd/spectra/" + kept[0], encoding: .utf8))
+        let spectrum = try XCTUnwrap(table["spectrum"])
+        let byHand = try d.client().call("pattern", ["layer": "block2_conv1", "filter": 4, "preset": "natural", "size": 32, "steps": 4, "spectrum": spectrum])
+        XCTAssertEqual(byHand["cached"], true)
+        // `fvctl spectrum` writes that very table, for programs that send requests themselves.
+        let (s6, o6, e6) = try runProgram(try fvctl(), ["spectrum", "photos", "--size", "32", "--socket", d.socketPath], cwd: cwd, env: env)
+        XCTAssertEqual(s6, 0, e6)
+        XCTAssertEqual(try JSONCodec.parse(o6.trimmingCharacters(in: .whitespacesAndNewlines)), spectrum)
+        let (s7, _, e7) = try runProgram(try fvctl(), ["spectrum", "photos", "--size", "32", "-o", "s.json", "--socket", d.socketPath], cwd: cwd, env: env)
+        XCTAssertEqual(s7, 0, e7)
+        XCTAssertEqual(try JSONCodec.parse(try String(contentsOfFile: cwd + "/s.json", encoding: .utf8)), spectrum)
+        // A grid draws with it too (one request, the same table).
+        let (sg, og, eg) = try runProgram(try fvctl(), ["grid", "block1_conv1", "--filters", "0-1", "--preset", "natural", "--size", "32", "--steps", "2",
+                                                        "--spectrum-from", "photos", "--socket", d.socketPath], cwd: cwd, env: env)
+        XCTAssertEqual(sg, 0, eg)
+        XCTAssertEqual(og, "block1_conv1_grid_natural_spectrum-photos.png\n")
+        XCTAssertTrue(eg.contains("from the cache (3 pictures)"), eg)
+        // Without it, the analytic 1/f: another picture.
+        let (s3, _, e3) = try runProgram(try fvctl(), args + ["-o", "plain.png"], cwd: cwd, env: env)
+        XCTAssertEqual(s3, 0, e3)
+        XCTAssertNotEqual(FileManager.default.contents(atPath: cwd + "/plain.png"), first)
+        // A fourth picture: measured anew.
+        try stripes(64, 64, period: 6).write(to: URL(fileURLWithPath: photos + "/p3.png"))
+        let (s4, _, e4) = try runProgram(try fvctl(), args + ["--spectrum-from", "photos", "-o", "four.png"], cwd: cwd, env: env)
+        XCTAssertEqual(s4, 0, e4)
+        XCTAssertTrue(e4.contains("measured from 4 pictures"), e4)
+
+        for (extra, status, message) in [
+            (["--spectrum-from", "photos", "--preset", "lucid"], Int32(64), "--spectrum-from gives the natural preset its spectrum; add --preset natural"),
+            (["--spectrum-from", "nowhere"], 1, "--spectrum-from nowhere: no such folder"),
+            (["--spectrum-from", "empty"], 1, "--spectrum-from empty: no PNG or JPEG pictures in it"),
+        ] {
+            let (s, _, e) = try runProgram(try fvctl(), args + extra + ["-o", "x.png"], cwd: cwd, env: env)
+            XCTAssertEqual(s, status, "\(extra): \(e)")
+            XCTAssertTrue(e.contains(message), "\(extra): \(e)")
+        }
+        // Without --size the render's is the natural preset's, as the daemon's info says (128):
+        // these small pictures cannot give it.
+        let (s5, _, e5) = try runProgram(try fvctl(), ["pattern", "block2_conv1", "4", "--preset", "natural", "--spectrum-from", "photos",
+                                                       "-o", "y.png", "--socket", d.socketPath], cwd: cwd, env: env)
+        XCTAssertEqual(s5, 1, e5)
+        XCTAssertTrue(e5.contains("none of its 6 pictures could be used"), e5)
+        XCTAssertTrue(e5.contains("at least 128 px on their short side"), e5)
+
+        // What the daemon refuses of a table sent by hand.
+        func refusal(_ extra: [String: JSON]) throws -> String {
+            var params: [String: JSON] = ["layer": "block2_conv1", "filter": 4, "preset": "natural", "size": 32, "steps": 2, "spectrum": spectrum]
+            for (k, v) in extra { params[k] = v }
+            do { _ = try d.client().call("pattern", .object(params)); return "accepted" } catch let e as RPCError { return e.message }
+        }
+        XCTAssertTrue(try refusal(["size": 48]).contains("the spectrum was measured at 32 px and the picture is 48 px"))
+        XCTAssertTrue(try refusal(["preset": "lucid"]).contains("a measured spectrum (--spectrum-from) is the natural preset's"))
+        XCTAssertTrue(try refusal(["spectrum": ["size": 32, "angles": 16, "amplitude": [1, 2]]]).contains("3 x 24 x 16 = 1152 amplitudes, got 2"))
+        XCTAssertTrue(try refusal(["spectrum": ["size": 32, "angles": 16]]).contains("the spectrum needs \"amplitude\""))
+        XCTAssertTrue(try refusal(["spectrum": ["size": 32, "angles": 16, "amplitude": [1], "colour": 1]]).contains("spectrum has no param \"colour\""))
+    }
+
     /// `--plot-loss` writes the objective per step as a chart; the history has one value per
     /// step and rises for a live filter.
     func testPlotLossWritesTheObjectiveChart() throws {

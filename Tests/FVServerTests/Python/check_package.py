@@ -33,6 +33,22 @@ except ValueError as e:
 # The natural preset with MACO's importance map, shown inline like any picture.
 m = c.pattern("block2_conv1", 5, preset="natural", size=32, steps=3, importance=True, alpha=True)
 out["natural"] = [m.importance._repr_png_()[:4].hex(), m.alpha._repr_png_()[25], "importancePNG" in m.result]
+# --spectrum-from's table, as `fvctl spectrum` writes it, from a file or a dict.
+table = {"size": 32, "angles": 4, "amplitude": [1.0 / (1 + (i // 4) % 24) for i in range(3 * 24 * 4)]}
+table_file = os.path.join(os.environ.get("TMPDIR", "/tmp"), "fvd-check-spectrum-%d.json" % os.getpid())
+with open(table_file, "w") as f:
+    json.dump(table, f)
+sp = c.pattern("block2_conv1", 5, preset="natural", size=32, steps=3, spectrum=table_file)
+os.unlink(table_file)
+out["spectrum"] = [sp.params["spectrum"]["angles"], len(sp.png) > 0]
+try:
+    c.pattern("block2_conv1", 5, preset="natural", size=32, steps=3, spectrum={"size": 32})
+except ValueError as e:
+    out["spectrum_shape"] = str(e)
+try:
+    c.pattern("block2_conv1", 5, preset="natural", size=48, steps=3, spectrum=table)
+except fvd.FvdError as e:
+    out["spectrum_size"] = str(e)
 d = c.pattern("block2_conv1", 5, preset="lucid", size=32, steps=3, diversity=2)
 out["diversity_losses"] = len(d.result.get("losses", []))
 out["diversity_repr"] = repr(d)

@@ -10,6 +10,7 @@ docs/PROTOCOL.md in the fvd repository for every method and parameter.
 """
 import base64
 import json
+import os
 
 from . import _connect
 from ._connect import SYSTEM_SOCKET, TrustError
@@ -274,6 +275,20 @@ def _filter_list(filters):
     return [int(f) for f in filters]
 
 
+def _spectrum(spectrum):
+    """The request's ``spectrum``: a dict, or the path of the JSON file ``fvctl spectrum`` writes.
+    The daemon checks its numbers against the render's size; here only its shape."""
+    if isinstance(spectrum, (str, os.PathLike)):
+        try:
+            with open(spectrum, encoding="utf-8") as f:
+                spectrum = json.load(f)
+        except (OSError, ValueError) as e:
+            raise ValueError("cannot read the spectrum %s (%s); write it with `fvctl spectrum FOLDER --size N -o FILE`" % (spectrum, e))
+    if not isinstance(spectrum, dict) or not {"size", "angles", "amplitude"} <= set(spectrum):
+        raise ValueError("a spectrum is what `fvctl spectrum FOLDER --size N -o FILE` writes: an object with size, angles and amplitude")
+    return {k: spectrum[k] for k in ("size", "angles", "amplitude")}
+
+
 def _target(layer, filter, objective):
     """The request's layer and filter: the arguments, else the first ones the objective names."""
     terms = [] if objective is None else ([objective] if isinstance(objective, dict) else list(objective))
@@ -404,8 +419,10 @@ class Client:
 
     @staticmethod
     def _render_options(preset, size, steps, step_size, seed, objective, pre_relu, diversity, diversity_weight, penalties, snapshots,
-                        raw=False):
+                        raw=False, spectrum=None):
         o = {"raw": True} if raw else {}
+        if spectrum is not None:
+            o["spectrum"] = _spectrum(spectrum)
         for key, value in (("preset", preset), ("size", size), ("steps", steps), ("stepSize", step_size), ("seed", seed),
                            ("snapshots", snapshots)):
             if value is not None:
@@ -430,16 +447,19 @@ class Client:
 
     def pattern(self, layer=None, filter=None, preset=None, size=None, steps=None, step_size=None, seed=None, objective=None,
                 pre_relu=None, negative=False, diversity=None, diversity_weight=None, penalties=None, snapshots=None,
-                display=None, raw=False, on_progress=None, importance=False, alpha=False):
+                display=None, raw=False, on_progress=None, importance=False, alpha=False, spectrum=None):
         """The pattern filter ``filter`` of ``layer`` responds to most (a Render).
 
         With an ``objective`` that names its own layers and filters, ``layer`` and ``filter`` may be
-        left out: ``c.pattern(objective=fvd.channel("block4_conv3", 12) - fvd.channel("block4_conv3", 40))``."""
+        left out: ``c.pattern(objective=fvd.channel("block4_conv3", 12) - fvd.channel("block4_conv3", 40))``.
+
+        ``spectrum`` (with ``preset="natural"``): the amplitude spectrum of your own pictures, as
+        ``fvctl spectrum FOLDER --size N -o FILE`` writes it (the file's path, or its dict)."""
         layer, filter = _target(layer, filter, objective)
         # Progress always: its notifications carry the job's id, which Ctrl-C needs to cancel it.
         params = {"layer": layer, "filter": int(filter), "progress": True}
         params.update(self._render_options(preset, size, steps, step_size, seed, objective, pre_relu, diversity, diversity_weight,
-                                           penalties, snapshots, raw))
+                                           penalties, snapshots, raw, spectrum))
         if negative:
             params["negative"] = True
         if importance:
@@ -451,13 +471,15 @@ class Client:
         return Render(self.call("pattern", params, on_progress), params)
 
     def grid(self, layer, filters=None, preset=None, size=None, steps=None, step_size=None, seed=None, objective=None,
-             pre_relu=None, penalties=None, columns=None, labels=False, scale=None, display=None, raw=False, on_progress=None):
+             pre_relu=None, penalties=None, columns=None, labels=False, scale=None, display=None, raw=False, on_progress=None,
+             spectrum=None):
         """Many filters of ``layer`` in one batched optimisation, tiled (a Render; per-tile
         objectives and histories in ``result["tiles"]``)."""
         params = {"layer": layer, "progress": True}
         if filters is not None:
             params["filters"] = _filter_list(filters)
-        params.update(self._render_options(preset, size, steps, step_size, seed, objective, pre_relu, None, None, penalties, None, raw))
+        params.update(self._render_options(preset, size, steps, step_size, seed, objective, pre_relu, None, None, penalties, None, raw,
+                                           spectrum))
         for key, value in (("columns", columns), ("scale", scale), ("display", display)):
             if value is not None:
                 params[key] = value
