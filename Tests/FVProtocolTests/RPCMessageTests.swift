@@ -54,7 +54,7 @@ final class RPCMessageTests: XCTestCase {
         XCTAssertEqual(message(["layer": "block3_conv1", "filter": 27.5]), #"param "filter" must be an integer, got a number"#)
         XCTAssertEqual(message(["layer": "block3_conv1"]), #"pattern needs param "filter""#)
         XCTAssertEqual(message(["layer": "block3_conv1", "filter": 1, "filer": 2]),
-                       #"pattern has no param "filer"; its params are: layer, filter, progress, display, negative, importance, alpha, preset, size, steps, stepSize, seed, objective, penalties, snapshots, raw, fresh, priority"#)
+                       #"pattern has no param "filer"; its params are: layer, filter, progress, display, negative, importance, alpha, preset, size, steps, stepSize, seed, objective, penalties, snapshots, raw, fresh, priority, spectrum"#)
         // Nested objects are read as strictly, naming the member and where it is.
         XCTAssertEqual(message(["layer": "block3_conv1", "filter": 1, "objective": ["terms": [["type": "neuron", "z": 1]]]]),
                        #"an objective term has no param "z"; its params are: type, weight, x, y, vector, layer, filter"#)
