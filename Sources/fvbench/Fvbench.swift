@@ -86,7 +86,8 @@ struct Fvbench {
                 print("")
             }
             try QualityBench.run(VGG16Network(weights: weights, backend: .simd), presets: presets, steps: steps, out: value("--out") ?? "quality-out",
-                                 only: only, penalties: penalties, spectrum: spectrum)
+                                 only: only, penalties: penalties, spectrum: spectrum,
+                                 transforms: value("--transforms").flatMap(TransformKind.init) ?? .lucid)
             return
         }
         if args.contains("--phases") {

@@ -23,10 +23,13 @@ enum QualityBench {
     }
 
     static func job(_ preset: Preset, _ layer: String, _ filter: Int, steps: Int?, penalties: PicturePenalties,
-                    spectrum: AmplitudeSpectrum? = nil) -> AscentJob {
+                    spectrum: AmplitudeSpectrum? = nil, transforms: TransformKind = .lucid) -> AscentJob {
         var j = AscentJob(preset: preset, layer: layer, items: [.init(filter: filter, seed: 0)], steps: steps)
         if preset == .lucid { j.settings.penalties = penalties }
-        if preset == .natural { j.settings.spectrum = spectrum }
+        if preset == .natural {
+            j.settings.spectrum = spectrum
+            j.settings.transformKind = transforms
+        }
         return j
     }
 
@@ -34,7 +37,8 @@ enum QualityBench {
     ///   - only: a subset of `filters` (for trials); nil: all.
     ///   - penalties: added to the lucid renders (for trials; the benchmark proper uses none).
     static func run(_ net: VGG16Network, presets: [Preset], steps: [Preset: Int], out: String,
-                    only: [(String, Int)]? = nil, penalties: PicturePenalties = .init(), spectrum: AmplitudeSpectrum? = nil) throws {
+                    only: [(String, Int)]? = nil, penalties: PicturePenalties = .init(), spectrum: AmplitudeSpectrum? = nil,
+                    transforms: TransformKind = .lucid) throws {
         let filters = only ?? Self.filters
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let engine = GradientAscent(network: net)
@@ -47,7 +51,7 @@ enum QualityBench {
         for (layer, filter) in filters {
             for preset in presets {
                 let t0 = Date()
-                let result = try engine.run(job(preset, layer, filter, steps: steps[preset], penalties: penalties, spectrum: spectrum))
+                let result = try engine.run(job(preset, layer, filter, steps: steps[preset], penalties: penalties, spectrum: spectrum, transforms: transforms))
                 let seconds = Date().timeIntervalSince(t0)
                 let rgb = result.rgb(0)
                 let side = preset.size

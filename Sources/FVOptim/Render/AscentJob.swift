@@ -34,6 +34,9 @@ public struct AscentJob: Equatable, Hashable, Sendable {
         /// Lucid's: the seed of the random transforms (shared by the batch, so a job merged
         /// into a batch of equal settings gets the very images it would get alone).
         public var transformSeed: UInt32 = 0
+        /// Which random transforms (lucid and natural presets): Lucid's; MACO's only as
+        /// `fvbench --quality --transforms maco`'s trial (docs/QUALITY.md).
+        public var transformKind: TransformKind = .lucid
         /// Lucid's: penalties on the picture (none by default).
         public var penalties = PicturePenalties()
         /// Steps after which the pictures are also kept (`AscentResult.snapshots`), ascending.
@@ -54,7 +57,7 @@ public struct AscentJob: Equatable, Hashable, Sendable {
                 // enough to read could be made to collide with another user's.
                 let picture = style == .lucid ? "fourier(\(size))"
                     : "phase(\(size),gain(\(PhaseImage.defaultGain.bitPattern)),luminance-deviation" + (spectrum.map { ",spectrum(\($0.canonicalText))" } ?? "") + ")"
-                return "\(objective)|\(picture)|adam(\(stepSize.bitPattern))|lucid-transforms(\(transformSeed))"
+                return "\(objective)|\(picture)|adam(\(stepSize.bitPattern))|\(transformKind.rawValue)-transforms(\(transformSeed))"
                     + "|redirected-relu(\(RenderStyle.redirectedReLUSteps))|steps(\(steps))" + (penalties.isEmpty ? "" : "|\(penalties)") + snapshotText
             }
         }
@@ -204,6 +207,12 @@ extension AscentJob {
             }
         }
     }
+}
+
+/// The random transforms a lucid or natural render draws each step.
+public enum TransformKind: String, Sendable, Hashable {
+    case lucid
+    case maco
 }
 
 /// Named parameter sets: `seed` is the Keras notebook exactly; `grid` is the layer grid of

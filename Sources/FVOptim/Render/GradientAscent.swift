@@ -115,7 +115,7 @@ public final class GradientAscent: @unchecked Sendable {
             optimizer = NormalizedStep(stepSize: job.stepSize)
         case .lucid, .natural:
             image = job.settings.style == .lucid ? FourierImage(side: job.size, seeds: seeds) : PhaseImage(side: job.size, seeds: seeds, spectrum: job.settings.spectrum)
-            input = TransformedInput(side: job.size, images: seeds.count, seed: job.settings.transformSeed)
+            input = TransformedInput(side: job.size, images: seeds.count, seed: job.settings.transformSeed, kind: job.settings.transformKind)
             optimizer = Adam(learningRate: Double(job.stepSize))
         }
         let n = image.imageCount

@@ -35,20 +35,29 @@ struct DirectInput: NetworkInput {
 /// RGB picture in (0, 1): BGR order, times 255, minus the ImageNet mean.
 struct TransformedInput: NetworkInput {
     var transforms: LucidTransforms
+    /// MACO's crops and noise instead (the natural preset's trial), when set.
+    var maco: MACOTransforms?
     var sampler: BilinearSampler?
+    var noisy = false
     let sampled: AlignedBuffer<Float>
+    /// This step's noise (MACO's), drawn with the crop.
+    let noise: AlignedBuffer<Float>
 
-    init(side: Int, images: Int, seed: UInt32) {
+    init(side: Int, images: Int, seed: UInt32, kind: TransformKind = .lucid) {
         transforms = LucidTransforms(side: side, seed: seed)
+        if kind == .maco { maco = MACOTransforms(side: side, seed: seed) }
         let largest = LucidTransforms.largestOutput(side: side)
         sampled = AlignedBuffer(count: images * largest * largest * 3)
+        noise = AlignedBuffer(count: kind == .maco ? images * side * side * 3 : 0)
     }
 
     var largestSide: Int { LucidTransforms.largestOutput(side: transforms.side) }
 
     mutating func prepare() -> (height: Int, width: Int) {
-        let s = transforms.next()
+        let s = maco != nil ? maco!.next() : transforms.next()
         sampler = s
+        noisy = maco != nil
+        if noisy { maco!.noise(into: noise.pointer, count: noise.count) }
         return (s.outputHeight, s.outputWidth)
     }
 
@@ -57,6 +66,7 @@ struct TransformedInput: NetworkInput {
         sampler = BilinearSampler(inputSide: side, outputHeight: side, outputWidth: side, inFrameFill: 0.5, outsideFill: 0) {
             (Double($0), Double($1))
         }
+        noisy = false
         return (side, side)
     }
 
@@ -64,6 +74,8 @@ struct TransformedInput: NetworkInput {
         let s = sampler!
         let shape = TensorShape(n: n, h: transforms.side, w: transforms.side, c: 3)
         s.forward(pictures, shape, into: sampled.pointer)
+        // Additive, so the adjoint is unchanged.
+        if noisy { for k in 0..<(n * s.outputHeight * s.outputWidth * 3) { sampled[k] += noise[k] } }
         let picture = sampled.pointer
         CaffeInput.fromRGB(pixels: n * s.outputHeight * s.outputWidth, subtractMean: true, { 255 * picture[$0] }) { input[$0] = $1 }
     }

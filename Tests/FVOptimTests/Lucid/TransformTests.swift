@@ -87,4 +87,37 @@ final class TransformTests: XCTestCase {
         XCTAssertEqual(out[0], 0)
         XCTAssertEqual(out[(r.outputHeight / 2) * r.outputWidth + r.outputWidth / 2], 1, accuracy: 1e-6)
     }
+
+    /// MACO's trial transforms: each draw a box of 75-95% of the picture's side near its centre,
+    /// resized to the picture's size (read back from a horizontal ramp), and the same draws and
+    /// noise for the same seed.
+    func testMACOCropsABoxNearTheCentreAndIsReproducible() {
+        let side = 64
+        let ramp = AlignedBuffer<Float>(count: side * side * 3)
+        for y in 0..<side { for x in 0..<side { for c in 0..<3 { ramp[(y * side + x) * 3 + c] = Float(x) / Float(side - 1) } } }
+        var a = MACOTransforms(side: side, seed: 9), b = MACOTransforms(side: side, seed: 9)
+        let out = AlignedBuffer<Float>(count: side * side * 3), again = AlignedBuffer<Float>(count: side * side * 3)
+        for _ in 0..<20 {
+            let s = a.next()
+            XCTAssertEqual([s.outputHeight, s.outputWidth], [side, side])
+            s.forward(ramp.pointer, TensorShape(n: 1, h: side, w: side, c: 3), into: out.pointer)
+            b.next().forward(ramp.pointer, TensorShape(n: 1, h: side, w: side, c: 3), into: again.pointer)
+            let row = (side / 2) * side * 3
+            // Columns a quarter in from each side are inside the picture whatever the draw: their
+            // ramp values are half a box apart.
+            let left = out[row + (side / 4) * 3], right = out[row + (3 * side / 4) * 3]
+            let box = (right - left) * Float(side - 1) / Float(side / 2)
+            XCTAssertGreaterThan(box, 0.749, "the box spans 75-95% of the picture")
+            XCTAssertLessThan(box, 0.951)
+            let centre = (left + right) / 2
+            XCTAssertEqual(centre, 0.5, accuracy: 0.25, "near the centre")
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: out.pointer, count: out.count)), Array(UnsafeBufferPointer(start: again.pointer, count: again.count)))
+        }
+        let n1 = AlignedBuffer<Float>(count: 300), n2 = AlignedBuffer<Float>(count: 300)
+        a.noise(into: n1.pointer, count: 300)
+        b.noise(into: n2.pointer, count: 300)
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: n1.pointer, count: 300)), Array(UnsafeBufferPointer(start: n2.pointer, count: 300)))
+        let sd = (Array(UnsafeBufferPointer(start: n1.pointer, count: 300)).map { $0 * $0 }.reduce(0, +) / 300).squareRoot()
+        XCTAssertEqual(sd, MACOTransforms.noise * (1 + 1.0 / 12).squareRoot(), accuracy: 0.3 * MACOTransforms.noise)
+    }
 }
