@@ -48,9 +48,7 @@ public struct AtlasUnit: Hashable, Sendable, CustomStringConvertible {
 
     /// ` --spectrum-from FOLDER`, quoted for a shell where it needs to be.
     static func spectrumWords(_ m: AtlasManifest) -> String {
-        guard let folder = m.spectrumFrom else { return "" }
-        let plain = folder.allSatisfy { $0.isLetter || $0.isNumber || "/._-+,".contains($0) }
-        return " --spectrum-from " + (plain ? folder : "'" + folder.replacingOccurrences(of: "'", with: "'\\''") + "'")
+        m.spectrumFrom.map { " --spectrum-from " + ShellWord.word($0) } ?? ""
     }
 
     /// The margin between the pictures of a diversity strip (what `pattern` draws).

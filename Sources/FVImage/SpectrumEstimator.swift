@@ -31,6 +31,16 @@ public struct SpectrumEstimator {
         dft = ForwardRealDFT(size: size)
     }
 
+    /// The estimator fed with every picture of `folder` (`PictureFolder`) that can be used;
+    /// `skipped` gets "NAME: why" for each one that cannot (undecodable, or too small).
+    public static func measuring(folder: String, option: String, size: Int, skipped: (String) -> Void) throws -> SpectrumEstimator {
+        var estimator = SpectrumEstimator(size: size)
+        try PictureFolder.forEach(in: folder, option: option, skipped: skipped) { name, _, image in
+            do { try estimator.add(image) } catch { skipped("\(name): \(error)") }
+        }
+        return estimator
+    }
+
     /// Adds a picture; one smaller than the render size on its short side is refused (enlarging
     /// it would add a spectrum of blur, not of the data).
     public mutating func add(_ image: RGBImage) throws {
@@ -78,7 +88,7 @@ public struct SpectrumEstimator {
         for ky in 0..<s {
             for kx in 0..<columns {
                 let k = ky * columns + kx
-                let denominator = 2 * cos(2 * Double.pi * Double(ky) / Double(s)) + 2 * cos(2 * Double.pi * Double(kx) / Double(s)) - 4
+                let denominator = 2 * dft.cosines[ky] + 2 * dft.cosines[kx] - 4
                 if denominator == 0 { continue }  // the DC term, which the natural preset does not use
                 u.re[k] -= b.re[k] / denominator
                 u.im[k] -= b.im[k] / denominator

@@ -77,9 +77,8 @@ struct Fvbench {
             // --spectrum-from FOLDER: the natural renders draw with that folder's spectrum.
             var spectrum: AmplitudeSpectrum?
             if let folder = value("--spectrum-from") {
-                var estimator = SpectrumEstimator(size: Preset.natural.size)
-                try PictureFolder.forEach(in: folder, option: "--spectrum-from", skipped: { print("- skipped \($0)") }) { name, _, image in
-                    do { try estimator.add(image) } catch { print("- skipped \(name): \(error)") }
+                let estimator = try SpectrumEstimator.measuring(folder: folder, option: "--spectrum-from", size: Preset.natural.size) {
+                    print("- skipped \($0)")
                 }
                 spectrum = try estimator.spectrum()
                 print("- natural spectrum: measured from the \(estimator.pictures) pictures of \(folder)")

@@ -104,7 +104,7 @@ struct AtlasSlurm {
         ]
         if let p = options.partition { lines.append("#SBATCH --partition=\(p)") }
         if let t = options.time { lines.append("#SBATCH --time=\(t)") }
-        lines += ["set -eu", "exec \(Self.quote(fvd)) atlas-task \(Self.quote(dir)) --weights \(Self.quote(weights)) --task \"$SLURM_ARRAY_TASK_ID\" --tasks \(tasks)", ""]
+        lines += ["set -eu", "exec \(ShellWord.quoted(fvd)) atlas-task \(ShellWord.quoted(dir)) --weights \(ShellWord.quoted(weights)) --task \"$SLURM_ARRAY_TASK_ID\" --tasks \(tasks)", ""]
         return lines.joined(separator: "\n")
     }
 
@@ -118,11 +118,9 @@ struct AtlasSlurm {
             "#SBATCH --output=\(dir)/slurm/site-%j.out",
         ]
         if let p = options.partition { lines.append("#SBATCH --partition=\(p)") }
-        lines += ["set -eu", "exec \(Self.quote(fvd)) atlas-site \(Self.quote(dir))", ""]
+        lines += ["set -eu", "exec \(ShellWord.quoted(fvd)) atlas-site \(ShellWord.quoted(dir))", ""]
         return lines.joined(separator: "\n")
     }
-
-    static func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
     /// sbatch --parsable ARGS: the job id, or its own message.
     func sbatch(_ args: [String]) throws -> String {

@@ -31,6 +31,12 @@ enum SpectrumFromFolder {
     /// The spectrum of `folder`'s pictures at `size` px, from the cache or measured; `say` gets
     /// what a user should hear (skipped pictures, where the table came from).
     static func spectrum(of folder: String, size: Int, say: (String) -> Void) throws -> SpectrumParams {
+        do { return try measured(folder, size: size, say: say) } catch let e as PictureFolderError {
+            throw Failure(Exit.refused, e.description)  // said as fvctl says every refusal
+        }
+    }
+
+    static func measured(_ folder: String, size: Int, say: (String) -> Void) throws -> SpectrumParams {
         // The key: every picture file's name and bytes, before anything is decoded.
         var entries: [String] = []
         try PictureFolder.forEachFile(in: folder, option: "--spectrum-from", skipped: { _ in }) { name, bytes in
@@ -46,13 +52,10 @@ enum SpectrumFromFolder {
             return cached.spectrum
         }
 
-        var estimator = SpectrumEstimator(size: size)
         var skipped = 0
-        try PictureFolder.forEach(in: folder, option: "--spectrum-from", skipped: { skipped += 1; say("--spectrum-from: skipping \($0)") }) { name, _, image in
-            do { try estimator.add(image) } catch {
-                skipped += 1
-                say("--spectrum-from: skipping \(name): \(error)")
-            }
+        let estimator = try SpectrumEstimator.measuring(folder: folder, option: "--spectrum-from", size: size) {
+            skipped += 1
+            say("--spectrum-from: skipping \($0)")
         }
         guard estimator.pictures > 0 else {
             throw Failure(Exit.refused, "--spectrum-from \(folder): none of its \(entries.count) pictures could be used (see above); "
