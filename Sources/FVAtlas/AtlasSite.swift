@@ -38,7 +38,8 @@ public struct AtlasSite {
     }
 
     var settings: String {
-        "preset \(manifest.preset), \(manifest.size) px, \(manifest.steps) steps, seed \(manifest.seed), weights \(manifest.weights)"
+        "preset \(manifest.preset)" + (manifest.spectrumFrom.map { " (spectrum of \($0))" } ?? "")
+            + ", \(manifest.size) px, \(manifest.steps) steps, seed \(manifest.seed), weights \(manifest.weights)"
     }
 
     func page(title: String, root: String, body: String) -> String {
@@ -190,7 +191,7 @@ public struct AtlasSite {
         .more { padding: 0 8px; } .count { color: #666; font-weight: normal; font-size: .85em; }
         .unit figure { display: inline-block; margin: 8px 16px 8px 0; } .unit img { image-rendering: auto; background: #000; }
         figcaption { color: #444; } .example { margin: 4px 12px 4px 0; } .example img { margin-right: 2px; image-rendering: auto; }
-        pre { background: #eee; padding: 8px; overflow-x: auto; }
+        pre { background: #eee; padding: 8px; white-space: pre-wrap; overflow-wrap: anywhere; }
         svg .axis { stroke: #999; } svg .label { font-size: 11px; fill: #555; }
         button { font: inherit; margin-left: 8px; }
         svg polyline { fill: none; stroke-width: 1.5; } svg .series0 { stroke: #1a5fb4; } svg .series1 { stroke: #e66100; }
